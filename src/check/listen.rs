@@ -1,0 +1,181 @@
+//! `port.listen`: is anything listening on the target port, which process,
+//! and — when nothing is — where did the server go?
+
+use async_trait::async_trait;
+
+use super::{Check, Ctx};
+use crate::holders::{self, PortHolders, started, user_name};
+use crate::report::{Fix, Outcome};
+
+pub struct PortListen;
+
+#[async_trait]
+impl Check for PortListen {
+    fn id(&self) -> &str {
+        "port.listen"
+    }
+
+    fn title(&self) -> &str {
+        "Something listens on the port"
+    }
+
+    fn explain(&self) -> &str {
+        "Looks at this machine's TCP socket table (netlink sock_diag, or /proc/net/tcp when \
+that is unavailable) for sockets in LISTEN state on the target port, and at the processes \
+that hold them: pid, name, user, full command line, start time, and every bound address \
+(0.0.0.0, 127.0.0.1, [::] with its IPv6-only flag, ::1). Only listening sockets count: a \
+process that is merely a client of the port is never named. A pre-fork server (gunicorn, \
+nginx, Node cluster) shows its master and workers.\n\n\
+Causes it tells apart:\n\
+- nothing listens, but a server listens on a nearby port (--port-range, default 10 ports \
+either side): the server moved, typically because the port was taken when it started and \
+it picked the next free one. Fix: point the client at the port the server uses, or free \
+the port and restart the server.\n\
+- nothing listens anywhere near: the server is not running, crashed at start-up, or \
+listens on a port you did not expect. Fix: start it and read its first log lines.\n\
+- a socket listens but its process is hidden: it belongs to another user. Fix: rerun with \
+sudo to see the process.\n\n\
+Applies to targets on this machine only; other hosts are skipped."
+    }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        if let Some(skip) = ctx.skip_unless_local().await {
+            return skip;
+        }
+        let port = ctx.target.port;
+        let found = match ctx.host.holders(port).await {
+            Ok(found) => found,
+            Err(e) => return Outcome::fail(format!("cannot read the socket table: {e}")),
+        };
+        if found.is_empty() {
+            return nothing_listens(ctx, port).await;
+        }
+        listening(&found)
+    }
+}
+
+fn listening(found: &PortHolders) -> Outcome {
+    let addrs = found.addr_labels().join(", ");
+    let summary = match found.main_holder() {
+        Some(h) => {
+            let others = found.holders.len() - 1;
+            let more = match others {
+                0 => String::new(),
+                1 => " and 1 worker".to_string(),
+                n => format!(" and {n} workers"),
+            };
+            format!(
+                "{} (pid {}){more} listens on {addrs}",
+                h.process.name, h.process.pid
+            )
+        }
+        None => format!(
+            "a process of {} listens on {addrs}; its pid is hidden from this user",
+            found
+                .hidden_owners
+                .first()
+                .map(|uid| user_name(*uid))
+                .unwrap_or_else(|| "another user".into())
+        ),
+    };
+    let mut out = Outcome::pass(summary);
+    push_holders(&mut out, found);
+    if found.holders.is_empty() || !found.hidden_owners.is_empty() {
+        for uid in &found.hidden_owners {
+            out.push_evidence(
+                "hidden owner",
+                format!(
+                    "a socket on port {} belongs to {}; its process is not visible to this user",
+                    found.port,
+                    user_name(*uid)
+                ),
+            );
+        }
+        out = out.fix(
+            Fix::new(
+                "See the hidden process",
+                "Processes of other users are visible only with privileges.",
+            )
+            .command(format!("sudo rtdoctor ports {}", found.port)),
+        );
+    }
+    out
+}
+
+fn push_holders(out: &mut Outcome, found: &PortHolders) {
+    for s in &found.sockets {
+        out.push_evidence("listening on", s.label());
+    }
+    for h in &found.holders {
+        out.push_evidence("process", h.label());
+        out.push_evidence("command", h.command_line());
+        out.push_evidence("started", started(h.process.start_time));
+    }
+}
+
+async fn nothing_listens(ctx: &Ctx, port: u16) -> Outcome {
+    let (lo, hi) = ctx.probe.port_range;
+    let mut nearby: Vec<PortHolders> = Vec::new();
+    if let Ok(table) = ctx.host.sockets().await {
+        let mut ports: Vec<u16> = table
+            .listeners()
+            .map(|s| s.local.port())
+            .filter(|p| (lo..=hi).contains(p) && *p != port)
+            .collect();
+        ports.sort_unstable_by_key(|p| (p.abs_diff(port), *p));
+        ports.dedup();
+        for p in ports.into_iter().take(5) {
+            if let Ok(h) = ctx.host.holders(p).await {
+                nearby.push(h);
+            }
+        }
+    }
+    // The closest listener that a visible process holds is the likeliest
+    // server that moved.
+    let Some(moved) = nearby.iter().find(|h| !h.holders.is_empty()).or(nearby.first()) else {
+        return Outcome::fail(format!(
+            "nothing listens on port {port}, nor on ports {lo}-{hi}"
+        ))
+        .fix(Fix::new(
+            "Start the server",
+            format!(
+                "The server is not running, crashed at start-up, or listens elsewhere. Start it \
+and read its first log lines for the port it chose and for errors such as 'Address already in \
+use'. To see every listener on this machine:"
+            ),
+        ).command("rtdoctor ports"));
+    };
+    let who = moved
+        .main_holder()
+        .map(|h| {
+            format!(
+                "`{}` (pid {}) listens on {}",
+                holders::short_command_line(&h.process),
+                h.process.pid,
+                moved.port
+            )
+        })
+        .unwrap_or_else(|| format!("a hidden process listens on {}", moved.port));
+    let mut out = Outcome::fail(format!("nothing listens on {port}; but {who}"));
+    for other in &nearby {
+        push_holders(&mut out, other);
+    }
+    out.fix(
+        Fix::new(
+            format!("Point the client at port {}", moved.port),
+            format!(
+                "If that is your server, it did not get port {port} (often because it was \
+taken when the server started, so it picked another) or is configured for {}. Use the \
+port it listens on in the client, or free {port} and restart the server.",
+                moved.port
+            ),
+        )
+        .command(format!("rtdoctor check {}", ctx.target.with_port(moved.port))),
+    )
+    .fix(Fix::new(
+        format!("Start the server on {port}"),
+        format!(
+            "If no server of yours is among these, start it on {port} and read its first log lines."
+        ),
+    ))
+}

@@ -1,0 +1,150 @@
+//! The check registry: every check is a value that carries its own id, title
+//! and explanation next to its code, so `rtdoctor checks`, `explain`, the man
+//! page and the report all read the same source. A failed check is an
+//! `Outcome` with status `fail`, never an `Err`.
+
+mod dualstack;
+mod fd_limit;
+mod listen;
+mod proxy;
+mod time_wait;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::OnceCell;
+
+use crate::config::Probe;
+use crate::host::Host;
+use crate::net;
+use crate::report::Outcome;
+use crate::target::Target;
+
+#[async_trait]
+pub trait Check: Send + Sync {
+    /// Stable id, part of the contract (`port.listen`).
+    fn id(&self) -> &str;
+    /// One line for reports and `rtdoctor checks`.
+    fn title(&self) -> &str;
+    /// What it looks at, the causes it tells apart and their fixes.
+    fn explain(&self) -> &str;
+    /// Checks whose failure makes this one pointless: when one of them
+    /// fails, this check is skipped with that failure as the reason.
+    fn needs(&self) -> &[&str] {
+        &[]
+    }
+    async fn run(&self, ctx: &Ctx) -> Outcome;
+}
+
+/// The built-in checks, in catalogue order (the order reports use).
+pub fn registry() -> Vec<Arc<dyn Check>> {
+    vec![
+        Arc::new(listen::PortListen),
+        Arc::new(time_wait::TimeWait),
+        Arc::new(dualstack::DualStack),
+        Arc::new(proxy::EnvProxy),
+        Arc::new(fd_limit::FdLimit),
+    ]
+}
+
+/// What a check is given: its target, how to probe it, and the facts about
+/// this machine that all checks share (read once per run).
+pub struct Ctx {
+    pub target: Target,
+    pub probe: Probe,
+    pub host: Arc<Host>,
+    addrs: OnceCell<Result<Vec<IpAddr>, String>>,
+}
+
+impl Ctx {
+    pub fn new(target: Target, probe: Probe, host: Arc<Host>) -> Self {
+        Ctx {
+            target,
+            probe,
+            host,
+            addrs: OnceCell::new(),
+        }
+    }
+
+    /// The target host's addresses as this machine's resolver (getaddrinfo,
+    /// like real clients) returns them, in its order; resolved once.
+    pub async fn resolved(&self) -> &Result<Vec<IpAddr>, String> {
+        self.addrs
+            .get_or_init(|| net::resolve(&self.target.host, self.probe.timeout))
+            .await
+    }
+
+    /// Does the server run on this machine, so its sockets and process can
+    /// be seen? `localhost` always does; other names if they resolve to a
+    /// loopback or local interface address.
+    pub async fn is_local(&self) -> Result<bool, String> {
+        if self.target.is_localhost_name() {
+            return Ok(true);
+        }
+        if let Some(ip) = self.target.ip() {
+            return Ok(net::is_local_ip(ip));
+        }
+        match self.resolved().await {
+            Ok(addrs) => Ok(addrs.iter().any(|ip| net::is_local_ip(*ip))),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// The skip outcome for checks that only apply to servers on this
+    /// machine, or `None` when the target is local.
+    pub async fn skip_unless_local(&self) -> Option<Outcome> {
+        match self.is_local().await {
+            Ok(true) => None,
+            Ok(false) => Some(Outcome::skip(format!(
+                "{} is not this machine: its sockets and processes cannot be seen from here",
+                self.target.host
+            ))),
+            Err(e) => Some(Outcome::skip(format!(
+                "cannot tell whether {} is this machine: {e}",
+                self.target.host
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_dotted_lowercase_and_explained() {
+        let checks = registry();
+        let mut ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
+        for c in &checks {
+            assert!(
+                c.id()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '.' || ch == '-'),
+                "{}",
+                c.id()
+            );
+            assert!(!c.title().is_empty(), "{} has no title", c.id());
+            assert!(c.explain().len() > 200, "{} is barely explained", c.id());
+            for need in c.needs() {
+                assert!(ids.contains(need), "{} needs unknown {need}", c.id());
+            }
+        }
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate ids");
+    }
+
+    #[test]
+    fn needs_point_backwards_in_catalogue_order() {
+        // The runner waits on needs; pointing only backwards rules out cycles.
+        let checks = registry();
+        for (i, c) in checks.iter().enumerate() {
+            for need in c.needs() {
+                let j = checks.iter().position(|d| d.id() == *need).unwrap();
+                assert!(j < i, "{} needs the later {need}", c.id());
+            }
+        }
+    }
+}

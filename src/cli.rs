@@ -1,0 +1,350 @@
+//! The command line. Only this module knows clap: it turns flags, the
+//! environment (`RTDOCTOR_*`) and the config file into one resolved command,
+//! with precedence defaults < file < environment < flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::check::Check;
+use crate::config::{
+    self, CheckConfig, DEFAULT_CONFIG_FILE, DEFAULT_TIMEOUT, FileConfig, Format, LoadedFile,
+    PortsConfig, Probe, Selection, TargetConfig, Verbosity,
+};
+use crate::style::{self, ColorChoice};
+use crate::target::{self, Target};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rtdoctor",
+    version,
+    about = "Tells you why a WebSocket / Socket.IO connection does not work, and what to change",
+    long_about = "Tells you why a WebSocket / Socket.IO connection does not work, and what to \
+change. `rtdoctor check` looks at the wire and at this machine's sockets and processes, names \
+the root cause and prints the fix.",
+    after_help = "Examples:\n  rtdoctor check 8765\n  rtdoctor check http://localhost:8765 --json\n  rtdoctor ports 8000-8100\n  rtdoctor explain net.dualstack"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks against each target and print a report
+    Check(CheckArgs),
+    /// Show who listens on / holds ports: pid, process, user, command, addresses, socket states
+    Ports(PortsArgs),
+    /// List the checks: id and title
+    Checks,
+    /// Explain one check: what it looks at, the causes it tells apart, the fixes
+    Explain {
+        /// A check id, as listed by `rtdoctor checks`
+        id: String,
+    },
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// URL (http, https, ws, wss), HOST:PORT, or PORT (meaning http://localhost:PORT)
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Limit for each probe (connect, request), e.g. 5s or 500ms
+    #[arg(long, value_name = "DUR", env = "RTDOCTOR_TIMEOUT", value_parser = config::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Run only these checks (ids or prefixes such as `port`), comma-separated
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', env = "RTDOCTOR_ONLY")]
+    pub only: Vec<String>,
+
+    /// Leave out these checks (ids or prefixes), comma-separated
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', env = "RTDOCTOR_SKIP")]
+    pub skip: Vec<String>,
+
+    /// Report format
+    #[arg(long, value_enum, value_name = "FORMAT", env = "RTDOCTOR_FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// Short for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Warnings fail the run too (exit code 1)
+    #[arg(long, env = "RTDOCTOR_STRICT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true")]
+    pub strict: Option<bool>,
+
+    /// Where to look for the server when nothing listens on the target port (default: 10 ports either side)
+    #[arg(long, value_name = "A-B", env = "RTDOCTOR_PORT_RANGE", value_parser = parse_range)]
+    pub port_range: Option<(u16, u16)>,
+
+    /// rtdoctor's config file
+    #[arg(long, value_name = "FILE", env = "RTDOCTOR_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Show the evidence of every check
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Show only what needs attention
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to colour the output
+    #[arg(long, value_enum, value_name = "WHEN", env = "RTDOCTOR_COLOR")]
+    pub color: Option<ColorArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortsArgs {
+    /// Ports or ranges (8765, 8000-8100); none means every listener
+    #[arg(value_name = "PORT|A-B", value_parser = parse_range)]
+    pub ports: Vec<(u16, u16)>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_range(s: &str) -> Result<(u16, u16), String> {
+    target::parse_port_range(s).map_err(|e| e.to_string())
+}
+
+/// What main runs, fully resolved.
+pub enum Resolved {
+    Check(CheckConfig),
+    Ports(PortsConfig),
+    Checks,
+    Explain(String),
+    Completions(clap_complete::Shell),
+}
+
+impl Cli {
+    pub fn resolve(self, checks: &[std::sync::Arc<dyn Check>]) -> Result<Resolved, String> {
+        Ok(match self.command {
+            Command::Check(args) => Resolved::Check(args.resolve(checks)?),
+            Command::Ports(args) => Resolved::Ports(PortsConfig {
+                ranges: args.ports,
+                json: args.json,
+            }),
+            Command::Checks => Resolved::Checks,
+            Command::Explain { id } => Resolved::Explain(id),
+            Command::Completions { shell } => Resolved::Completions(shell),
+        })
+    }
+}
+
+impl CheckArgs {
+    fn resolve(self, checks: &[std::sync::Arc<dyn Check>]) -> Result<CheckConfig, String> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let file = match &self.config {
+            Some(path) => LoadedFile::load(path, true)?,
+            None => LoadedFile::load(std::path::Path::new(DEFAULT_CONFIG_FILE), false)?,
+        }
+        .unwrap_or_default();
+        let fc: &FileConfig = &file.config;
+
+        let timeout = match (self.timeout, &fc.timeout) {
+            (Some(t), _) => t,
+            (None, Some(v)) => file.value(v, "timeout", config::parse_duration)?,
+            (None, None) => DEFAULT_TIMEOUT,
+        };
+        let file_range = fc
+            .port_range
+            .as_ref()
+            .map(|v| file.value(v, "port_range", parse_range))
+            .transpose()?;
+        let port_range = self.port_range.or(file_range);
+
+        let mut targets = Vec::new();
+        if self.targets.is_empty() {
+            for t in &fc.target {
+                let target = file.value(&t.url, "url", |s| Target::parse(s).map_err(|e| e.to_string()))?;
+                let t_timeout = match (&self.timeout, &t.timeout) {
+                    (None, Some(v)) => file.value(v, "timeout", config::parse_duration)?,
+                    _ => timeout,
+                };
+                let t_range = match (&self.port_range, &t.port_range) {
+                    (None, Some(v)) => Some(file.value(v, "port_range", parse_range)?),
+                    _ => port_range,
+                };
+                targets.push(target_config(target, t_timeout, t_range));
+            }
+        } else {
+            for input in &self.targets {
+                let target = Target::parse(input).map_err(|e| e.to_string())?;
+                targets.push(target_config(target, timeout, port_range));
+            }
+        }
+        if targets.is_empty() {
+            return Err(format!(
+                "no target: name one (rtdoctor check 8765, rtdoctor check http://localhost:8765) \
+or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
+            ));
+        }
+
+        let only = if self.only.is_empty() { fc.only.clone().unwrap_or_default() } else { self.only };
+        let skip = if self.skip.is_empty() { fc.skip.clone().unwrap_or_default() } else { self.skip };
+        let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
+        for pattern in only.iter().chain(&skip) {
+            if !ids.iter().any(|id| Selection::matches(pattern, id)) {
+                return Err(unknown_check(pattern, &ids));
+            }
+        }
+
+        let format = if self.json {
+            Format::Json
+        } else {
+            match self.format {
+                Some(f) => f.into(),
+                None => match &fc.format {
+                    Some(v) => file.value(v, "format", parse_format)?,
+                    None => Format::Human,
+                },
+            }
+        };
+        let color = match self.color {
+            Some(c) => c.into(),
+            None => match &fc.color {
+                Some(v) => file.value(v, "color", parse_color)?,
+                None => ColorChoice::Auto,
+            },
+        };
+        let output = self.output.or(fc.output.clone());
+        let verbosity = if self.verbose {
+            Verbosity::Verbose
+        } else if self.quiet {
+            Verbosity::Quiet
+        } else {
+            Verbosity::Normal
+        };
+        let human_to_terminal =
+            format == Format::Human && output.is_none() && style::stdout_is_terminal();
+        Ok(CheckConfig {
+            targets,
+            selection: Selection { only, skip },
+            format,
+            strict: self.strict.or(fc.strict).unwrap_or(false),
+            verbosity,
+            color: format == Format::Human
+                && output.is_none()
+                && style::use_color(color, &env, human_to_terminal),
+            progress: format == Format::Human
+                && verbosity != Verbosity::Quiet
+                && style::stderr_is_terminal(),
+            output,
+            env,
+        })
+    }
+}
+
+fn target_config(target: Target, timeout: std::time::Duration, range: Option<(u16, u16)>) -> TargetConfig {
+    let port_range = range.unwrap_or_else(|| Probe::default_range(target.port));
+    TargetConfig {
+        target,
+        probe: Probe { timeout, port_range },
+    }
+}
+
+pub fn unknown_check(pattern: &str, ids: &[&str]) -> String {
+    let nearest = ids
+        .iter()
+        .map(|id| (edit_distance(pattern, id), *id))
+        .min()
+        .filter(|(d, _)| *d <= 4)
+        .map(|(_, id)| format!(" (did you mean {id}?)"))
+        .unwrap_or_default();
+    format!("unknown check id '{pattern}'{nearest}: `rtdoctor checks` lists them")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    FormatArg::from_str(s, true)
+        .map(Into::into)
+        .map_err(|_| format!("'{s}' is not a format: human, json or junit"))
+}
+
+fn parse_color(s: &str) -> Result<ColorChoice, String> {
+    ColorArg::from_str(s, true)
+        .map(Into::into)
+        .map_err(|_| format!("'{s}' is not a colour choice: auto, always or never"))
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+        }
+    }
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(c: ColorArg) -> Self {
+        match c {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
+}
+
+/// The clap command, for completions and the man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn unknown_ids_suggest_the_nearest() {
+        let msg = unknown_check("port.listn", &["port.listen", "env.proxy"]);
+        assert!(msg.contains("did you mean port.listen?"), "{msg}");
+        let msg = unknown_check("zzzzzzzzzz", &["port.listen"]);
+        assert!(!msg.contains("did you mean"), "{msg}");
+    }
+}

@@ -1,0 +1,112 @@
+//! The body of each subcommand: run the resolved configuration and say
+//! which exit code the result means.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::check::Check;
+use crate::cli::Resolved;
+use crate::config::{CheckConfig, Format, PortsConfig};
+use crate::style::Style;
+use crate::{catalogue, host, ports, render, runner};
+
+pub enum Failure {
+    /// Exit 2: the user's input or environment, with one sentence saying what.
+    Usage(String),
+    /// Exit 3: rtdoctor broke.
+    Internal(anyhow::Error),
+}
+
+pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
+    match resolved {
+        Resolved::Check(config) => check(&config, checks),
+        Resolved::Ports(config) => ports(&config),
+        Resolved::Checks => print(&catalogue::list(checks)),
+        Resolved::Explain(id) => print(&catalogue::explain(checks, &id).map_err(Failure::Usage)?),
+        Resolved::Completions(shell) => {
+            clap_complete::generate(shell, &mut crate::cli::command(), "rtdoctor", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(anyhow::Error::new(e).context("starting the async runtime")))
+}
+
+fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
+    let total = config.targets.len()
+        * checks.iter().filter(|c| config.selection.includes(c.id())).count();
+    let bar = spinner(config.progress, total);
+    let on_done: Arc<dyn Fn() + Send + Sync> = {
+        let bar = bar.clone();
+        Arc::new(move || bar.inc(1))
+    };
+    let report = runtime()?
+        .block_on(runner::run(config, checks, on_done))
+        .map_err(Failure::Internal)?;
+    bar.finish_and_clear();
+
+    let text = match config.format {
+        Format::Human => render::human(&report, config.verbosity, Style { color: config.color }),
+        Format::Json => render::json(&report),
+        Format::Junit => render::junit(&report, config.strict),
+    };
+    match &config.output {
+        Some(path) => write_file(path, &text)?,
+        None => print(&text).map(|_| ())?,
+    }
+    Ok(if report.failed(config.strict) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn spinner(enabled: bool, total: usize) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} checking… {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(80));
+    bar
+}
+
+fn ports(config: &PortsConfig) -> Result<ExitCode, Failure> {
+    let source = std::env::var("RTDOCTOR_SOCKETS").ok();
+    let table = host::read_table(source.as_deref())
+        .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
+    let report = ports::collect(&table, &config.ranges);
+    print(&if config.json {
+        ports::render_json(&report)
+    } else {
+        ports::render_table(&report)
+    })
+}
+
+fn print(text: &str) -> Result<ExitCode, Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Failure::Usage(format!("cannot write to standard output: {e}"))),
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure::Usage(format!("cannot write the report to {}: {e}", path.display())))
+}

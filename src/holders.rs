@@ -1,0 +1,342 @@
+//! Who holds a port: its listening sockets and the processes whose fd
+//! tables hold them. Only listeners count: a process that is merely a
+//! client of the port is never a holder (that is how `kill $(lsof -ti:PORT)`
+//! kills the wrong process). Pre-fork servers share one listening socket
+//! between a master and its workers; the master is told apart.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::process::{self, ProcessInfo};
+use crate::sockets::SocketTable;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ListenSocket {
+    pub addr: SocketAddr,
+    /// For `[::]`/IPv6 sockets: does it refuse IPv4 clients? None if unknown.
+    pub v6only: Option<bool>,
+    pub uid: u32,
+    pub pids: Vec<u32>,
+}
+
+impl ListenSocket {
+    /// `127.0.0.1:8765`, `[::]:8765 (IPv6 only)`, `[::]:8765 (IPv4 and IPv6)`.
+    pub fn label(&self) -> String {
+        match (self.addr.ip(), self.v6only) {
+            (IpAddr::V6(ip), Some(true)) if ip.is_unspecified() => {
+                format!("{} (IPv6 only)", self.addr)
+            }
+            (IpAddr::V6(ip), Some(false)) if ip.is_unspecified() => {
+                format!("{} (IPv4 and IPv6)", self.addr)
+            }
+            _ => self.addr.to_string(),
+        }
+    }
+
+    /// Would a connection to `ip` reach this socket? `None` when the answer
+    /// depends on a v6-only flag that could not be read.
+    pub fn accepts(&self, ip: IpAddr) -> Option<bool> {
+        let bound = self.addr.ip();
+        if bound == ip {
+            return Some(true);
+        }
+        match (bound, ip) {
+            (IpAddr::V4(b), IpAddr::V4(_)) => Some(b.is_unspecified()),
+            (IpAddr::V6(b), IpAddr::V6(_)) => Some(b.is_unspecified()),
+            (IpAddr::V6(b), IpAddr::V4(v4)) => {
+                if b.is_unspecified() {
+                    self.v6only.map(|only| !only)
+                } else {
+                    Some(b.to_ipv4_mapped() == Some(v4))
+                }
+            }
+            (IpAddr::V4(_), IpAddr::V6(_)) => Some(false),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The only process holding the socket.
+    Single,
+    /// Holds the socket and is the parent of other holders (pre-fork master).
+    Master,
+    /// Holds the socket and is the child of another holder.
+    Worker,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Holder {
+    pub process: ProcessInfo,
+    pub role: Role,
+    pub addrs: Vec<SocketAddr>,
+}
+
+impl Holder {
+    /// `python3 (pid 4242, user alice)`, `gunicorn (pid 10, user www, master)`.
+    pub fn label(&self) -> String {
+        let p = &self.process;
+        let mut parts = vec![format!("pid {}", p.pid)];
+        if let Some(user) = &p.user {
+            parts.push(format!("user {user}"));
+        } else if let Some(uid) = p.uid {
+            parts.push(format!("uid {uid}"));
+        }
+        match self.role {
+            Role::Master => parts.push("master".into()),
+            Role::Worker => parts.push("worker".into()),
+            Role::Single => {}
+        }
+        format!("{} ({})", p.name, parts.join(", "))
+    }
+
+    pub fn command_line(&self) -> String {
+        command_line(&self.process)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PortHolders {
+    pub port: u16,
+    pub sockets: Vec<ListenSocket>,
+    pub holders: Vec<Holder>,
+    /// Owners (uid) of listening sockets no visible process holds: they
+    /// belong to another user's process, visible only with privileges.
+    pub hidden_owners: Vec<u32>,
+}
+
+impl PortHolders {
+    pub fn find(table: &SocketTable, port: u16) -> PortHolders {
+        let sockets: Vec<ListenSocket> = table
+            .listeners_on(port)
+            .map(|s| ListenSocket {
+                addr: s.local,
+                v6only: s.v6only,
+                uid: s.uid,
+                pids: s.pids.clone(),
+            })
+            .collect();
+        let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let processes = process::lookup(&pids);
+        let holders = assign_roles(processes, &sockets);
+        let mut hidden_owners: Vec<u32> = sockets
+            .iter()
+            .filter(|s| s.pids.is_empty())
+            .map(|s| s.uid)
+            .collect();
+        hidden_owners.sort_unstable();
+        hidden_owners.dedup();
+        PortHolders {
+            port,
+            sockets,
+            holders,
+            hidden_owners,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sockets.is_empty()
+    }
+
+    pub fn addr_labels(&self) -> Vec<String> {
+        self.sockets.iter().map(ListenSocket::label).collect()
+    }
+
+    /// The holder to name first: the master of a pre-fork server, else the
+    /// lowest pid.
+    pub fn main_holder(&self) -> Option<&Holder> {
+        self.holders
+            .iter()
+            .find(|h| h.role == Role::Master)
+            .or_else(|| self.holders.first())
+    }
+}
+
+fn assign_roles(processes: Vec<ProcessInfo>, sockets: &[ListenSocket]) -> Vec<Holder> {
+    let pids: Vec<u32> = processes.iter().map(|p| p.pid).collect();
+    let mut holders: Vec<Holder> = processes
+        .into_iter()
+        .map(|p| {
+            let role = if p.ppid.is_some_and(|pp| pids.contains(&pp)) {
+                Role::Worker
+            } else if pids.len() > 1 {
+                Role::Master
+            } else {
+                Role::Single
+            };
+            let addrs = sockets
+                .iter()
+                .filter(|s| s.pids.contains(&p.pid))
+                .map(|s| s.addr)
+                .collect();
+            Holder {
+                process: p,
+                role,
+                addrs,
+            }
+        })
+        .collect();
+    // Several unrelated holders (SO_REUSEPORT) are not masters.
+    if !holders.iter().any(|h| h.role == Role::Worker) {
+        for h in &mut holders {
+            h.role = Role::Single;
+        }
+    }
+    holders.sort_by_key(|h| (h.role != Role::Master, h.process.pid));
+    holders
+}
+
+/// The command line, with arguments that contain spaces quoted.
+pub fn command_line(p: &ProcessInfo) -> String {
+    if p.cmdline.is_empty() {
+        return format!("[{}]", p.name);
+    }
+    p.cmdline
+        .iter()
+        .map(|a| {
+            if a.is_empty() || a.contains(char::is_whitespace) {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The command line with the program's directory left out, for summaries:
+/// `python3 server.py` rather than `/usr/local/bin/python3 server.py`.
+pub fn short_command_line(p: &ProcessInfo) -> String {
+    let full = command_line(p);
+    match full.split_once(' ') {
+        Some((prog, rest)) if !prog.starts_with('\'') => {
+            format!("{} {rest}", prog.rsplit('/').next().unwrap_or(prog))
+        }
+        None if !full.starts_with('[') => full.rsplit('/').next().unwrap_or(&full).to_string(),
+        _ => full,
+    }
+}
+
+/// `2026-11-22T10:00:01Z (3m ago)`.
+pub fn started(start_time: Option<u64>) -> String {
+    let Some(secs) = start_time else {
+        return "unknown".into();
+    };
+    let at = UNIX_EPOCH + Duration::from_secs(secs);
+    let ago = SystemTime::now()
+        .duration_since(at)
+        .map(|d| format!(" ({} ago)", short_duration(d)))
+        .unwrap_or_default();
+    format!("{}{ago}", humantime::format_rfc3339_seconds(at))
+}
+
+pub fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d {}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+/// The user name of a uid, or the number.
+pub fn user_name(uid: u32) -> String {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| format!("{} (uid {uid})", u.name))
+        .unwrap_or_else(|| format!("uid {uid}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sock(addr: &str, v6only: Option<bool>) -> ListenSocket {
+        ListenSocket {
+            addr: addr.parse().unwrap(),
+            v6only,
+            uid: 0,
+            pids: vec![1],
+        }
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn which_listener_accepts_which_family() {
+        let v4 = sock("127.0.0.1:80", None);
+        assert_eq!(v4.accepts(ip("127.0.0.1")), Some(true));
+        assert_eq!(v4.accepts(ip("::1")), Some(false));
+        let any4 = sock("0.0.0.0:80", None);
+        assert_eq!(any4.accepts(ip("127.0.0.1")), Some(true));
+        let dual = sock("[::]:80", Some(false));
+        assert_eq!(dual.accepts(ip("127.0.0.1")), Some(true));
+        assert_eq!(dual.accepts(ip("::1")), Some(true));
+        assert_eq!(dual.label(), "[::]:80 (IPv4 and IPv6)");
+        let v6only = sock("[::]:80", Some(true));
+        assert_eq!(v6only.accepts(ip("127.0.0.1")), Some(false));
+        assert_eq!(v6only.label(), "[::]:80 (IPv6 only)");
+        assert_eq!(sock("[::]:80", None).accepts(ip("127.0.0.1")), None);
+        assert_eq!(sock("[::1]:80", None).accepts(ip("127.0.0.1")), Some(false));
+    }
+
+    fn info(pid: u32, ppid: u32) -> ProcessInfo {
+        ProcessInfo {
+            pid,
+            ppid: Some(ppid),
+            name: "gunicorn".into(),
+            cmdline: vec!["gunicorn".into(), "app:app".into()],
+            uid: Some(0),
+            user: Some("root".into()),
+            start_time: None,
+            memory_bytes: None,
+            open_fds: None,
+            fd_limit: None,
+        }
+    }
+
+    #[test]
+    fn prefork_master_is_told_apart_from_workers() {
+        let sockets = vec![ListenSocket {
+            addr: "0.0.0.0:8000".parse().unwrap(),
+            v6only: None,
+            uid: 0,
+            pids: vec![10, 11, 12],
+        }];
+        let holders = assign_roles(vec![info(11, 10), info(10, 1), info(12, 10)], &sockets);
+        let roles: Vec<(u32, Role)> = holders.iter().map(|h| (h.process.pid, h.role)).collect();
+        assert_eq!(roles, [(10, Role::Master), (11, Role::Worker), (12, Role::Worker)]);
+        assert_eq!(holders[0].label(), "gunicorn (pid 10, user root, master)");
+
+        let unrelated = assign_roles(vec![info(20, 1), info(21, 1)], &sockets);
+        assert!(unrelated.iter().all(|h| h.role == Role::Single));
+    }
+
+    #[test]
+    fn short_command_lines_drop_the_directory() {
+        let mut p = info(1, 0);
+        p.cmdline = vec!["/usr/bin/python3".into(), "server.py".into()];
+        assert_eq!(short_command_line(&p), "python3 server.py");
+        p.cmdline = vec!["/usr/sbin/nginx".into()];
+        assert_eq!(short_command_line(&p), "nginx");
+        p.cmdline = vec![];
+        assert_eq!(short_command_line(&p), "[gunicorn]");
+    }
+
+    #[test]
+    fn durations_read_short() {
+        assert_eq!(short_duration(Duration::from_secs(42)), "42s");
+        assert_eq!(short_duration(Duration::from_secs(125)), "2m");
+        assert_eq!(short_duration(Duration::from_secs(7380)), "2h 3m");
+        assert_eq!(short_duration(Duration::from_secs(90000)), "1d 1h");
+    }
+}

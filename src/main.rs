@@ -1,0 +1,59 @@
+//! rtdoctor: parse the command line, resolve it into one configuration, run
+//! it, render the result, and map it to the exit code (SPEC.md):
+//! 0 nothing failed, 1 a check failed, 2 usage or configuration error,
+//! 3 rtdoctor itself broke.
+
+mod catalogue;
+mod check;
+mod cli;
+mod commands;
+mod config;
+mod holders;
+mod host;
+mod net;
+mod ports;
+mod process;
+mod render;
+mod report;
+mod runner;
+mod sockets;
+mod style;
+mod target;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::commands::Failure;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "rtdoctor: internal error (a bug): {info}\n\
+             Please report it with the command you ran and the output of `rtdoctor --version`."
+        );
+    }));
+    // Clap prints its own usage errors and exits with 2.
+    let cli = cli::Cli::parse();
+    let checks = check::registry();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let resolved = cli.resolve(&checks).map_err(Failure::Usage)?;
+        commands::run(resolved, &checks)
+    }));
+    match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(Failure::Usage(msg))) => {
+            eprintln!("rtdoctor: error: {msg}");
+            ExitCode::from(2)
+        }
+        Ok(Err(Failure::Internal(err))) => {
+            eprintln!(
+                "rtdoctor: internal error (a bug): {err:#}\n\
+                 Please report it with the command you ran and the output of `rtdoctor --version`."
+            );
+            ExitCode::from(3)
+        }
+        // The panic hook has already said what happened.
+        Err(_) => ExitCode::from(3),
+    }
+}

@@ -1,0 +1,149 @@
+//! `rtdoctor ports`: who listens on which ports, with their processes and
+//! the states of the other sockets on those ports — `ss -ltnp` and
+//! `lsof -i` in one table, listeners only as holders.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+
+use crate::holders::{Holder, ListenSocket, PortHolders, started, user_name};
+use crate::sockets::SocketTable;
+
+#[derive(Debug, Serialize)]
+pub struct PortEntry {
+    pub port: u16,
+    pub listeners: Vec<ListenSocket>,
+    pub holders: Vec<Holder>,
+    pub hidden_owners: Vec<u32>,
+    /// Counts of every socket state with this local port (LISTEN included).
+    pub states: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortsReport {
+    /// What was asked, as ranges; empty means every listener.
+    pub asked: Vec<(u16, u16)>,
+    pub ports: Vec<PortEntry>,
+    /// Asked ranges with no listener at all.
+    pub empty: Vec<(u16, u16)>,
+    pub notes: Vec<String>,
+}
+
+pub fn collect(table: &SocketTable, ranges: &[(u16, u16)]) -> PortsReport {
+    let wanted = |p: u16| ranges.is_empty() || ranges.iter().any(|(a, b)| (*a..=*b).contains(&p));
+    let mut ports: Vec<u16> = table.listeners().map(|s| s.local.port()).filter(|p| wanted(*p)).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    let entries: Vec<PortEntry> = ports
+        .into_iter()
+        .map(|port| {
+            let found = PortHolders::find(table, port);
+            let mut states = BTreeMap::new();
+            for s in table.on_local_port(port) {
+                *states.entry(s.state.as_str()).or_default() += 1;
+            }
+            PortEntry {
+                port,
+                listeners: found.sockets,
+                holders: found.holders,
+                hidden_owners: found.hidden_owners,
+                states,
+            }
+        })
+        .collect();
+    let empty = ranges
+        .iter()
+        .filter(|(a, b)| !entries.iter().any(|e| (*a..=*b).contains(&e.port)))
+        .copied()
+        .collect();
+    let mut notes = table.notes.clone();
+    if table.unreadable_processes > 0 {
+        notes.push(format!(
+            "{} processes could not be inspected (other users'): run with sudo to see their sockets' owners",
+            table.unreadable_processes
+        ));
+    }
+    PortsReport {
+        asked: ranges.to_vec(),
+        ports: entries,
+        empty,
+        notes,
+    }
+}
+
+pub fn render_json(report: &PortsReport) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn render_table(report: &PortsReport) -> String {
+    let mut out = String::new();
+    if !report.ports.is_empty() {
+        let mut table = Table::new();
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(["PORT", "ADDRESS", "PID", "USER", "PROCESS", "STARTED", "COMMAND", "SOCKETS"]);
+        for e in &report.ports {
+            let states = e
+                .states
+                .iter()
+                .map(|(s, n)| format!("{s} {n}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if e.holders.is_empty() {
+                let owners = e.hidden_owners.iter().map(|u| user_name(*u)).collect::<Vec<_>>().join(", ");
+                table.add_row(vec![
+                    e.port.to_string(),
+                    labels(&e.listeners),
+                    "hidden".into(),
+                    owners,
+                    "(run with sudo to see)".into(),
+                    String::new(),
+                    String::new(),
+                    states,
+                ]);
+                continue;
+            }
+            for (i, h) in e.holders.iter().enumerate() {
+                let role = match h.role {
+                    crate::holders::Role::Master => " (master)",
+                    crate::holders::Role::Worker => " (worker)",
+                    crate::holders::Role::Single => "",
+                };
+                table.add_row(vec![
+                    if i == 0 { e.port.to_string() } else { String::new() },
+                    if i == 0 { labels(&e.listeners) } else { String::new() },
+                    h.process.pid.to_string(),
+                    h.process.user.clone().unwrap_or_else(|| h.process.uid.map(|u| u.to_string()).unwrap_or_default()),
+                    format!("{}{role}", h.process.name),
+                    started(h.process.start_time),
+                    h.command_line(),
+                    if i == 0 { states.clone() } else { String::new() },
+                ]);
+            }
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    for (a, b) in &report.empty {
+        if a == b {
+            out.push_str(&format!("nothing listens on port {a}\n"));
+        } else {
+            out.push_str(&format!("nothing listens on ports {a}-{b}\n"));
+        }
+    }
+    if report.ports.is_empty() && report.asked.is_empty() {
+        out.push_str("no TCP listeners on this machine\n");
+    }
+    for n in &report.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+fn labels(sockets: &[ListenSocket]) -> String {
+    sockets.iter().map(ListenSocket::label).collect::<Vec<_>>().join("\n")
+}

@@ -1,0 +1,75 @@
+//! The human view: one line per check, the fixes for what did not pass, a
+//! summary line. `-v` adds every check's evidence; `-q` keeps only what
+//! needs attention.
+
+use std::fmt::Write as _;
+
+use super::wrap;
+use crate::config::Verbosity;
+use crate::report::{Report, Status};
+use crate::style::Style;
+
+const WIDTH: usize = 92;
+
+pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
+    let mut out = String::new();
+    let id_width = report.checks().map(|c| c.id.len()).max().unwrap_or(0);
+    let quiet = verbosity == Verbosity::Quiet;
+    for (i, target) in report.targets.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", style.bold(&target.target));
+        for check in &target.checks {
+            if quiet && matches!(check.status, Status::Pass | Status::Skip) {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {} {:<id_width$}  {}",
+                style.mark(check.status),
+                check.id,
+                check.summary
+            );
+            if verbosity == Verbosity::Verbose {
+                for e in &check.evidence {
+                    let _ = writeln!(out, "      {} {}", style.dim(&format!("{}:", e.label)), e.value);
+                }
+            }
+        }
+        let needs_fix: Vec<_> = target
+            .checks
+            .iter()
+            .filter(|c| matches!(c.status, Status::Warn | Status::Fail) && !c.fixes.is_empty())
+            .collect();
+        if !needs_fix.is_empty() {
+            let _ = writeln!(out, "\n  {}", style.bold("How to fix"));
+            for check in needs_fix {
+                for fix in &check.fixes {
+                    let _ = writeln!(
+                        out,
+                        "  {} {} — {}",
+                        style.mark(check.status),
+                        check.id,
+                        style.bold(&fix.title)
+                    );
+                    out.push_str(&wrap(&fix.detail, WIDTH, "      "));
+                    if let Some(cmd) = &fix.command {
+                        let _ = writeln!(out, "      {}", style.cyan(&format!("$ {cmd}")));
+                    }
+                }
+            }
+        }
+    }
+    let s = report.summary;
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let line = [
+        style.status(Status::Pass, &format!("{} passed", s.pass)),
+        style.status(Status::Warn, &plural(s.warn, "warning", "warnings")),
+        style.status(Status::Fail, &format!("{} failed", s.fail)),
+        style.status(Status::Skip, &format!("{} skipped", s.skip)),
+    ]
+    .join(", ");
+    let _ = writeln!(out, "\n{line} ({} ms)", report.duration_ms);
+    out
+}

@@ -1,0 +1,231 @@
+//! Runs the selected checks of every target at once and assembles one
+//! ordered `Report`. Each check is bounded (twice the probe timeout plus a
+//! second); the whole run is bounded too, so no server can hang rtdoctor.
+//! A check that needs another waits for its result and is skipped, with
+//! the reason, when that one failed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, bail};
+use tokio::sync::watch;
+use tokio::time::timeout_at;
+
+use crate::check::{Check, Ctx};
+use crate::config::{CheckConfig, Probe};
+use crate::host::Host;
+use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
+
+type Slot = watch::Receiver<Option<CheckResult>>;
+
+/// The longest one check may take.
+pub fn check_budget(probe: &Probe) -> Duration {
+    probe.timeout * 2 + Duration::from_secs(1)
+}
+
+/// The longest a whole run may take: a check and the checks it waits on.
+pub fn run_budget(probe: &Probe) -> Duration {
+    probe.timeout * 4 + Duration::from_secs(2)
+}
+
+/// `on_done` is called as each check finishes (for progress display).
+pub async fn run(
+    config: &CheckConfig,
+    checks: &[Arc<dyn Check>],
+    on_done: Arc<dyn Fn() + Send + Sync>,
+) -> anyhow::Result<Report> {
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let start = Instant::now();
+    let host = Arc::new(Host::new(config.env.clone()));
+    let selected: Vec<Arc<dyn Check>> = checks
+        .iter()
+        .filter(|c| config.selection.includes(c.id()))
+        .cloned()
+        .collect();
+
+    let mut pending = Vec::new();
+    for tc in &config.targets {
+        let ctx = Arc::new(Ctx::new(tc.target.clone(), tc.probe.clone(), host.clone()));
+        let deadline = tokio::time::Instant::now() + run_budget(&tc.probe);
+        let (senders, slots): (Vec<_>, Vec<Slot>) =
+            selected.iter().map(|_| watch::channel(None)).unzip();
+        let mut handles = Vec::new();
+        for (check, tx) in selected.iter().zip(senders) {
+            let needs: Vec<(String, Slot)> = check
+                .needs()
+                .iter()
+                .filter_map(|need| {
+                    let j = selected.iter().position(|c| c.id() == *need)?;
+                    Some((need.to_string(), slots[j].clone()))
+                })
+                .collect();
+            let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
+            let id = check.id().to_string();
+            let handle = tokio::spawn(async move {
+                let result = run_one(check.as_ref(), &ctx, needs, deadline).await;
+                tx.send_replace(Some(result.clone()));
+                on_done();
+                result
+            });
+            handles.push((id, handle));
+        }
+        pending.push((ctx.target.to_string(), handles));
+    }
+
+    let mut targets = Vec::new();
+    for (target, handles) in pending {
+        let mut checks = Vec::new();
+        for (id, handle) in handles {
+            match handle.await {
+                Ok(result) => checks.push(result),
+                Err(e) if e.is_panic() => bail!("the check {id} crashed on {target}"),
+                Err(e) => return Err(e).with_context(|| format!("the check {id} did not run")),
+            }
+        }
+        targets.push(TargetReport {
+            status: report::overall(checks.iter().map(|c| &c.status)),
+            target,
+            checks,
+        });
+    }
+    Ok(Report::new(
+        started_at,
+        start.elapsed().as_millis() as u64,
+        targets,
+    ))
+}
+
+async fn run_one(
+    check: &dyn Check,
+    ctx: &Ctx,
+    needs: Vec<(String, Slot)>,
+    deadline: tokio::time::Instant,
+) -> CheckResult {
+    let start = Instant::now();
+    let outcome = match wait_for_needs(needs, deadline).await {
+        Some(skip) => skip,
+        None => {
+            let budget = (tokio::time::Instant::now() + check_budget(&ctx.probe)).min(deadline);
+            match timeout_at(budget, check.run(ctx)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Outcome::fail(format!(
+                    "did not finish within {} ms (the probe timeout is {} ms)",
+                    start.elapsed().as_millis(),
+                    ctx.probe.timeout.as_millis()
+                )),
+            }
+        }
+    };
+    CheckResult {
+        id: check.id().to_string(),
+        title: check.title().to_string(),
+        status: outcome.status,
+        summary: outcome.summary,
+        evidence: outcome.evidence,
+        fixes: outcome.fixes,
+        duration_ms: start.elapsed().as_millis() as u64,
+    }
+}
+
+/// `Some(outcome)` when the check must not run.
+async fn wait_for_needs(needs: Vec<(String, Slot)>, deadline: tokio::time::Instant) -> Option<Outcome> {
+    for (need, mut slot) in needs {
+        let verdict = match timeout_at(deadline, slot.wait_for(Option::is_some)).await {
+            Ok(Ok(result)) => result
+                .as_ref()
+                .filter(|r| r.status == Status::Fail)
+                .map(|_| Outcome::skip(format!("skipped because {need} failed"))),
+            Ok(Err(_)) => Some(Outcome::skip(format!("{need} did not finish"))),
+            Err(_) => Some(Outcome::fail(format!(
+                "did not start: {need} was still running when the run's time was up"
+            ))),
+        };
+        if verdict.is_some() {
+            return verdict;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Format, Selection, TargetConfig, Verbosity};
+    use crate::target::Target;
+    use async_trait::async_trait;
+
+    struct Fake {
+        id: &'static str,
+        needs: &'static [&'static str],
+        status: Status,
+        delay_ms: u64,
+    }
+
+    #[async_trait]
+    impl Check for Fake {
+        fn id(&self) -> &str {
+            self.id
+        }
+        fn title(&self) -> &str {
+            self.id
+        }
+        fn explain(&self) -> &str {
+            ""
+        }
+        fn needs(&self) -> &[&str] {
+            self.needs
+        }
+        async fn run(&self, _: &Ctx) -> Outcome {
+            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
+            Outcome::new(self.status, "done")
+        }
+    }
+
+    fn config(timeout: Duration) -> CheckConfig {
+        let target = Target::parse("1").unwrap();
+        CheckConfig {
+            targets: vec![TargetConfig {
+                target,
+                probe: Probe {
+                    timeout,
+                    port_range: (1, 2),
+                },
+            }],
+            selection: Selection::default(),
+            format: Format::Json,
+            output: None,
+            strict: false,
+            verbosity: Verbosity::Normal,
+            color: false,
+            progress: false,
+            env: vec![],
+        }
+    }
+
+    fn fake(id: &'static str, needs: &'static [&'static str], status: Status, delay_ms: u64) -> Arc<dyn Check> {
+        Arc::new(Fake { id, needs, status, delay_ms })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn results_keep_catalogue_order_and_skip_on_failed_needs() {
+        let checks = [
+            fake("a", &[], Status::Fail, 30),
+            fake("b", &["a"], Status::Pass, 0),
+            fake("c", &[], Status::Pass, 0),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {})).await.unwrap();
+        let got: Vec<(&str, Status)> = report.checks().map(|c| (c.id.as_str(), c.status)).collect();
+        assert_eq!(got, [("a", Status::Fail), ("b", Status::Skip), ("c", Status::Pass)]);
+        assert_eq!(report.checks().nth(1).unwrap().summary, "skipped because a failed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_check_is_cut_off_as_a_failure() {
+        let checks = [fake("slow", &[], Status::Pass, 3_600_000), fake("fast", &[], Status::Pass, 0)];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {})).await.unwrap();
+        let slow = report.checks().next().unwrap();
+        assert_eq!(slow.status, Status::Fail);
+        assert!(slow.summary.contains("did not finish"), "{}", slow.summary);
+        assert_eq!(report.checks().nth(1).unwrap().status, Status::Pass);
+    }
+}
