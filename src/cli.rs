@@ -74,11 +74,21 @@ pub struct CheckArgs {
     pub timeout: Option<std::time::Duration>,
 
     /// Run only these checks (ids or prefixes such as `port`), comma-separated
-    #[arg(long, value_name = "ID,...", value_delimiter = ',', env = "RTDOCTOR_ONLY")]
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        env = "RTDOCTOR_ONLY"
+    )]
     pub only: Vec<String>,
 
     /// Leave out these checks (ids or prefixes), comma-separated
-    #[arg(long, value_name = "ID,...", value_delimiter = ',', env = "RTDOCTOR_SKIP")]
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        env = "RTDOCTOR_SKIP"
+    )]
     pub skip: Vec<String>,
 
     /// Report format
@@ -182,7 +192,9 @@ impl CheckArgs {
         let mut targets = Vec::new();
         if self.targets.is_empty() {
             for t in &fc.target {
-                let target = file.value(&t.url, "url", |s| Target::parse(s).map_err(|e| e.to_string()))?;
+                let target = file.value(&t.url, "url", |s| {
+                    Target::parse(s).map_err(|e| e.to_string())
+                })?;
                 let t_timeout = match (&self.timeout, &t.timeout) {
                     (None, Some(v)) => file.value(v, "timeout", config::parse_duration)?,
                     _ => timeout,
@@ -206,8 +218,16 @@ or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
             ));
         }
 
-        let only = if self.only.is_empty() { fc.only.clone().unwrap_or_default() } else { self.only };
-        let skip = if self.skip.is_empty() { fc.skip.clone().unwrap_or_default() } else { self.skip };
+        let only = if self.only.is_empty() {
+            fc.only.clone().unwrap_or_default()
+        } else {
+            self.only
+        };
+        let skip = if self.skip.is_empty() {
+            fc.skip.clone().unwrap_or_default()
+        } else {
+            self.skip
+        };
         let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
         for pattern in only.iter().chain(&skip) {
             if !ids.iter().any(|id| Selection::matches(pattern, id)) {
@@ -261,11 +281,18 @@ or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
     }
 }
 
-fn target_config(target: Target, timeout: std::time::Duration, range: Option<(u16, u16)>) -> TargetConfig {
+fn target_config(
+    target: Target,
+    timeout: std::time::Duration,
+    range: Option<(u16, u16)>,
+) -> TargetConfig {
     let port_range = range.unwrap_or_else(|| Probe::default_range(target.port));
     TargetConfig {
         target,
-        probe: Probe { timeout, port_range },
+        probe: Probe {
+            timeout,
+            port_range,
+        },
     }
 }
 

@@ -29,7 +29,12 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         Resolved::Checks => print(&catalogue::list(checks)),
         Resolved::Explain(id) => print(&catalogue::explain(checks, &id).map_err(Failure::Usage)?),
         Resolved::Completions(shell) => {
-            clap_complete::generate(shell, &mut crate::cli::command(), "rtdoctor", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut crate::cli::command(),
+                "rtdoctor",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -44,7 +49,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
     let total = config.targets.len()
-        * checks.iter().filter(|c| config.selection.includes(c.id())).count();
+        * checks
+            .iter()
+            .filter(|c| config.selection.includes(c.id()))
+            .count();
     let bar = spinner(config.progress, total);
     let on_done: Arc<dyn Fn() + Send + Sync> = {
         let bar = bar.clone();
@@ -56,7 +64,13 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     bar.finish_and_clear();
 
     let text = match config.format {
-        Format::Human => render::human(&report, config.verbosity, Style { color: config.color }),
+        Format::Human => render::human(
+            &report,
+            config.verbosity,
+            Style {
+                color: config.color,
+            },
+        ),
         Format::Json => render::json(&report),
         Format::Junit => render::junit(&report, config.strict),
     };
@@ -102,11 +116,17 @@ fn print(text: &str) -> Result<ExitCode, Failure> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(Failure::Usage(format!("cannot write to standard output: {e}"))),
+        Err(e) => Err(Failure::Usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text)
-        .map_err(|e| Failure::Usage(format!("cannot write the report to {}: {e}", path.display())))
+    std::fs::write(path, text).map_err(|e| {
+        Failure::Usage(format!(
+            "cannot write the report to {}: {e}",
+            path.display()
+        ))
+    })
 }

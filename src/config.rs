@@ -227,7 +227,11 @@ mod tests {
     fn invalid_file_names_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rtdoctor.toml");
-        std::fs::write(&path, "timeout = \"5s\"\n\n[[target]]\nurl = \"8765\"\nbogus = 1\n").unwrap();
+        std::fs::write(
+            &path,
+            "timeout = \"5s\"\n\n[[target]]\nurl = \"8765\"\nbogus = 1\n",
+        )
+        .unwrap();
         let err = LoadedFile::load(&path, true).unwrap_err();
         assert!(err.contains("rtdoctor.toml:5:"), "{err}");
         assert!(err.contains("bogus"), "{err}");
@@ -235,7 +239,11 @@ mod tests {
         std::fs::write(&path, "timeout = \"soon\"\n").unwrap();
         let file = LoadedFile::load(&path, true).unwrap().unwrap();
         let err = file
-            .value(file.config.timeout.as_ref().unwrap(), "timeout", parse_duration)
+            .value(
+                file.config.timeout.as_ref().unwrap(),
+                "timeout",
+                parse_duration,
+            )
             .unwrap_err();
         assert!(err.contains("rtdoctor.toml:1: invalid timeout"), "{err}");
     }
@@ -244,6 +252,10 @@ mod tests {
     fn missing_default_file_is_fine_but_missing_named_file_is_not() {
         let path = Path::new("/nonexistent/rtdoctor.toml");
         assert!(LoadedFile::load(path, false).unwrap().is_none());
-        assert!(LoadedFile::load(path, true).unwrap_err().contains("cannot read"));
+        assert!(
+            LoadedFile::load(path, true)
+                .unwrap_err()
+                .contains("cannot read")
+        );
     }
 }

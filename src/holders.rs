@@ -119,7 +119,10 @@ impl PortHolders {
                 pids: s.pids.clone(),
             })
             .collect();
-        let mut pids: Vec<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        let mut pids: Vec<u32> = sockets
+            .iter()
+            .flat_map(|s| s.pids.iter().copied())
+            .collect();
         pids.sort_unstable();
         pids.dedup();
         let processes = process::lookup(&pids);
@@ -314,7 +317,10 @@ mod tests {
         }];
         let holders = assign_roles(vec![info(11, 10), info(10, 1), info(12, 10)], &sockets);
         let roles: Vec<(u32, Role)> = holders.iter().map(|h| (h.process.pid, h.role)).collect();
-        assert_eq!(roles, [(10, Role::Master), (11, Role::Worker), (12, Role::Worker)]);
+        assert_eq!(
+            roles,
+            [(10, Role::Master), (11, Role::Worker), (12, Role::Worker)]
+        );
         assert_eq!(holders[0].label(), "gunicorn (pid 10, user root, master)");
 
         let unrelated = assign_roles(vec![info(20, 1), info(21, 1)], &sockets);

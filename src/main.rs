@@ -3,28 +3,12 @@
 //! 0 nothing failed, 1 a check failed, 2 usage or configuration error,
 //! 3 rtdoctor itself broke.
 
-mod catalogue;
-mod check;
-mod cli;
-mod commands;
-mod config;
-mod holders;
-mod host;
-mod net;
-mod ports;
-mod process;
-mod render;
-mod report;
-mod runner;
-mod sockets;
-mod style;
-mod target;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::commands::Failure;
+use rtdoctor::commands::{self, Failure};
+use rtdoctor::{check, cli};
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {

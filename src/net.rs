@@ -92,7 +92,11 @@ pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<(Socket
         .collect();
     let mut out = Vec::with_capacity(handles.len());
     for (handle, addr) in handles.into_iter().zip(addrs) {
-        out.push(handle.await.unwrap_or_else(|e| (*addr, Connect::Failed(e.to_string()))));
+        out.push(
+            handle
+                .await
+                .unwrap_or_else(|e| (*addr, Connect::Failed(e.to_string()))),
+        );
     }
     out
 }
@@ -103,7 +107,14 @@ mod tests {
 
     #[test]
     fn loopback_and_unspecified_are_local() {
-        for ip in ["127.0.0.1", "127.1.2.3", "::1", "0.0.0.0", "::", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(is_local_ip(ip.parse().unwrap()), "{ip}");
         }
         // TEST-NET-3, never assigned to a machine.
@@ -114,8 +125,14 @@ mod tests {
     async fn connect_tells_refused_from_accepted() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        assert!(matches!(connect(addr, Duration::from_secs(2)).await, Connect::Accepted(_)));
+        assert!(matches!(
+            connect(addr, Duration::from_secs(2)).await,
+            Connect::Accepted(_)
+        ));
         drop(listener);
-        assert_eq!(connect(addr, Duration::from_secs(2)).await, Connect::Refused);
+        assert_eq!(
+            connect(addr, Duration::from_secs(2)).await,
+            Connect::Refused
+        );
     }
 }

@@ -32,7 +32,11 @@ pub struct PortsReport {
 
 pub fn collect(table: &SocketTable, ranges: &[(u16, u16)]) -> PortsReport {
     let wanted = |p: u16| ranges.is_empty() || ranges.iter().any(|(a, b)| (*a..=*b).contains(&p));
-    let mut ports: Vec<u16> = table.listeners().map(|s| s.local.port()).filter(|p| wanted(*p)).collect();
+    let mut ports: Vec<u16> = table
+        .listeners()
+        .map(|s| s.local.port())
+        .filter(|p| wanted(*p))
+        .collect();
     ports.sort_unstable();
     ports.dedup();
     let entries: Vec<PortEntry> = ports
@@ -85,7 +89,9 @@ pub fn render_table(report: &PortsReport) -> String {
         table
             .load_style(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(["PORT", "ADDRESS", "PID", "USER", "PROCESS", "STARTED", "COMMAND", "SOCKETS"]);
+            .set_header([
+                "PORT", "ADDRESS", "PID", "USER", "PROCESS", "STARTED", "COMMAND", "SOCKETS",
+            ]);
         for e in &report.ports {
             let states = e
                 .states
@@ -94,7 +100,12 @@ pub fn render_table(report: &PortsReport) -> String {
                 .collect::<Vec<_>>()
                 .join("\n");
             if e.holders.is_empty() {
-                let owners = e.hidden_owners.iter().map(|u| user_name(*u)).collect::<Vec<_>>().join(", ");
+                let owners = e
+                    .hidden_owners
+                    .iter()
+                    .map(|u| user_name(*u))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 table.add_row(vec![
                     e.port.to_string(),
                     labels(&e.listeners),
@@ -114,14 +125,28 @@ pub fn render_table(report: &PortsReport) -> String {
                     crate::holders::Role::Single => "",
                 };
                 table.add_row(vec![
-                    if i == 0 { e.port.to_string() } else { String::new() },
-                    if i == 0 { labels(&e.listeners) } else { String::new() },
+                    if i == 0 {
+                        e.port.to_string()
+                    } else {
+                        String::new()
+                    },
+                    if i == 0 {
+                        labels(&e.listeners)
+                    } else {
+                        String::new()
+                    },
                     h.process.pid.to_string(),
-                    h.process.user.clone().unwrap_or_else(|| h.process.uid.map(|u| u.to_string()).unwrap_or_default()),
+                    h.process.user.clone().unwrap_or_else(|| {
+                        h.process.uid.map(|u| u.to_string()).unwrap_or_default()
+                    }),
                     format!("{}{role}", h.process.name),
                     started(h.process.start_time),
                     h.command_line(),
-                    if i == 0 { states.clone() } else { String::new() },
+                    if i == 0 {
+                        states.clone()
+                    } else {
+                        String::new()
+                    },
                 ]);
             }
         }
@@ -145,5 +170,9 @@ pub fn render_table(report: &PortsReport) -> String {
 }
 
 fn labels(sockets: &[ListenSocket]) -> String {
-    sockets.iter().map(ListenSocket::label).collect::<Vec<_>>().join("\n")
+    sockets
+        .iter()
+        .map(ListenSocket::label)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

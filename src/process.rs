@@ -32,6 +32,7 @@ pub fn lookup(pids: &[u32]) -> Vec<ProcessInfo> {
     if wanted.is_empty() {
         return Vec::new();
     }
+    // System::new() cannot fail on Linux (its Err is for unsupported platforms).
     let Ok(mut system) = System::new() else {
         return Vec::new();
     };
@@ -48,7 +49,7 @@ pub fn lookup(pids: &[u32]) -> Vec<ProcessInfo> {
     let users = Users::new_with_refreshed_list().ok();
     // sysinfo's list drops accounts whose shell ends in /false or whose uid is >= 65536, which
     // includes many service accounts, so /etc/passwd is consulted for those.
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let passwd = std::cell::OnceCell::new();
 
     wanted
         .into_iter()
@@ -60,7 +61,12 @@ pub fn lookup(pids: &[u32]) -> Vec<ProcessInfo> {
                     .as_ref()
                     .and_then(|us| us.iter().find(|u| **u.id() == uid))
                     .map(|u| u.name().to_string())
-                    .or_else(|| passwd_name(&passwd, uid))
+                    .or_else(|| {
+                        let text = passwd.get_or_init(|| {
+                            std::fs::read_to_string("/etc/passwd").unwrap_or_default()
+                        });
+                        passwd_name(text, uid)
+                    })
             });
             let proc_dir = Path::new("/proc").join(pid.to_string());
             Some(ProcessInfo {
@@ -127,7 +133,8 @@ fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
 mod tests {
     use super::*;
 
-    const LIMITS: &str = "Limit                     Soft Limit           Hard Limit           Units     
+    const LIMITS: &str =
+        "Limit                     Soft Limit           Hard Limit           Units     
 Max cpu time              unlimited            unlimited            seconds   
 Max processes             127431               127431               processes 
 Max open files            1024                 524288               files     
@@ -171,7 +178,11 @@ Max locked memory         8388608              8388608              bytes
     fn lookup_of_this_process() {
         let me = std::process::id();
         let infos = lookup(&[me, me, u32::MAX]);
-        assert_eq!(infos.len(), 1, "duplicates and a nonexistent pid are dropped");
+        assert_eq!(
+            infos.len(),
+            1,
+            "duplicates and a nonexistent pid are dropped"
+        );
         let info = &infos[0];
         assert_eq!(info.pid, me);
         assert!(!info.name.is_empty());
@@ -186,7 +197,10 @@ Max locked memory         8388608              8388608              bytes
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        assert!(start <= now + 1 && start + 3600 > now, "start {start}, now {now}");
+        assert!(
+            start <= now + 1 && start + 3600 > now,
+            "start {start}, now {now}"
+        );
         assert!(info.memory_bytes.is_some_and(|m| m > 0));
         assert!(info.open_fds.is_some_and(|n| n >= 3));
         assert_eq!(info.fd_limit, own_nofile_limit().map(|(soft, _)| soft));

@@ -224,7 +224,10 @@ mod tests {
     fn overall_ignores_skips_and_takes_the_worst() {
         assert_eq!(overall(&[Status::Skip, Status::Skip]), Status::Pass);
         assert_eq!(overall(&[Status::Pass, Status::Warn]), Status::Warn);
-        assert_eq!(overall(&[Status::Fail, Status::Warn, Status::Skip]), Status::Fail);
+        assert_eq!(
+            overall(&[Status::Fail, Status::Warn, Status::Skip]),
+            Status::Fail
+        );
     }
 
     #[test]
@@ -237,6 +240,14 @@ mod tests {
         let report = Report::new("now".into(), 1, vec![target]);
         assert!(!report.failed(false));
         assert!(report.failed(true));
-        assert_eq!(report.summary, Summary { pass: 1, warn: 1, fail: 0, skip: 0 });
+        assert_eq!(
+            report.summary,
+            Summary {
+                pass: 1,
+                warn: 1,
+                fail: 0,
+                skip: 0
+            }
+        );
     }
 }

@@ -128,7 +128,10 @@ async fn run_one(
 }
 
 /// `Some(outcome)` when the check must not run.
-async fn wait_for_needs(needs: Vec<(String, Slot)>, deadline: tokio::time::Instant) -> Option<Outcome> {
+async fn wait_for_needs(
+    needs: Vec<(String, Slot)>,
+    deadline: tokio::time::Instant,
+) -> Option<Outcome> {
     for (need, mut slot) in needs {
         let verdict = match timeout_at(deadline, slot.wait_for(Option::is_some)).await {
             Ok(Ok(result)) => result
@@ -202,8 +205,18 @@ mod tests {
         }
     }
 
-    fn fake(id: &'static str, needs: &'static [&'static str], status: Status, delay_ms: u64) -> Arc<dyn Check> {
-        Arc::new(Fake { id, needs, status, delay_ms })
+    fn fake(
+        id: &'static str,
+        needs: &'static [&'static str],
+        status: Status,
+        delay_ms: u64,
+    ) -> Arc<dyn Check> {
+        Arc::new(Fake {
+            id,
+            needs,
+            status,
+            delay_ms,
+        })
     }
 
     #[tokio::test(start_paused = true)]
@@ -213,16 +226,33 @@ mod tests {
             fake("b", &["a"], Status::Pass, 0),
             fake("c", &[], Status::Pass, 0),
         ];
-        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {})).await.unwrap();
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
         let got: Vec<(&str, Status)> = report.checks().map(|c| (c.id.as_str(), c.status)).collect();
-        assert_eq!(got, [("a", Status::Fail), ("b", Status::Skip), ("c", Status::Pass)]);
-        assert_eq!(report.checks().nth(1).unwrap().summary, "skipped because a failed");
+        assert_eq!(
+            got,
+            [
+                ("a", Status::Fail),
+                ("b", Status::Skip),
+                ("c", Status::Pass)
+            ]
+        );
+        assert_eq!(
+            report.checks().nth(1).unwrap().summary,
+            "skipped because a failed"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_hanging_check_is_cut_off_as_a_failure() {
-        let checks = [fake("slow", &[], Status::Pass, 3_600_000), fake("fast", &[], Status::Pass, 0)];
-        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {})).await.unwrap();
+        let checks = [
+            fake("slow", &[], Status::Pass, 3_600_000),
+            fake("fast", &[], Status::Pass, 0),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
         let slow = report.checks().next().unwrap();
         assert_eq!(slow.status, Status::Fail);
         assert!(slow.summary.contains("did not finish"), "{}", slow.summary);

@@ -21,9 +21,7 @@ pub fn use_color(choice: ColorChoice, env: &[(String, String)], to_terminal: boo
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            to_terminal
-                && var("NO_COLOR").is_none_or(str::is_empty)
-                && var("TERM") != Some("dumb")
+            to_terminal && var("NO_COLOR").is_none_or(str::is_empty) && var("TERM") != Some("dumb")
         }
     }
 }
@@ -91,17 +89,36 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn color_follows_flag_env_and_terminal() {
         assert!(use_color(ColorChoice::Auto, &env(&[]), true));
         assert!(!use_color(ColorChoice::Auto, &env(&[]), false));
-        assert!(!use_color(ColorChoice::Auto, &env(&[("NO_COLOR", "1")]), true));
-        assert!(use_color(ColorChoice::Auto, &env(&[("NO_COLOR", "")]), true));
-        assert!(!use_color(ColorChoice::Auto, &env(&[("TERM", "dumb")]), true));
-        assert!(use_color(ColorChoice::Always, &env(&[("NO_COLOR", "1")]), false));
+        assert!(!use_color(
+            ColorChoice::Auto,
+            &env(&[("NO_COLOR", "1")]),
+            true
+        ));
+        assert!(use_color(
+            ColorChoice::Auto,
+            &env(&[("NO_COLOR", "")]),
+            true
+        ));
+        assert!(!use_color(
+            ColorChoice::Auto,
+            &env(&[("TERM", "dumb")]),
+            true
+        ));
+        assert!(use_color(
+            ColorChoice::Always,
+            &env(&[("NO_COLOR", "1")]),
+            false
+        ));
         assert!(!use_color(ColorChoice::Never, &env(&[]), true));
     }
 }

@@ -186,7 +186,10 @@ mod tests {
     #[test]
     fn accepts_the_three_forms() {
         let t = ok("8765");
-        assert_eq!((t.host.as_str(), t.port, t.scheme), ("localhost", 8765, Scheme::Http));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.scheme),
+            ("localhost", 8765, Scheme::Http)
+        );
         assert_eq!(t.to_string(), "http://localhost:8765");
 
         let t = ok("127.0.0.1:3000");
@@ -236,6 +239,9 @@ mod tests {
 
     #[test]
     fn with_port_keeps_scheme_and_path() {
-        assert_eq!(ok("ws://localhost:1018/ws").with_port(1019), "ws://localhost:1019/ws");
+        assert_eq!(
+            ok("ws://localhost:1018/ws").with_port(1019),
+            "ws://localhost:1019/ws"
+        );
     }
 }

@@ -1,1 +1,22 @@
+//! rtdoctor's integration tests: one binary (link time on 2 cores), one
+//! module per concern. They run the real `rtdoctor` binary against real
+//! listeners on loopback: python3 child processes and sockets of this
+//! test process.
 
+#[path = "integration/support.rs"]
+mod support;
+
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/generated.rs"]
+mod generated;
+#[path = "integration/listen.rs"]
+mod listen;
+#[path = "integration/local_checks.rs"]
+mod local_checks;
+#[path = "integration/ports.rs"]
+mod ports;
+#[path = "integration/reports.rs"]
+mod reports;
+#[path = "integration/socket_table.rs"]
+mod socket_table;

@@ -53,10 +53,18 @@ machine resolves the name to accepts."
         let resolved = ctx.resolved().await.clone();
         let mut ips: Vec<IpAddr> = Vec::new();
         if ctx.target.is_localhost_name() {
-            ips.extend([IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]);
+            ips.extend([
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ]);
         }
         match &resolved {
-            Ok(addrs) => ips.extend(addrs.iter().filter(|a| !ips.contains(a)).collect::<Vec<_>>()),
+            Ok(addrs) => ips.extend(
+                addrs
+                    .iter()
+                    .filter(|a| !ips.contains(a))
+                    .collect::<Vec<_>>(),
+            ),
             Err(e) if ips.is_empty() => return Outcome::fail(e.clone()),
             Err(_) => {}
         }
@@ -72,7 +80,11 @@ machine resolves the name to accepts."
         // An address this machine cannot even dial (no IPv6 on it) says
         // nothing about the server.
         let counts = |c: &Connect| !matches!(c, Connect::Failed(_));
-        let accepted: Vec<IpAddr> = results.iter().filter(|(_, c)| works(c)).map(|r| r.0).collect();
+        let accepted: Vec<IpAddr> = results
+            .iter()
+            .filter(|(_, c)| works(c))
+            .map(|r| r.0)
+            .collect();
         let rejected: Vec<IpAddr> = results
             .iter()
             .filter(|(_, c)| !works(c) && counts(c))
@@ -94,6 +106,14 @@ machine resolves the name to accepts."
             && !found.is_empty()
         {
             evidence.push(("server listens on".into(), found.addr_labels().join(", ")));
+            for ip in &rejected {
+                if found.sockets.iter().all(|s| s.accepts(*ip) == Some(false)) {
+                    evidence.push((
+                        format!("why {ip} is refused"),
+                        "no listening socket covers this address".into(),
+                    ));
+                }
+            }
         }
 
         let mut out = verdict(ctx, &accepted, &rejected, resolved.as_ref().ok());
@@ -104,7 +124,12 @@ machine resolves the name to accepts."
     }
 }
 
-fn verdict(ctx: &Ctx, accepted: &[IpAddr], rejected: &[IpAddr], resolved: Option<&Vec<IpAddr>>) -> Outcome {
+fn verdict(
+    ctx: &Ctx,
+    accepted: &[IpAddr],
+    rejected: &[IpAddr],
+    resolved: Option<&Vec<IpAddr>>,
+) -> Outcome {
     let port = ctx.target.port;
     if rejected.is_empty() && !accepted.is_empty() {
         return Outcome::pass(match accepted {
@@ -131,7 +156,11 @@ fn verdict(ctx: &Ctx, accepted: &[IpAddr], rejected: &[IpAddr], resolved: Option
         (true, false) => "the server listens on IPv6 only; IPv4 clients get ECONNREFUSED".into(),
         _ => "the server listens on some addresses only".into(),
     };
-    let summary = format!("{} refused, {} accepts: {reason}", list(rejected), list(accepted));
+    let summary = format!(
+        "{} refused, {} accepts: {reason}",
+        list(rejected),
+        list(accepted)
+    );
     // Fail when the name does not work from here at all; warn when it
     // works here but not for clients that pick the other family.
     let works_here = resolved.is_none_or(|r| r.iter().any(|ip| accepted.contains(ip)));
@@ -180,5 +209,8 @@ Binding 127.0.0.1 alone serves IPv4 clients only."
 }
 
 fn list(ips: &[IpAddr]) -> String {
-    ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -65,19 +65,26 @@ server needs sudo."
             match (h.process.open_fds, h.process.fd_limit) {
                 (Some(open), Some(limit)) if limit > 0 => {
                     let pct = open * 100 / limit;
-                    evidence.push((h.label(), format!("{open} of {limit} file descriptors open ({pct}%)")));
+                    evidence.push((
+                        h.label(),
+                        format!("{open} of {limit} file descriptors open ({pct}%)"),
+                    ));
                     if worst.is_none_or(|w| pct > w.0) {
                         worst = Some((pct, h, open, limit));
                     }
                 }
                 _ => evidence.push((
                     h.label(),
-                    "open files and limit not readable (another user's process: rerun with sudo)".into(),
+                    "open files and limit not readable (another user's process: rerun with sudo)"
+                        .into(),
                 )),
             }
         }
         if let Some((soft, hard)) = own {
-            evidence.push(("this shell".into(), format!("soft limit {soft}, hard limit {}", show(hard))));
+            evidence.push((
+                "this shell".into(),
+                format!("soft limit {soft}, hard limit {}", show(hard)),
+            ));
         }
 
         let mut out = match worst {

@@ -132,18 +132,23 @@ async fn nothing_listens(ctx: &Ctx, port: u16) -> Outcome {
     }
     // The closest listener that a visible process holds is the likeliest
     // server that moved.
-    let Some(moved) = nearby.iter().find(|h| !h.holders.is_empty()).or(nearby.first()) else {
+    let Some(moved) = nearby
+        .iter()
+        .find(|h| !h.holders.is_empty())
+        .or(nearby.first())
+    else {
         return Outcome::fail(format!(
             "nothing listens on port {port}, nor on ports {lo}-{hi}"
         ))
-        .fix(Fix::new(
-            "Start the server",
-            format!(
+        .fix(
+            Fix::new(
+                "Start the server",
                 "The server is not running, crashed at start-up, or listens elsewhere. Start it \
 and read its first log lines for the port it chose and for errors such as 'Address already in \
-use'. To see every listener on this machine:"
-            ),
-        ).command("rtdoctor ports"));
+use'. To see every listener on this machine:",
+            )
+            .command("rtdoctor ports"),
+        );
     };
     let who = moved
         .main_holder()
@@ -170,7 +175,10 @@ port it listens on in the client, or free {port} and restart the server.",
                 moved.port
             ),
         )
-        .command(format!("rtdoctor check {}", ctx.target.with_port(moved.port))),
+        .command(format!(
+            "rtdoctor check {}",
+            ctx.target.with_port(moved.port)
+        )),
     )
     .fix(Fix::new(
         format!("Start the server on {port}"),

@@ -55,7 +55,11 @@ the shell that runs the client. Proxy credentials are never printed."
         if set.is_empty() {
             return Outcome::pass(format!(
                 "no {} variable is set",
-                if tls { "HTTPS_PROXY/ALL_PROXY" } else { "HTTP_PROXY/ALL_PROXY" }
+                if tls {
+                    "HTTPS_PROXY/ALL_PROXY"
+                } else {
+                    "HTTP_PROXY/ALL_PROXY"
+                }
             ));
         }
         let no_proxy: Vec<(&str, &str)> = ctx
@@ -108,11 +112,12 @@ fn suggested_no_proxy(current: &str, ctx: &Ctx) -> String {
         .filter(|e| !e.is_empty())
         .map(str::to_owned)
         .collect();
-    let wanted: Vec<String> = if ctx.target.is_localhost_name() || ctx.target.ip().is_some_and(|ip| ip.is_loopback()) {
-        vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]
-    } else {
-        vec![ctx.target.host.clone()]
-    };
+    let wanted: Vec<String> =
+        if ctx.target.is_localhost_name() || ctx.target.ip().is_some_and(|ip| ip.is_loopback()) {
+            vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]
+        } else {
+            vec![ctx.target.host.clone()]
+        };
     for w in wanted {
         if !entries.iter().any(|e| e.eq_ignore_ascii_case(&w)) {
             entries.push(w);
@@ -123,7 +128,9 @@ fn suggested_no_proxy(current: &str, ctx: &Ctx) -> String {
 
 /// Does a NO_PROXY value exempt `host:port`?
 pub fn covers(no_proxy: &str, host: &str, port: u16) -> bool {
-    let host = host.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
+    let host = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .to_ascii_lowercase();
     let host_ip: Option<IpAddr> = host.parse().ok();
     no_proxy
         .split(',')
@@ -212,7 +219,10 @@ mod tests {
 
     #[test]
     fn proxy_credentials_are_not_shown() {
-        assert_eq!(without_credentials("http://u:secret@proxy:3128"), "http://proxy:3128/");
+        assert_eq!(
+            without_credentials("http://u:secret@proxy:3128"),
+            "http://proxy:3128/"
+        );
         assert_eq!(without_credentials("proxy:3128"), "proxy:3128");
         assert!(!without_credentials("u:secret@proxy:3128").contains("secret"));
     }

@@ -81,12 +81,15 @@ http.server class. Otherwise wait about 60 seconds for the kernel to drop them."
                 "the server holds {close_wait} CLOSE_WAIT sockets on {port}: clients hung up \
 but it never closed its side (a socket leak)"
             ))
-            .fix(Fix::new(
-                "Close sockets on disconnect",
-                "Find the handler that returns (or blocks) without closing the connection, \
+            .fix(
+                Fix::new(
+                    "Close sockets on disconnect",
+                    "Find the handler that returns (or blocks) without closing the connection, \
 e.g. an exception path or a read that never times out; until fixed, a restart releases \
 them. Watch the count with the command below.",
-            ).command(format!("ss -tan state close-wait '( sport = :{port} )'")))
+                )
+                .command(format!("ss -tan state close-wait '( sport = :{port} )'")),
+            )
         } else if counts.is_empty() {
             Outcome::pass(format!("no sockets on port {port}"))
         } else {

@@ -33,7 +33,12 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
             );
             if verbosity == Verbosity::Verbose {
                 for e in &check.evidence {
-                    let _ = writeln!(out, "      {} {}", style.dim(&format!("{}:", e.label)), e.value);
+                    let _ = writeln!(
+                        out,
+                        "      {} {}",
+                        style.dim(&format!("{}:", e.label)),
+                        e.value
+                    );
                 }
             }
         }
@@ -62,7 +67,8 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
         }
     }
     let s = report.summary;
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let line = [
         style.status(Status::Pass, &format!("{} passed", s.pass)),
         style.status(Status::Warn, &plural(s.warn, "warning", "warnings")),

@@ -15,7 +15,8 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     for paragraph in text.split('\n') {
         let mut line = String::from(indent);
         for word in paragraph.split_whitespace() {
-            if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width {
+            if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width
+            {
                 out.push_str(line.trim_end());
                 out.push('\n');
                 line = String::from(indent);

@@ -87,7 +87,8 @@ fn open() -> Result<File> {
         )
     };
     if rc != 0 {
-        return Err(std::io::Error::last_os_error()).context("setting SO_RCVTIMEO on netlink socket");
+        return Err(std::io::Error::last_os_error())
+            .context("setting SO_RCVTIMEO on netlink socket");
     }
     Ok(File::from(fd))
 }
@@ -111,7 +112,15 @@ pub fn request(family: u8, seq: u32) -> Vec<u8> {
 fn read_dump(sock: &mut File, out: &mut Vec<Socket>) -> Result<()> {
     let mut buf = vec![0u8; RECV_BUF_LEN];
     loop {
-        let n = sock.read(&mut buf).context("receiving from netlink socket")?;
+        let n = match sock.read(&mut buf) {
+            Ok(n) => n,
+            // A signal landing in the CLI must not turn into a procfs fallback.
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                bail!("no reply from the kernel within {RECV_TIMEOUT_SECS} s")
+            }
+            Err(err) => return Err(err).context("receiving from netlink socket"),
+        };
         if n == 0 {
             bail!("netlink socket returned an empty datagram");
         }
@@ -222,10 +231,7 @@ fn parse_v6only(attrs: &[u8]) -> Result<Option<bool>> {
             bail!("rtattr length {len} is shorter than its header");
         }
         let Some(attr) = rest.get(..len) else {
-            bail!(
-                "rtattr length {len} exceeds the {} bytes left",
-                rest.len()
-            );
+            bail!("rtattr length {len} exceeds the {} bytes left", rest.len());
         };
         if kind == INET_DIAG_SKV6ONLY {
             let value = attr
@@ -255,15 +261,21 @@ fn v4(b: &[u8; 16]) -> Ipv4Addr {
 }
 
 fn read_u16(b: &[u8], off: usize) -> Option<u16> {
-    Some(u16::from_ne_bytes(b.get(off..off.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_ne_bytes(
+        b.get(off..off.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn read_u32(b: &[u8], off: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(b.get(off..off.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_ne_bytes(
+        b.get(off..off.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn read_i32(b: &[u8], off: usize) -> Option<i32> {
-    Some(i32::from_ne_bytes(b.get(off..off.checked_add(4)?)?.try_into().ok()?))
+    Some(i32::from_ne_bytes(
+        b.get(off..off.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 #[cfg(test)]
@@ -389,7 +401,10 @@ mod tests {
         };
         assert_eq!(s.local, "127.0.0.1:8080".parse()?);
         assert_eq!(s.remote, "0.0.0.0:0".parse()?);
-        assert_eq!((s.state, s.uid, s.inode, s.v6only), (TcpState::Listen, 1000, 4242, None));
+        assert_eq!(
+            (s.state, s.uid, s.inode, s.v6only),
+            (TcpState::Listen, 1000, 4242, None)
+        );
         Ok(())
     }
 

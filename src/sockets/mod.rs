@@ -109,24 +109,23 @@ pub struct SocketTable {
 impl SocketTable {
     /// Netlink sock_diag first (IPv4 and IPv6 TCP, all states); on any error fall back to /proc/net/tcp and /proc/net/tcp6, recording a note. Errors only if both fail.
     pub fn read() -> Result<SocketTable> {
-        match Self::read_from(Source::Netlink) {
-            Ok(table) => Ok(table),
-            Err(netlink_err) => {
-                let mut table = Self::read_from(Source::Procfs).map_err(|procfs_err| {
-                    anyhow!(
-                        "cannot read the TCP socket table: netlink sock_diag failed ({netlink_err:#}) and /proc/net/tcp failed ({procfs_err:#})"
-                    )
-                })?;
-                table.notes.insert(
-                    0,
-                    format!(
-                        "netlink sock_diag unavailable ({}): read /proc/net/tcp instead",
-                        netlink_err.root_cause()
-                    ),
-                );
-                Ok(table)
-            }
-        }
+        Self::read_from(Source::Netlink).or_else(Self::fall_back)
+    }
+
+    fn fall_back(netlink_err: anyhow::Error) -> Result<SocketTable> {
+        let mut table = Self::read_from(Source::Procfs).map_err(|procfs_err| {
+            anyhow!(
+                "cannot read the TCP socket table: netlink sock_diag failed ({netlink_err:#}) and /proc/net/tcp failed ({procfs_err:#})"
+            )
+        })?;
+        // The root cause alone ("Operation not permitted") is what a reader can act on.
+        let cause = netlink_err.root_cause().to_string();
+        let cause = cause.split(" (os error").next().unwrap_or_default();
+        table.notes.insert(
+            0,
+            format!("netlink sock_diag unavailable ({cause}): read /proc/net/tcp instead"),
+        );
+        Ok(table)
     }
 
     /// Force one source (used by tests and by the `RTDOCTOR_SOCKETS=netlink|procfs` seam).
@@ -199,7 +198,11 @@ pub(crate) fn scan_holders(proc_root: &Path) -> Result<Holders> {
     let entries =
         std::fs::read_dir(proc_root).with_context(|| format!("listing {}", proc_root.display()))?;
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let fd_dir = entry.path().join("fd");
@@ -253,6 +256,20 @@ mod tests {
     }
 
     #[test]
+    fn fallback_records_why() -> Result<()> {
+        let refused = anyhow::Error::new(std::io::Error::from_raw_os_error(libc::EPERM))
+            .context("opening a NETLINK_SOCK_DIAG socket");
+        let table = SocketTable::fall_back(refused)?;
+        assert_eq!(table.source, Source::Procfs);
+        let note = table.notes.first().map(String::as_str).unwrap_or_default();
+        assert_eq!(
+            note,
+            "netlink sock_diag unavailable (Operation not permitted): read /proc/net/tcp instead"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn socket_link_targets() {
         assert_eq!(socket_inode("socket:[12345]"), Some(12345));
         assert_eq!(socket_inode("pipe:[12345]"), None);
@@ -288,24 +305,29 @@ mod tests {
     }
 
     #[test]
-    fn sort_is_by_port_then_addresses() {
-        let mk = |local: &str, remote: &str, state| Socket {
-            local: local.parse().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0))),
-            remote: remote.parse().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0))),
-            state,
-            uid: 0,
-            inode: 0,
-            v6only: None,
-            pids: Vec::new(),
+    fn sort_is_by_port_then_addresses() -> Result<()> {
+        let mk = |local: &str, remote: &str, state| -> Result<Socket> {
+            Ok(Socket {
+                local: local.parse()?,
+                remote: remote.parse()?,
+                state,
+                uid: 0,
+                inode: 0,
+                v6only: None,
+                pids: Vec::new(),
+            })
         };
         let mut v = vec![
-            mk("127.0.0.1:9000", "0.0.0.0:0", TcpState::Listen),
-            mk("[::1]:80", "[::]:0", TcpState::Listen),
-            mk("127.0.0.1:80", "127.0.0.1:5000", TcpState::TimeWait),
-            mk("127.0.0.1:80", "0.0.0.0:0", TcpState::Listen),
+            mk("127.0.0.1:9000", "0.0.0.0:0", TcpState::Listen)?,
+            mk("[::1]:80", "[::]:0", TcpState::Listen)?,
+            mk("127.0.0.1:80", "127.0.0.1:5000", TcpState::TimeWait)?,
+            mk("127.0.0.1:80", "0.0.0.0:0", TcpState::Listen)?,
         ];
         sort_sockets(&mut v);
-        let got: Vec<String> = v.iter().map(|s| format!("{} {}", s.local, s.remote)).collect();
+        let got: Vec<String> = v
+            .iter()
+            .map(|s| format!("{} {}", s.local, s.remote))
+            .collect();
         assert_eq!(
             got,
             [
@@ -315,26 +337,6 @@ mod tests {
                 "127.0.0.1:9000 0.0.0.0:0",
             ]
         );
-    }
-}
-#[cfg(test)]
-mod tmp_timing {
-    #[test]
-    fn breakdown() -> anyhow::Result<()> {
-        use std::time::Instant;
-        for _ in 0..3 {
-            let t = Instant::now();
-            let n = super::diag::dump()?.len();
-            let a = t.elapsed();
-            let t = Instant::now();
-            let mut notes = vec![];
-            let m = super::procfs::read_tables(&mut notes)?.len();
-            let b = t.elapsed();
-            let t = Instant::now();
-            let h = super::scan_holders(std::path::Path::new("/proc"))?;
-            let c = t.elapsed();
-            println!("dump {a:?} ({n}) procfs {b:?} ({m}) scan {c:?} ({})", h.by_inode.len());
-        }
         Ok(())
     }
 }

@@ -26,7 +26,9 @@ pub(crate) fn read_tables(notes: &mut Vec<String>) -> Result<Vec<Socket>> {
 /// Parses the text of /proc/net/tcp (`v6 == false`) or /proc/net/tcp6. The header and any
 /// malformed line are skipped. `v6only` is always None: procfs does not expose it.
 pub fn parse_proc_net_tcp(text: &str, v6: bool) -> Vec<Socket> {
-    text.lines().filter_map(|line| parse_line(line, v6)).collect()
+    text.lines()
+        .filter_map(|line| parse_line(line, v6))
+        .collect()
 }
 
 fn parse_line(line: &str, v6: bool) -> Option<Socket> {
@@ -73,7 +75,10 @@ fn parse_endpoint(field: &str, v6: bool) -> Option<SocketAddr> {
             return None;
         }
         let word = u32::from_str_radix(addr, 16).ok()?;
-        Some(SocketAddr::new(Ipv4Addr::from(word.to_ne_bytes()).into(), port))
+        Some(SocketAddr::new(
+            Ipv4Addr::from(word.to_ne_bytes()).into(),
+            port,
+        ))
     }
 }
 
@@ -105,7 +110,10 @@ mod tests {
         assert_eq!(s.len(), 3, "header and malformed rows are skipped: {s:?}");
         assert_eq!(s[0].local, "127.0.0.1:8080".parse()?);
         assert_eq!(s[0].remote, "0.0.0.0:0".parse()?);
-        assert_eq!((s[0].state, s[0].uid, s[0].inode), (TcpState::Listen, 1000, 123456));
+        assert_eq!(
+            (s[0].state, s[0].uid, s[0].inode),
+            (TcpState::Listen, 1000, 123456)
+        );
         assert_eq!(s[1].local, "0.0.0.0:22".parse()?);
         assert_eq!(s[2].state, TcpState::TimeWait);
         assert_eq!(s[2].remote, "127.0.0.1:54321".parse()?);

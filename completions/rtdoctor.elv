@@ -1,0 +1,90 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[rtdoctor] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'rtdoctor'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'rtdoctor'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Run the checks against each target and print a report'
+            cand ports 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+            cand checks 'List the checks: id and title'
+            cand explain 'Explain one check: what it looks at, the causes it tells apart, the fixes'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rtdoctor;check'= {
+            cand --timeout 'Limit for each probe (connect, request), e.g. 5s or 500ms'
+            cand --only 'Run only these checks (ids or prefixes such as `port`), comma-separated'
+            cand --skip 'Leave out these checks (ids or prefixes), comma-separated'
+            cand --format 'Report format'
+            cand -o 'Write the report to FILE instead of standard output'
+            cand --output 'Write the report to FILE instead of standard output'
+            cand --port-range 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)'
+            cand --config 'rtdoctor''s config file'
+            cand --color 'When to colour the output'
+            cand --json 'Short for --format json'
+            cand --strict 'Warnings fail the run too (exit code 1)'
+            cand -v 'Show the evidence of every check'
+            cand --verbose 'Show the evidence of every check'
+            cand -q 'Show only what needs attention'
+            cand --quiet 'Show only what needs attention'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rtdoctor;ports'= {
+            cand --json 'Print JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rtdoctor;checks'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rtdoctor;explain'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rtdoctor;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rtdoctor;help'= {
+            cand check 'Run the checks against each target and print a report'
+            cand ports 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+            cand checks 'List the checks: id and title'
+            cand explain 'Explain one check: what it looks at, the causes it tells apart, the fixes'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rtdoctor;help;check'= {
+        }
+        &'rtdoctor;help;ports'= {
+        }
+        &'rtdoctor;help;checks'= {
+        }
+        &'rtdoctor;help;explain'= {
+        }
+        &'rtdoctor;help;completions'= {
+        }
+        &'rtdoctor;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

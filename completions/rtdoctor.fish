@@ -1,0 +1,62 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rtdoctor_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_rtdoctor_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rtdoctor_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rtdoctor_using_subcommand
+    set -l cmd (__fish_rtdoctor_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -s V -l version -d 'Print version'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "check" -d 'Run the checks against each target and print a report'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "ports" -d 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "checks" -d 'List the checks: id and title'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "explain" -d 'Explain one check: what it looks at, the causes it tells apart, the fixes'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l timeout -d 'Limit for each probe (connect, request), e.g. 5s or 500ms' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l only -d 'Run only these checks (ids or prefixes such as `port`), comma-separated' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l skip -d 'Leave out these checks (ids or prefixes), comma-separated' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l format -d 'Report format' -r -f -a "human\t''
+json\t''
+junit\t''"
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s o -l output -d 'Write the report to FILE instead of standard output' -r -F
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config -d 'rtdoctor\'s config file' -r -F
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l json -d 'Short for --format json'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l strict -d 'Warnings fail the run too (exit code 1)'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s v -l verbose -d 'Show the evidence of every check'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s q -l quiet -d 'Show only what needs attention'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -l json -d 'Print JSON'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand checks" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports checks explain completions help" -f -a "check" -d 'Run the checks against each target and print a report'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports checks explain completions help" -f -a "ports" -d 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports checks explain completions help" -f -a "checks" -d 'List the checks: id and title'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports checks explain completions help" -f -a "explain" -d 'Explain one check: what it looks at, the causes it tells apart, the fixes'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports checks explain completions help" -f -a "completions" -d 'Print shell completions'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports checks explain completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

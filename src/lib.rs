@@ -1,0 +1,20 @@
+//! rtdoctor's engine, as a library for the `rtdoctor` binary and its tests:
+//! checks and their registry, the socket table, the runner and renderers.
+
+pub mod catalogue;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod docs;
+pub mod holders;
+pub mod host;
+pub mod net;
+pub mod ports;
+pub mod process;
+pub mod render;
+pub mod report;
+pub mod runner;
+pub mod sockets;
+pub mod style;
+pub mod target;

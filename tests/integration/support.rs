@@ -1,0 +1,251 @@
+//! Helpers: run rtdoctor isolated from the caller's environment, find free
+//! ports, and start real listeners that are ended (by pid) when dropped.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+/// rtdoctor with a clean environment: no proxies, no NO_COLOR, a HOME and
+/// working directory of its own (so no rtdoctor.toml is picked up).
+pub fn rtdoctor() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtdoctor"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", scratch_dir())
+        .env("LANG", "C.UTF-8")
+        .current_dir(scratch_dir())
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> Out {
+    let out = cmd.output().expect("running rtdoctor");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn rt(args: &[&str]) -> Out {
+    run(rtdoctor().args(args))
+}
+
+fn scratch_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
+}
+
+/// A port free on both 127.0.0.1 and ::1 right now.
+pub fn free_port() -> u16 {
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().unwrap().port();
+        if TcpListener::bind((Ipv6Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A free port whose neighbours up to `spread` either side are free too,
+/// so that "where did the server go" searches see only our listeners.
+pub fn free_port_with_quiet_neighbours(spread: u16) -> u16 {
+    'outer: loop {
+        let port = free_port();
+        if port < spread + 1 || port > 65535 - spread {
+            continue;
+        }
+        for p in port - spread..=port + spread {
+            if TcpListener::bind(("127.0.0.1", p)).is_err()
+                || TcpListener::bind((Ipv6Addr::UNSPECIFIED, p)).is_err()
+            {
+                continue 'outer;
+            }
+        }
+        return port;
+    }
+}
+
+pub fn python() -> &'static str {
+    static OK: OnceLock<()> = OnceLock::new();
+    OK.get_or_init(|| {
+        let found = Command::new("python3")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "python3 is needed to start the test listeners: install it (apt-get install python3)"
+        );
+    });
+    "python3"
+}
+
+/// A child process, killed by its pid and reaped when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const LISTENER: &str = r#"
+import socket, sys
+family, host, port, v6only = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_INET6 if family == "6" else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if family == "6":
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
+s.bind((host, port))
+s.listen(64)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.close()
+"#;
+
+/// A python3 process listening on `host:port`; `v6only` applies to IPv6.
+pub fn listener(host: &str, port: u16, v6only: bool) -> Server {
+    let family = if host.contains(':') { "6" } else { "4" };
+    spawn_ready(
+        Command::new(python()).args([
+            "-c",
+            LISTENER,
+            family,
+            host,
+            &port.to_string(),
+            if v6only { "1" } else { "0" },
+        ]),
+        port,
+    )
+}
+
+/// Start `cmd` and wait for it to print "ready".
+pub fn spawn_ready(cmd: &mut Command, port: u16) -> Server {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawning a test server");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reading the server's first line");
+    if line.trim() != "ready" {
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("server output");
+        panic!(
+            "test server did not start: {line}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Server { child, port }
+}
+
+/// `python3 -m http.server`, as people run it; ready once it accepts.
+pub fn http_server(bind: &str, port: u16) -> Server {
+    let child = Command::new(python())
+        .args(["-m", "http.server", &port.to_string(), "--bind", bind])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning python3 -m http.server");
+    let server = Server { child, port };
+    let ip = if bind.contains(':') {
+        "::1"
+    } else {
+        "127.0.0.1"
+    };
+    wait_for_port(SocketAddr::new(ip.parse().unwrap(), port));
+    server
+}
+
+pub fn wait_for_port(addr: SocketAddr) {
+    let start = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "nothing listened on {addr} within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["targets"][0]["checks"]
+        .as_array()
+        .expect("checks array")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
+}
+
+pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+    check(report, id)["status"].as_str().expect("status string")
+}
+
+pub fn summary<'a>(report: &'a Value, id: &str) -> &'a str {
+    check(report, id)["summary"]
+        .as_str()
+        .expect("summary string")
+}
+
+/// All evidence values of a check, one per line.
+pub fn evidence(report: &Value, id: &str) -> String {
+    check(report, id)["evidence"]
+        .as_array()
+        .expect("evidence array")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["label"].as_str().unwrap(),
+                e["value"].as_str().unwrap()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Does this machine's resolver return ::1 for localhost?
+pub fn localhost_resolves_to_v6() -> bool {
+    use std::net::ToSocketAddrs;
+    ("localhost", 1)
+        .to_socket_addrs()
+        .map(|mut a| a.any(|a| a.is_ipv6()))
+        .unwrap_or(false)
+}
