@@ -194,34 +194,57 @@ fn assign_roles(processes: Vec<ProcessInfo>, sockets: &[ListenSocket]) -> Vec<Ho
     holders
 }
 
-/// The command line, with arguments that contain spaces quoted.
+/// The command line on one line: arguments with spaces, quotes or control
+/// characters are quoted, and newlines shown as `\n`.
 pub fn command_line(p: &ProcessInfo) -> String {
     if p.cmdline.is_empty() {
         return format!("[{}]", p.name);
     }
     p.cmdline
         .iter()
-        .map(|a| {
-            if a.is_empty() || a.contains(char::is_whitespace) {
-                format!("'{a}'")
-            } else {
-                a.clone()
-            }
-        })
+        .map(|a| quote(a))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// The command line with the program's directory left out, for summaries:
-/// `python3 server.py` rather than `/usr/local/bin/python3 server.py`.
+fn quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && !arg
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\'' || c == '"');
+    if plain {
+        return arg.to_string();
+    }
+    let escaped: String = arg
+        .chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\t' => "\\t".to_string(),
+            '\'' => "'\\''".to_string(),
+            c if c.is_control() => format!("\\x{:02x}", c as u32),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("'{escaped}'")
+}
+
+/// The command line with the program's directory left out and cut to a
+/// length that fits a summary line: `python3 server.py`.
 pub fn short_command_line(p: &ProcessInfo) -> String {
+    const MAX: usize = 60;
     let full = command_line(p);
-    match full.split_once(' ') {
+    let short = match full.split_once(' ') {
         Some((prog, rest)) if !prog.starts_with('\'') => {
             format!("{} {rest}", prog.rsplit('/').next().unwrap_or(prog))
         }
         None if !full.starts_with('[') => full.rsplit('/').next().unwrap_or(&full).to_string(),
         _ => full,
+    };
+    if short.chars().count() > MAX {
+        let cut: String = short.chars().take(MAX - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        short
     }
 }
 
@@ -336,6 +359,19 @@ mod tests {
         assert_eq!(short_command_line(&p), "nginx");
         p.cmdline = vec![];
         assert_eq!(short_command_line(&p), "[gunicorn]");
+        p.cmdline = vec![
+            "python3".into(),
+            "-c".into(),
+            "import x\nprint('hi')".into(),
+        ];
+        assert_eq!(
+            command_line(&p),
+            "python3 -c 'import x\\nprint('\\''hi'\\'')'"
+        );
+        p.cmdline = vec!["node".into(), "x".repeat(100)];
+        let short = short_command_line(&p);
+        assert_eq!(short.chars().count(), 60);
+        assert!(short.ends_with('…'));
     }
 
     #[test]
