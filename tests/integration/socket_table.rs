@@ -211,29 +211,3 @@ fn process_lookup_of_this_test() -> Result<()> {
     );
     Ok(())
 }
-
-#[test]
-fn timing_of_read() -> Result<()> {
-    // Keep a handful of sockets open so the table is not trivially empty.
-    let _held: Vec<TcpListener> = (0..20)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<_>>()?;
-    const ROUNDS: u32 = 20;
-    let _ = SocketTable::read()?; // warm the dentry cache
-    let start = Instant::now();
-    let mut n = 0;
-    for _ in 0..ROUNDS {
-        n = SocketTable::read()?.sockets.len();
-    }
-    let auto = start.elapsed() / ROUNDS;
-    let mut per_source = Vec::new();
-    for source in SOURCES {
-        let start = Instant::now();
-        for _ in 0..ROUNDS {
-            SocketTable::read_from(source)?;
-        }
-        per_source.push((source, start.elapsed() / ROUNDS));
-    }
-    println!("SocketTable::read(): {auto:?} per call ({n} sockets); per source: {per_source:?}");
-    Ok(())
-}
