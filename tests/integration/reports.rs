@@ -197,6 +197,7 @@ fn human_report_of_an_ipv4_only_server() {
         !out.stdout.contains('\x1b'),
         "no colour when stdout is not a terminal"
     );
+    assert_eq!(out.stderr, "", "no spinner when stderr is not a terminal");
     let text = redact(&out.stdout, server.pid(), &[(port, "[PORT]")]);
     snapshot_settings().bind(|| insta::assert_snapshot!("ipv4_only", text));
 }
