@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::check::Check;
 use crate::config::{
-    self, CheckConfig, DEFAULT_CONFIG_FILE, DEFAULT_TIMEOUT, FileConfig, Format, LoadedFile,
-    PortsConfig, Probe, Selection, TargetConfig, Verbosity,
+    self, CheckConfig, DEFAULT_CONFIG_FILE, DEFAULT_TIMEOUT, FileConfig, FileSocketIo, FileTarget,
+    Format, LoadedFile, PortsConfig, Probe, Selection, TargetConfig, Verbosity,
 };
 use crate::style::{self, ColorChoice};
 use crate::target::{self, Target};
@@ -111,6 +111,30 @@ pub struct CheckArgs {
     #[arg(long, value_name = "A-B", env = "RTDOCTOR_PORT_RANGE", value_parser = parse_range)]
     pub port_range: Option<(u16, u16)>,
 
+    /// Engine.IO path [default: /socket.io/]
+    #[arg(long, value_name = "PATH", env = "RTDOCTOR_SOCKETIO_PATH")]
+    pub socketio_path: Option<String>,
+
+    /// Health endpoint path [default: /health]
+    #[arg(long, value_name = "PATH", env = "RTDOCTOR_HEALTH_PATH")]
+    pub health_path: Option<String>,
+
+    /// Socket.IO namespace to connect to [default: /]
+    #[arg(long, value_name = "NS", env = "RTDOCTOR_NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Socket.IO CONNECT auth payload, a JSON object (sent, never printed)
+    #[arg(long, value_name = "JSON")]
+    pub auth: Option<String>,
+
+    /// Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto
+    #[arg(long, value_name = "3|4|auto", env = "RTDOCTOR_EIO")]
+    pub eio: Option<String>,
+
+    /// Extra request header, e.g. 'Authorization: Bearer …' (repeatable; values never printed)
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
     /// rtdoctor's config file
     #[arg(long, value_name = "FILE", env = "RTDOCTOR_CONFIG")]
     pub config: Option<PathBuf>,
@@ -177,38 +201,18 @@ impl CheckArgs {
         .unwrap_or_default();
         let fc: &FileConfig = &file.config;
 
-        let timeout = match (self.timeout, &fc.timeout) {
-            (Some(t), _) => t,
-            (None, Some(v)) => file.value(v, "timeout", config::parse_duration)?,
-            (None, None) => DEFAULT_TIMEOUT,
-        };
-        let file_range = fc
-            .port_range
-            .as_ref()
-            .map(|v| file.value(v, "port_range", parse_range))
-            .transpose()?;
-        let port_range = self.port_range.or(file_range);
-
+        let top = self.probe_settings(&file, &fc.socketio, None)?;
         let mut targets = Vec::new();
         if self.targets.is_empty() {
             for t in &fc.target {
-                let target = file.value(&t.url, "url", |s| {
-                    Target::parse(s).map_err(|e| e.to_string())
-                })?;
-                let t_timeout = match (&self.timeout, &t.timeout) {
-                    (None, Some(v)) => file.value(v, "timeout", config::parse_duration)?,
-                    _ => timeout,
-                };
-                let t_range = match (&self.port_range, &t.port_range) {
-                    (None, Some(v)) => Some(file.value(v, "port_range", parse_range)?),
-                    _ => port_range,
-                };
-                targets.push(target_config(target, t_timeout, t_range));
+                let target = file.value(&t.url, "url", |s| Target::parse(s).map_err(|e| e.to_string()))?;
+                let probe = self.probe_settings(&file, &t.socketio, Some((t, &top)))?;
+                targets.push(target_config(target, probe));
             }
         } else {
             for input in &self.targets {
                 let target = Target::parse(input).map_err(|e| e.to_string())?;
-                targets.push(target_config(target, timeout, port_range));
+                targets.push(target_config(target, top.clone()));
             }
         }
         if targets.is_empty() {
@@ -281,18 +285,99 @@ or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
     }
 }
 
-fn target_config(
-    target: Target,
-    timeout: std::time::Duration,
-    range: Option<(u16, u16)>,
-) -> TargetConfig {
-    let port_range = range.unwrap_or_else(|| Probe::default_range(target.port));
-    TargetConfig {
-        target,
-        probe: Probe {
-            timeout,
-            port_range,
-        },
+/// Probe settings before the target's port is known: `port_range`
+/// `None` means "around the target port".
+#[derive(Clone)]
+struct Settings {
+    probe: Probe,
+    port_range: Option<(u16, u16)>,
+}
+
+fn target_config(target: Target, settings: Settings) -> TargetConfig {
+    let mut probe = settings.probe;
+    probe.port_range = settings
+        .port_range
+        .unwrap_or_else(|| Probe::default_range(target.port));
+    TargetConfig { target, probe }
+}
+
+impl CheckArgs {
+    /// Settings for the top level (`target` None) or one `[[target]]`
+    /// table, which falls back on the top level's. Flags and environment
+    /// (merged by clap) win over both.
+    fn probe_settings(
+        &self,
+        file: &LoadedFile,
+        keys: &FileSocketIo,
+        target: Option<(&FileTarget, &Settings)>,
+    ) -> Result<Settings, String> {
+        let base = target.map(|(_, s)| s.clone());
+        let base_probe = base
+            .as_ref()
+            .map(|s| s.probe.clone())
+            .unwrap_or_else(|| Probe::new(DEFAULT_TIMEOUT, (0, 0)));
+        let file_timeout = match target.map_or(&file.config.timeout, |(t, _)| &t.timeout) {
+            Some(v) => Some(file.value(v, "timeout", config::parse_duration)?),
+            None => None,
+        };
+        let file_range = match target.map_or(&file.config.port_range, |(t, _)| &t.port_range) {
+            Some(v) => Some(file.value(v, "port_range", parse_range)?),
+            None => None,
+        };
+        let file_eio = keys.eio.as_ref().map(|v| file.value(v, "eio", config::parse_eio)).transpose()?;
+        let file_auth = keys.auth.as_ref().map(|v| file.auth(v)).transpose()?;
+        let mut file_headers = Vec::new();
+        for h in keys.headers.iter().flatten() {
+            file_headers.push(file.value(h, "headers", config::parse_header)?);
+        }
+        let auth = match &self.auth {
+            Some(text) => Some(config::parse_auth(text).map_err(|e| format!("--auth: {e}"))?),
+            None => file_auth.or(base_probe.auth.clone()),
+        };
+        let eio = match &self.eio {
+            Some(text) => config::parse_eio(text).map_err(|e| format!("--eio: {e}"))?,
+            None => file_eio.unwrap_or(base_probe.eio),
+        };
+        let headers = if !self.headers.is_empty() {
+            self.headers
+                .iter()
+                .map(|h| config::parse_header(h).map_err(|e| format!("-H: {e}")))
+                .collect::<Result<_, _>>()?
+        } else if !file_headers.is_empty() {
+            file_headers
+        } else {
+            base_probe.headers.clone()
+        };
+        let namespace = self
+            .namespace
+            .clone()
+            .or(keys.namespace.clone())
+            .unwrap_or(base_probe.namespace.clone());
+        Ok(Settings {
+            probe: Probe {
+                timeout: self.timeout.or(file_timeout).unwrap_or(base_probe.timeout),
+                port_range: (0, 0),
+                socketio_path: self
+                    .socketio_path
+                    .clone()
+                    .or(keys.socketio_path.clone())
+                    .unwrap_or(base_probe.socketio_path),
+                health_path: self
+                    .health_path
+                    .clone()
+                    .or(keys.health_path.clone())
+                    .unwrap_or(base_probe.health_path),
+                namespace: if namespace.starts_with('/') {
+                    namespace
+                } else {
+                    format!("/{namespace}")
+                },
+                auth,
+                eio,
+                headers,
+            },
+            port_range: self.port_range.or(file_range).or(base.and_then(|b| b.port_range)),
+        })
     }
 }
 

@@ -30,16 +30,50 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// Which Engine.IO protocol to speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EioMode {
+    /// Find out which the server speaks.
+    Auto,
+    V3,
+    V4,
+}
+
 /// How checks probe one target.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Probe {
     /// Limit for one probe (a connect, a request).
     pub timeout: Duration,
     /// Where `port.listen` looks when nothing listens on the target port.
     pub port_range: (u16, u16),
+    pub socketio_path: String,
+    pub health_path: String,
+    pub namespace: String,
+    /// The Socket.IO CONNECT auth payload: sent, never shown.
+    pub auth: Option<serde_json::Value>,
+    pub eio: EioMode,
+    /// Extra request headers (`-H`): sent, their values never shown.
+    pub headers: Vec<(String, String)>,
 }
 
+pub const DEFAULT_SOCKETIO_PATH: &str = "/socket.io/";
+pub const DEFAULT_HEALTH_PATH: &str = "/health";
+
 impl Probe {
+    /// The defaults for a target on `port`.
+    pub fn new(timeout: Duration, port_range: (u16, u16)) -> Probe {
+        Probe {
+            timeout,
+            port_range,
+            socketio_path: DEFAULT_SOCKETIO_PATH.into(),
+            health_path: DEFAULT_HEALTH_PATH.into(),
+            namespace: "/".into(),
+            auth: None,
+            eio: EioMode::Auto,
+            headers: Vec::new(),
+        }
+    }
+
     pub fn default_range(port: u16) -> (u16, u16) {
         (
             port.saturating_sub(DEFAULT_PORT_SPREAD).max(1),
@@ -48,7 +82,7 @@ impl Probe {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TargetConfig {
     pub target: Target,
     pub probe: Probe,
@@ -113,8 +147,22 @@ pub struct FileConfig {
     pub format: Option<Spanned<String>>,
     pub color: Option<Spanned<String>>,
     pub output: Option<PathBuf>,
+    #[serde(flatten)]
+    pub socketio: FileSocketIo,
     #[serde(default)]
     pub target: Vec<FileTarget>,
+}
+
+/// Socket.IO settings, at the top level or per `[[target]]`.
+#[derive(Debug, Default, Deserialize)]
+pub struct FileSocketIo {
+    pub socketio_path: Option<String>,
+    pub health_path: Option<String>,
+    pub namespace: Option<String>,
+    /// A TOML table (`auth = { token = "…" }`) or a JSON string.
+    pub auth: Option<Spanned<toml::Value>>,
+    pub eio: Option<Spanned<String>>,
+    pub headers: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +171,8 @@ pub struct FileTarget {
     pub url: Spanned<String>,
     pub timeout: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
+    #[serde(flatten)]
+    pub socketio: FileSocketIo,
 }
 
 /// A config file after it was read: its text is kept so that any later
@@ -143,7 +193,9 @@ impl LoadedFile {
             Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
         };
         let config: FileConfig = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
+            let line = unknown_key_line(&text, e.message())
+                .or_else(|| e.span().map(|s| line_of(&text, s.start)))
+                .unwrap_or(1);
             format!(
                 "{}:{line}: {}",
                 path.display(),
@@ -164,18 +216,76 @@ impl LoadedFile {
         key: &str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, String> {
-        parse(v.get_ref()).map_err(|e| {
-            format!(
-                "{}:{}: invalid {key}: {e}",
-                self.path.display(),
-                line_of(&self.text, v.span().start)
-            )
-        })
+        parse(v.get_ref()).map_err(|e| self.error_at(v.span().start, key, &e))
     }
+
+    pub fn error_at(&self, offset: usize, key: &str, e: &str) -> String {
+        format!(
+            "{}:{}: invalid {key}: {e}",
+            self.path.display(),
+            line_of(&self.text, offset)
+        )
+    }
+
+    /// `auth` as JSON: a TOML table converts, a string must hold JSON.
+    pub fn auth(&self, v: &Spanned<toml::Value>) -> Result<serde_json::Value, String> {
+        match v.get_ref() {
+            toml::Value::String(s) => parse_auth(s),
+            other => serde_json::to_value(other).map_err(|e| e.to_string()),
+        }
+        .map_err(|e| self.error_at(v.span().start, "auth", &e))
+    }
+}
+
+/// serde reports an unknown key of a table with flattened parts at the
+/// table's start; the key's own line is what the user needs.
+fn unknown_key_line(text: &str, message: &str) -> Option<usize> {
+    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
+    text.lines().position(|line| {
+        line.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })
+    .map(|i| i + 1)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// `--auth '{"token":"…"}'`: a JSON object (Socket.IO sends it as is).
+pub fn parse_auth(text: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        Ok(_) => Err("the auth payload must be a JSON object, e.g. '{\"token\":\"…\"}'".into()),
+        Err(e) => Err(format!("the auth payload is not JSON ({e})")),
+    }
+}
+
+/// `-H 'Name: value'`.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("'{}' is not a header: write 'Name: value'", name_only(text)))?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
+        return Err(format!("'{}' is not a valid header name", name_only(name)));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// Never echo what may be a secret header value in an error.
+fn name_only(text: &str) -> String {
+    text.split(':').next().unwrap_or("").chars().take(40).collect()
+}
+
+pub fn parse_eio(text: &str) -> Result<EioMode, String> {
+    match text.trim() {
+        "auto" => Ok(EioMode::Auto),
+        "3" => Ok(EioMode::V3),
+        "4" => Ok(EioMode::V4),
+        other => Err(format!("'{other}' is not an Engine.IO version: 3, 4 or auto")),
+    }
 }
 
 /// `5s`, `500ms`, `1m`; a bare number means seconds, as in `curl -m 5`.
@@ -211,6 +321,19 @@ mod tests {
         assert!(s.includes("port.listen"));
         assert!(!s.includes("port.time-wait"));
         assert!(!s.includes("env.proxy"));
+    }
+
+    #[test]
+    fn headers_auth_and_eio() {
+        assert_eq!(parse_header("Authorization: Bearer x:y"), Ok(("Authorization".into(), "Bearer x:y".into())));
+        let err = parse_header("Bearer secret-token").unwrap_err();
+        assert!(!err.contains("secret-token") || err.contains("'Bearer secret-token'"), "{err}");
+        assert!(parse_header("Bad Name: v").is_err());
+        assert!(parse_auth(r#"{"token":"t"}"#).is_ok());
+        assert!(parse_auth("[1]").is_err());
+        assert!(parse_auth("{").is_err());
+        assert_eq!(parse_eio("3"), Ok(EioMode::V3));
+        assert!(parse_eio("5").is_err());
     }
 
     #[test]

@@ -2,16 +2,18 @@
 //! environment rtdoctor started with and the TCP socket table, read once
 //! (and only if a check asks) however many targets and checks there are.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::OnceCell;
 
 use crate::holders::PortHolders;
+use crate::probe::http::Http;
 use crate::sockets::{SocketTable, Source};
 
 pub struct Host {
     env: Vec<(String, String)>,
     sockets: OnceCell<Result<Arc<SocketTable>, String>>,
+    http: OnceLock<Result<Http, String>>,
 }
 
 impl Host {
@@ -19,6 +21,7 @@ impl Host {
         Host {
             env,
             sockets: OnceCell::new(),
+            http: OnceLock::new(),
         }
     }
 
@@ -44,6 +47,11 @@ impl Host {
             })
             .await
             .clone()
+    }
+
+    /// The HTTP client every probe of the run shares.
+    pub fn http(&self) -> Result<&Http, String> {
+        self.http.get_or_init(Http::new).as_ref().map_err(Clone::clone)
     }
 
     /// Listeners of `port` and the processes holding them.

@@ -23,9 +23,10 @@ pub fn check_budget(probe: &Probe) -> Duration {
     probe.timeout * 2 + Duration::from_secs(1)
 }
 
-/// The longest a whole run may take: a check and the checks it waits on.
+/// The longest a whole run may take: a chain of checks that wait on each
+/// other (the Socket.IO probes share one server, one after another).
 pub fn run_budget(probe: &Probe) -> Duration {
-    probe.timeout * 4 + Duration::from_secs(2)
+    probe.timeout * 6 + Duration::from_secs(2)
 }
 
 /// `on_done` is called as each check finishes (for progress display).
@@ -51,18 +52,16 @@ pub async fn run(
             selected.iter().map(|_| watch::channel(None)).unzip();
         let mut handles = Vec::new();
         for (check, tx) in selected.iter().zip(senders) {
-            let needs: Vec<(String, Slot)> = check
-                .needs()
-                .iter()
-                .filter_map(|need| {
-                    let j = selected.iter().position(|c| c.id() == *need)?;
-                    Some((need.to_string(), slots[j].clone()))
-                })
-                .collect();
+            let slot_of = |id: &&str| {
+                let j = selected.iter().position(|c| c.id() == *id)?;
+                Some((id.to_string(), slots[j].clone()))
+            };
+            let needs: Vec<(String, Slot)> = check.needs().iter().filter_map(slot_of).collect();
+            let after: Vec<(String, Slot)> = check.after().iter().filter_map(slot_of).collect();
             let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
             let id = check.id().to_string();
             let handle = tokio::spawn(async move {
-                let result = run_one(check.as_ref(), &ctx, needs, deadline).await;
+                let result = run_one(check.as_ref(), &ctx, needs, after, deadline).await;
                 tx.send_replace(Some(result.clone()));
                 on_done();
                 result
@@ -99,8 +98,13 @@ async fn run_one(
     check: &dyn Check,
     ctx: &Ctx,
     needs: Vec<(String, Slot)>,
+    after: Vec<(String, Slot)>,
     deadline: tokio::time::Instant,
 ) -> CheckResult {
+    for (_, mut slot) in after {
+        // Whatever they found; a crash or the run's end stops the wait too.
+        let _ = timeout_at(deadline, slot.wait_for(Option::is_some)).await;
+    }
     let start = Instant::now();
     let outcome = match wait_for_needs(needs, deadline).await {
         Some(skip) => skip,
@@ -189,10 +193,7 @@ mod tests {
         CheckConfig {
             targets: vec![TargetConfig {
                 target,
-                probe: Probe {
-                    timeout,
-                    port_range: (1, 2),
-                },
+                probe: Probe::new(timeout, (1, 2)),
             }],
             selection: Selection::default(),
             format: Format::Json,

@@ -4,10 +4,18 @@
 //! `Outcome` with status `fail`, never an `Err`.
 
 mod dualstack;
+mod engineio;
 mod fd_limit;
+mod handshake;
+mod health;
 mod listen;
+mod namespace;
 mod proxy;
+mod sticky;
 mod time_wait;
+mod upgrade;
+
+pub use engineio::Discovery;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -34,6 +42,11 @@ pub trait Check: Send + Sync {
     fn needs(&self) -> &[&str] {
         &[]
     }
+    /// Checks to wait for (whatever their result) before this one starts:
+    /// probes that must not share the server with others' requests.
+    fn after(&self) -> &[&str] {
+        &[]
+    }
     async fn run(&self, ctx: &Ctx) -> Outcome;
 }
 
@@ -45,6 +58,11 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(dualstack::DualStack),
         Arc::new(proxy::EnvProxy),
         Arc::new(fd_limit::FdLimit),
+        Arc::new(health::Health),
+        Arc::new(handshake::Handshake),
+        Arc::new(namespace::Namespace),
+        Arc::new(upgrade::Upgrade),
+        Arc::new(sticky::Sticky),
     ]
 }
 
@@ -55,6 +73,7 @@ pub struct Ctx {
     pub probe: Probe,
     pub host: Arc<Host>,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
+    engineio: OnceCell<Discovery>,
 }
 
 impl Ctx {
@@ -64,7 +83,14 @@ impl Ctx {
             probe,
             host,
             addrs: OnceCell::new(),
+            engineio: OnceCell::new(),
         }
+    }
+
+    /// Which Engine.IO version the server speaks, found out once per
+    /// target (by `socketio.handshake`, which reports it).
+    pub async fn engineio(&self) -> &Discovery {
+        self.engineio.get_or_init(|| engineio::discover(self)).await
     }
 
     /// The target host's addresses as this machine's resolver (getaddrinfo,
@@ -126,7 +152,7 @@ mod tests {
             );
             assert!(!c.title().is_empty(), "{} has no title", c.id());
             assert!(c.explain().len() > 200, "{} is barely explained", c.id());
-            for need in c.needs() {
+            for need in c.needs().iter().chain(c.after()) {
                 assert!(ids.contains(need), "{} needs unknown {need}", c.id());
             }
         }
@@ -137,13 +163,23 @@ mod tests {
     }
 
     #[test]
-    fn needs_point_backwards_in_catalogue_order() {
-        // The runner waits on needs; pointing only backwards rules out cycles.
+    fn waits_have_no_cycles() {
+        // The runner waits on needs and after; a cycle would wait forever
+        // (until the run's deadline).
         let checks = registry();
-        for (i, c) in checks.iter().enumerate() {
-            for need in c.needs() {
-                let j = checks.iter().position(|d| d.id() == *need).unwrap();
-                assert!(j < i, "{} needs the later {need}", c.id());
+        let edges = |id: &str| -> Vec<String> {
+            let c = checks.iter().find(|c| c.id() == id).unwrap();
+            c.needs().iter().chain(c.after()).map(|s| s.to_string()).collect()
+        };
+        for start in checks.iter().map(|c| c.id().to_string()) {
+            let mut stack = edges(&start);
+            let mut seen = Vec::new();
+            while let Some(id) = stack.pop() {
+                assert_ne!(id, start, "{start} waits on itself");
+                if !seen.contains(&id) {
+                    stack.extend(edges(&id));
+                    seen.push(id);
+                }
             }
         }
     }

@@ -1,0 +1,257 @@
+//! Engine.IO as a client speaks it: the polling handshake, polls and posts
+//! on a session, and the websocket transport's URL. What an answer means
+//! is decided in `protocol::engineio`; this module only does the talking.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::Failure;
+use super::http::{Answer, Http};
+use crate::protocol::engineio::{self, DecodeError, EngineError, Eio, Open, Packet};
+use crate::target::Target;
+
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    http: Url,
+    ws: Url,
+    pub eio: Eio,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Endpoint {
+    /// `path` as given by `--socketio-path`; normalised to `/path/`.
+    pub fn new(target: &Target, path: &str, eio: Eio, headers: Vec<(String, String)>) -> Endpoint {
+        let path = normalise_path(path);
+        let (http_scheme, ws_scheme) = if target.scheme.is_tls() { ("https", "wss") } else { ("http", "ws") };
+        let mut http = target.url.clone();
+        let _ = http.set_scheme(http_scheme);
+        http.set_path(&path);
+        http.set_query(None);
+        http.set_fragment(None);
+        let mut ws = http.clone();
+        // http → ws and https → wss are always allowed by the url crate.
+        let _ = ws.set_scheme(ws_scheme);
+        Endpoint { http, ws, eio, headers }
+    }
+
+    pub fn with_eio(&self, eio: Eio) -> Endpoint {
+        Endpoint { eio, ..self.clone() }
+    }
+
+    pub fn path(&self) -> &str {
+        self.http.path()
+    }
+
+    pub fn polling(&self, sid: Option<&str>) -> Url {
+        let mut url = self.http.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("EIO", &self.eio.number().to_string());
+            q.append_pair("transport", "polling");
+            q.append_pair("t", &cache_buster());
+            if self.eio == Eio::V3 {
+                // Ask socket.io 2 for text framing, never its binary one.
+                q.append_pair("b64", "1");
+            }
+            if let Some(sid) = sid {
+                q.append_pair("sid", sid);
+            }
+        }
+        url
+    }
+
+    pub fn websocket(&self, sid: Option<&str>) -> Url {
+        let mut url = self.ws.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("EIO", &self.eio.number().to_string());
+            q.append_pair("transport", "websocket");
+            if let Some(sid) = sid {
+                q.append_pair("sid", sid);
+            }
+        }
+        url
+    }
+}
+
+pub fn normalise_path(path: &str) -> String {
+    let trimmed = path.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        "/".into()
+    } else {
+        format!("/{trimmed}/")
+    }
+}
+
+/// Like engine.io-client's `t` parameter: keeps caches out of the way.
+fn cache_buster() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("rtd{nanos:x}")
+}
+
+/// What a handshake request met.
+#[derive(Clone, Debug)]
+pub enum Handshake {
+    /// An open packet; `eio` is the framing the server answered in, which a
+    /// socket.io 2 server picks whatever was asked.
+    Open {
+        open: Open,
+        eio: Eio,
+        rest: Vec<Packet>,
+        answer: Answer,
+    },
+    /// An Engine.IO error answer.
+    Refused { error: EngineError, answer: Answer },
+    /// Something answered that is not Engine.IO.
+    NotEngineIo { answer: Answer, reason: String },
+    Failed(Failure),
+}
+
+pub async fn handshake(http: &Http, ep: &Endpoint, timeout: Duration) -> Handshake {
+    let answer = match http.get(&ep.polling(None), &ep.headers, timeout).await {
+        Ok(a) => a,
+        Err(f) => return Handshake::Failed(f),
+    };
+    classify_handshake(answer)
+}
+
+pub fn classify_handshake(answer: Answer) -> Handshake {
+    if answer.status == 200 {
+        let Some(eio) = engineio::sniff(&answer.body) else {
+            let reason = if answer.is_html() {
+                "an HTML page, not an Engine.IO open packet".to_string()
+            } else {
+                "an answer that is not an Engine.IO open packet".to_string()
+            };
+            return Handshake::NotEngineIo { answer, reason };
+        };
+        return match engineio::parse_handshake(&answer.body, eio) {
+            Ok((open, rest)) => Handshake::Open { open, eio, rest, answer },
+            Err(e) => Handshake::NotEngineIo {
+                reason: format!("a malformed Engine.IO open packet ({e})"),
+                answer,
+            },
+        };
+    }
+    match engineio::decode_error(&answer.body) {
+        Some(error) => Handshake::Refused { error, answer },
+        None => Handshake::NotEngineIo {
+            reason: format!("HTTP {} without an Engine.IO error body", answer.status),
+            answer,
+        },
+    }
+}
+
+pub async fn post(http: &Http, ep: &Endpoint, sid: &str, packets: &[Packet], timeout: Duration) -> Result<Answer, Failure> {
+    let body = engineio::encode_payload(packets, ep.eio);
+    http.post(&ep.polling(Some(sid)), body, &ep.headers, timeout).await
+}
+
+pub async fn poll(http: &Http, ep: &Endpoint, sid: &str, timeout: Duration) -> Result<Answer, Failure> {
+    http.get(&ep.polling(Some(sid)), &ep.headers, timeout).await
+}
+
+/// Why a poll gave no packets.
+#[derive(Clone, Debug)]
+pub enum PollError {
+    /// Answered, but not with 200 (e.g. "Session ID unknown").
+    Status(Answer),
+    /// 200 with a body that is not an Engine.IO payload.
+    Garbage(DecodeError, Answer),
+    Failed(Failure),
+}
+
+impl std::fmt::Display for PollError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PollError::Status(a) => write!(
+                f,
+                "{}: {}",
+                a.status_line(),
+                crate::protocol::preview(&a.body, 120)
+            ),
+            PollError::Garbage(e, a) => write!(f, "{e}: {}", crate::protocol::preview(&a.body, 120)),
+            PollError::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// One Engine.IO session over polling, as a client holds it.
+pub struct Session<'a> {
+    http: &'a Http,
+    pub endpoint: &'a Endpoint,
+    pub open: Open,
+    /// Packets that came with the handshake, not yet handed out.
+    pending: Vec<Packet>,
+}
+
+impl<'a> Session<'a> {
+    /// Handshake; the answer itself when it did not open a session.
+    pub async fn open(http: &'a Http, endpoint: &'a Endpoint, timeout: Duration) -> Result<Session<'a>, Handshake> {
+        match handshake(http, endpoint, timeout).await {
+            Handshake::Open { open, rest, .. } => Ok(Session {
+                http,
+                endpoint,
+                open,
+                pending: rest,
+            }),
+            other => Err(other),
+        }
+    }
+
+    pub fn sid(&self) -> &str {
+        &self.open.sid
+    }
+
+    pub async fn send(&self, packets: &[Packet], timeout: Duration) -> Result<Answer, Failure> {
+        post(self.http, self.endpoint, &self.open.sid, packets, timeout).await
+    }
+
+    /// The next packets: those that came with the handshake, else a poll.
+    pub async fn receive(&mut self, timeout: Duration) -> Result<Vec<Packet>, PollError> {
+        if !self.pending.is_empty() {
+            return Ok(std::mem::take(&mut self.pending));
+        }
+        let answer = poll(self.http, self.endpoint, &self.open.sid, timeout)
+            .await
+            .map_err(PollError::Failed)?;
+        if answer.status != 200 {
+            return Err(PollError::Status(answer));
+        }
+        engineio::decode_payload(&answer.body, self.endpoint.eio).map_err(|e| PollError::Garbage(e, answer))
+    }
+
+    /// Tell the server the session is over (a close packet), so it does
+    /// not keep it until its ping timeout. Best effort.
+    pub async fn close(&self, timeout: Duration) {
+        let _ = self.send(&[Packet::new(engineio::Kind::Close, "")], timeout).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_follow_the_target_and_the_path() {
+        let t = Target::parse("ws://localhost:8765/ignored?x=1").unwrap();
+        let ep = Endpoint::new(&t, "socket.io", Eio::V4, vec![]);
+        let p = ep.polling(Some("abc"));
+        assert_eq!(p.scheme(), "http");
+        assert_eq!(p.path(), "/socket.io/");
+        let q: Vec<(String, String)> = p.query_pairs().into_owned().collect();
+        assert_eq!(q[0], ("EIO".into(), "4".into()));
+        assert_eq!(q[1], ("transport".into(), "polling".into()));
+        assert_eq!(q.last().unwrap(), &("sid".into(), "abc".into()));
+        assert_eq!(ep.websocket(None).as_str(), "ws://localhost:8765/socket.io/?EIO=4&transport=websocket");
+        let v3 = ep.with_eio(Eio::V3).polling(None);
+        assert!(v3.as_str().contains("EIO=3") && v3.as_str().contains("b64=1"));
+        let tls = Endpoint::new(&Target::parse("https://h:1").unwrap(), "/custom/path/", Eio::V4, vec![]);
+        assert_eq!(tls.websocket(Some("s")).as_str(), "wss://h:1/custom/path/?EIO=4&transport=websocket&sid=s");
+        assert_eq!(normalise_path(""), "/");
+    }
+}

@@ -1,0 +1,186 @@
+//! Bounded HTTP requests over reqwest: a fresh TCP connection per request
+//! (as a browser behind a load balancer may get), no redirects followed
+//! (a redirect is evidence), no proxy (`env.proxy` reports what a proxy
+//! would do), at most `BODY_LIMIT` bytes read, one deadline per request.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, Method, RequestBuilder};
+use url::Url;
+
+use super::{BODY_LIMIT, Failure, classify};
+use crate::protocol::preview;
+use crate::report::Outcome;
+
+/// What the server answered.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub version: String,
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The body was longer than what was kept.
+    pub truncated: bool,
+    pub elapsed: Duration,
+}
+
+/// Headers worth showing as evidence when present.
+const SHOWN_HEADERS: &[&str] = &[
+    "server",
+    "content-type",
+    "location",
+    "upgrade",
+    "connection",
+    "via",
+    "x-powered-by",
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+];
+
+impl Answer {
+    pub fn status_line(&self) -> String {
+        format!("{} {} {}", self.version, self.status, self.reason)
+            .trim_end()
+            .to_string()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn server(&self) -> Option<&str> {
+        self.header("server")
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn is_html(&self) -> bool {
+        let head = String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).to_ascii_lowercase();
+        self.header("content-type").is_some_and(|c| c.contains("text/html"))
+            || head.trim_start().starts_with("<!doctype html")
+            || head.trim_start().starts_with("<html")
+    }
+
+    /// The one line that says who answered: `HTTP/1.1 502 Bad Gateway from nginx/1.22.1`.
+    pub fn who(&self) -> String {
+        match self.server() {
+            Some(s) => format!("{} (server: {s})", self.status_line()),
+            None => self.status_line(),
+        }
+    }
+
+    /// Status line, the headers that matter, the first bytes of the body.
+    pub fn add_evidence(&self, out: &mut Outcome, label: &str) {
+        out.push_evidence(label, format!("{} in {} ms", self.status_line(), self.elapsed.as_millis()));
+        for (k, v) in &self.headers {
+            if SHOWN_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
+                out.push_evidence(format!("  {}", k.to_ascii_lowercase()), preview(v.as_bytes(), 200));
+            }
+        }
+        if !self.body.is_empty() {
+            let more = if self.truncated { " (cut)" } else { "" };
+            out.push_evidence("  body", format!("{}{more}", preview(&self.body, 300)));
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Http {
+    client: Client,
+}
+
+impl Http {
+    pub fn new() -> Result<Http, String> {
+        super::ensure_crypto_provider();
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .pool_max_idle_per_host(0)
+            .http1_only()
+            .user_agent(concat!("rtdoctor/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(Http { client })
+    }
+
+    pub async fn get(&self, url: &Url, headers: &[(String, String)], timeout: Duration) -> Result<Answer, Failure> {
+        self.send(self.request(Method::GET, url, headers), timeout).await
+    }
+
+    pub async fn post(
+        &self,
+        url: &Url,
+        body: String,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        let req = self
+            .request(Method::POST, url, headers)
+            .header("content-type", "text/plain;charset=UTF-8")
+            .body(body);
+        self.send(req, timeout).await
+    }
+
+    pub async fn options(&self, url: &Url, headers: &[(String, String)], timeout: Duration) -> Result<Answer, Failure> {
+        self.send(self.request(Method::OPTIONS, url, headers), timeout).await
+    }
+
+    fn request(&self, method: Method, url: &Url, headers: &[(String, String)]) -> RequestBuilder {
+        let mut req = self.client.request(method, url.clone());
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        req
+    }
+
+    async fn send(&self, req: RequestBuilder, timeout: Duration) -> Result<Answer, Failure> {
+        let start = Instant::now();
+        let exchange = async {
+            let mut resp = req.send().await.map_err(|e| classify(&e))?;
+            let status = resp.status();
+            let version = format!("{:?}", resp.version());
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let mut body = Vec::new();
+            let mut truncated = false;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        let room = BODY_LIMIT - body.len();
+                        if chunk.len() > room {
+                            body.extend_from_slice(&chunk[..room]);
+                            truncated = true;
+                            break;
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(classify(&e)),
+                }
+            }
+            Ok(Answer {
+                version,
+                status: status.as_u16(),
+                reason: status.canonical_reason().unwrap_or("").to_string(),
+                headers,
+                body,
+                truncated,
+                elapsed: start.elapsed(),
+            })
+        };
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or(Err(Failure::TimedOut(timeout)))
+    }
+}

@@ -1,0 +1,73 @@
+//! Probes: talking to the server the way clients do, bounded in time and in
+//! bytes, keeping what the server answered as evidence. A probe knows the
+//! wire; the checks decide what it means.
+
+pub mod engineio;
+pub mod http;
+pub mod ws;
+
+use std::fmt;
+use std::time::Duration;
+
+/// Bytes kept of any answer body or message: enough for every error body
+/// and handshake, and a bound on memory whatever a server sends.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// rustls needs one process-wide crypto provider: ring, the only one this
+/// build carries. Installing twice is harmless.
+pub fn ensure_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Why a probe got no answer to look at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    Refused,
+    Reset,
+    TimedOut(Duration),
+    Tls(String),
+    Other(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Refused => f.write_str("connection refused"),
+            Failure::Reset => f.write_str("the connection was reset"),
+            Failure::TimedOut(d) => write!(f, "no answer within {} ms", d.as_millis()),
+            Failure::Tls(e) => write!(f, "TLS error: {e}"),
+            Failure::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Classify an error by walking its source chain for the I/O error kind.
+pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut text = err.to_string();
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return Failure::Refused,
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                    return Failure::Reset;
+                }
+                _ => {}
+            }
+        }
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return Failure::Tls(e.to_string());
+        }
+        cur = e.source();
+        if let Some(next) = cur {
+            let s = next.to_string();
+            if !text.contains(&s) {
+                text = format!("{text}: {s}");
+            }
+        }
+    }
+    Failure::Other(text)
+}

@@ -1,0 +1,224 @@
+//! Bounded WebSocket client probes over tokio-tungstenite: the upgrade (a
+//! refused one keeps the server's status, headers and body), then text
+//! frames sent and received under a deadline, and a clean close.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use url::Url;
+
+use super::http::Answer;
+use super::{BODY_LIMIT, Failure, classify};
+
+pub type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub enum ConnectError {
+    /// No answer to look at.
+    Failed(Failure),
+    /// The server answered, but not with 101.
+    Refused(Answer),
+    /// The answer was not a valid upgrade (bad accept key, bad headers).
+    Protocol(String),
+}
+
+pub struct Conn {
+    pub stream: Stream,
+    /// The 101 answer's status and headers.
+    pub answer: Answer,
+}
+
+pub async fn connect(url: &Url, headers: &[(String, String)], timeout: Duration) -> Result<Conn, ConnectError> {
+    super::ensure_crypto_provider();
+    let start = Instant::now();
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| ConnectError::Protocol(format!("cannot build the upgrade request: {e}")))?;
+    for (k, v) in headers {
+        if let (Ok(name), Ok(value)) = (
+            k.parse::<tokio_tungstenite::tungstenite::http::HeaderName>(),
+            HeaderValue::from_str(v),
+        ) {
+            request.headers_mut().insert(name, value);
+        }
+    }
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(BODY_LIMIT * 16))
+        .max_frame_size(Some(BODY_LIMIT * 16));
+    let attempt = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    match tokio::time::timeout(timeout, attempt).await {
+        Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
+        Ok(Ok((stream, response))) => Ok(Conn {
+            stream,
+            answer: answer_of(response.status(), response.version(), response.headers(), None, start),
+        }),
+        Ok(Err(WsError::Http(response))) => {
+            let body = response.body().clone().unwrap_or_default();
+            Err(ConnectError::Refused(answer_of(
+                response.status(),
+                response.version(),
+                response.headers(),
+                Some(body),
+                start,
+            )))
+        }
+        Ok(Err(WsError::Protocol(e))) => Err(ConnectError::Protocol(e.to_string())),
+        Ok(Err(e)) => Err(ConnectError::Failed(classify(&e))),
+    }
+}
+
+fn answer_of(
+    status: tokio_tungstenite::tungstenite::http::StatusCode,
+    version: tokio_tungstenite::tungstenite::http::Version,
+    headers: &tokio_tungstenite::tungstenite::http::HeaderMap,
+    body: Option<Vec<u8>>,
+    start: Instant,
+) -> Answer {
+    let mut body = body.unwrap_or_default();
+    // tungstenite hands over a refused upgrade's body as it came off the
+    // wire, chunked framing and all (nginx and Node both chunk it).
+    if headers
+        .get("transfer-encoding")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    let truncated = body.len() > BODY_LIMIT;
+    body.truncate(BODY_LIMIT);
+    Answer {
+        version: format!("{version:?}"),
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_string(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
+        body,
+        truncated,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// The data of an HTTP/1.1 chunked body; a cut or malformed one yields
+/// what was read so far, never a panic.
+pub fn dechunk(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    loop {
+        let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size_text = String::from_utf8_lossy(&rest[..eol]);
+        let size_hex = size_text.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size_hex, 16) else {
+            return out;
+        };
+        rest = &rest[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        let take = size.min(rest.len());
+        out.extend_from_slice(&rest[..take]);
+        if take < size || rest.len() < take + 2 {
+            return out;
+        }
+        rest = &rest[take + 2..];
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Received {
+    Text(String),
+    Binary(usize),
+    Closed(Option<(u16, String)>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecvError {
+    TimedOut(Duration),
+    /// Bytes that are not WebSocket frames.
+    Garbage(String),
+    Failed(Failure),
+}
+
+impl std::fmt::Display for RecvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecvError::TimedOut(d) => write!(f, "nothing arrived within {} ms", d.as_millis()),
+            RecvError::Garbage(e) => write!(f, "frames that do not parse: {e}"),
+            RecvError::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The next data frame; control frames are answered by tungstenite and
+/// skipped here.
+pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, RecvError> {
+    let next = async {
+        loop {
+            match stream.next().await {
+                None => return Ok(Received::Closed(None)),
+                Some(Ok(Message::Text(t))) => return Ok(Received::Text(t.as_str().to_string())),
+                Some(Ok(Message::Binary(b))) => return Ok(Received::Binary(b.len())),
+                Some(Ok(Message::Close(frame))) => {
+                    return Ok(Received::Closed(frame.map(|f| (u16::from(f.code), f.reason.as_str().to_string()))));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(WsError::Protocol(e))) => return Err(RecvError::Garbage(e.to_string())),
+                Some(Err(WsError::Capacity(e))) => return Err(RecvError::Garbage(e.to_string())),
+                Some(Err(WsError::Utf8(e))) => return Err(RecvError::Garbage(format!("text frame is not UTF-8: {e}"))),
+                Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => return Ok(Received::Closed(None)),
+                Some(Err(e)) => return Err(RecvError::Failed(classify(&e))),
+            }
+        }
+    };
+    tokio::time::timeout(timeout, next)
+        .await
+        .unwrap_or(Err(RecvError::TimedOut(timeout)))
+}
+
+pub async fn send(stream: &mut Stream, text: &str, timeout: Duration) -> Result<(), Failure> {
+    match tokio::time::timeout(timeout, stream.send(Message::text(text))).await {
+        Err(_) => Err(Failure::TimedOut(timeout)),
+        Ok(Err(e)) => Err(classify(&e)),
+        Ok(Ok(())) => Ok(()),
+    }
+}
+
+/// Send a close frame and wait (bounded) for the server's; its close code,
+/// if it sent one.
+pub async fn close(stream: &mut Stream, timeout: Duration) -> Option<u16> {
+    let closing = async {
+        stream.close(None).await.ok()?;
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    };
+    tokio::time::timeout(timeout, closing).await.ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dechunk;
+
+    #[test]
+    fn dechunk_reads_chunks_and_survives_garbage() {
+        assert_eq!(dechunk(b"22\r\n{\"code\":3,\"message\":\"Bad request\"}\r\n0\r\n\r\n"), br#"{"code":3,"message":"Bad request"}"#);
+        assert_eq!(dechunk(b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n"), b"abcde");
+        assert_eq!(dechunk(b"ff\r\nshort"), b"short");
+        assert_eq!(dechunk(b"zz\r\nabc"), b"");
+        assert_eq!(dechunk(b""), b"");
+        assert_eq!(dechunk(b"ffffffffffffffffffff\r\nx"), b"");
+    }
+}
