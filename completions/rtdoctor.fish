@@ -40,6 +40,12 @@ json\t''
 junit\t''"
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s o -l output -d 'Write the report to FILE instead of standard output' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l health-path -d 'Health endpoint path [default: /health]' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l namespace -d 'Socket.IO namespace to connect to [default: /]' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l auth -d 'Socket.IO CONNECT auth payload, a JSON object (sent, never printed)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l eio -d 'Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s H -l header -d 'Extra request header, e.g. \'Authorization: Bearer …\' (repeatable; values never printed)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config -d 'rtdoctor\'s config file' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''

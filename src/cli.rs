@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the checks against each target and print a report
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Show who listens on / holds ports: pid, process, user, command, addresses, socket states
     Ports(PortsArgs),
     /// List the checks: id and title
@@ -205,7 +205,9 @@ impl CheckArgs {
         let mut targets = Vec::new();
         if self.targets.is_empty() {
             for t in &fc.target {
-                let target = file.value(&t.url, "url", |s| Target::parse(s).map_err(|e| e.to_string()))?;
+                let target = file.value(&t.url, "url", |s| {
+                    Target::parse(s).map_err(|e| e.to_string())
+                })?;
                 let probe = self.probe_settings(&file, &t.socketio, Some((t, &top)))?;
                 targets.push(target_config(target, probe));
             }
@@ -324,7 +326,11 @@ impl CheckArgs {
             Some(v) => Some(file.value(v, "port_range", parse_range)?),
             None => None,
         };
-        let file_eio = keys.eio.as_ref().map(|v| file.value(v, "eio", config::parse_eio)).transpose()?;
+        let file_eio = keys
+            .eio
+            .as_ref()
+            .map(|v| file.value(v, "eio", config::parse_eio))
+            .transpose()?;
         let file_auth = keys.auth.as_ref().map(|v| file.auth(v)).transpose()?;
         let mut file_headers = Vec::new();
         for h in keys.headers.iter().flatten() {
@@ -376,7 +382,10 @@ impl CheckArgs {
                 eio,
                 headers,
             },
-            port_range: self.port_range.or(file_range).or(base.and_then(|b| b.port_range)),
+            port_range: self
+                .port_range
+                .or(file_range)
+                .or(base.and_then(|b| b.port_range)),
         })
     }
 }

@@ -241,12 +241,13 @@ impl LoadedFile {
 /// table's start; the key's own line is what the user needs.
 fn unknown_key_line(text: &str, message: &str) -> Option<usize> {
     let key = message.strip_prefix("unknown field `")?.split('`').next()?;
-    text.lines().position(|line| {
-        line.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -268,7 +269,11 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
         .split_once(':')
         .ok_or_else(|| format!("'{}' is not a header: write 'Name: value'", name_only(text)))?;
     let name = name.trim();
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+    {
         return Err(format!("'{}' is not a valid header name", name_only(name)));
     }
     Ok((name.to_string(), value.trim().to_string()))
@@ -276,7 +281,12 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
 
 /// Never echo what may be a secret header value in an error.
 fn name_only(text: &str) -> String {
-    text.split(':').next().unwrap_or("").chars().take(40).collect()
+    text.split(':')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(40)
+        .collect()
 }
 
 pub fn parse_eio(text: &str) -> Result<EioMode, String> {
@@ -284,7 +294,9 @@ pub fn parse_eio(text: &str) -> Result<EioMode, String> {
         "auto" => Ok(EioMode::Auto),
         "3" => Ok(EioMode::V3),
         "4" => Ok(EioMode::V4),
-        other => Err(format!("'{other}' is not an Engine.IO version: 3, 4 or auto")),
+        other => Err(format!(
+            "'{other}' is not an Engine.IO version: 3, 4 or auto"
+        )),
     }
 }
 
@@ -325,9 +337,15 @@ mod tests {
 
     #[test]
     fn headers_auth_and_eio() {
-        assert_eq!(parse_header("Authorization: Bearer x:y"), Ok(("Authorization".into(), "Bearer x:y".into())));
+        assert_eq!(
+            parse_header("Authorization: Bearer x:y"),
+            Ok(("Authorization".into(), "Bearer x:y".into()))
+        );
         let err = parse_header("Bearer secret-token").unwrap_err();
-        assert!(!err.contains("secret-token") || err.contains("'Bearer secret-token'"), "{err}");
+        assert!(
+            !err.contains("secret-token") || err.contains("'Bearer secret-token'"),
+            "{err}"
+        );
         assert!(parse_header("Bad Name: v").is_err());
         assert!(parse_auth(r#"{"token":"t"}"#).is_ok());
         assert!(parse_auth("[1]").is_err());

@@ -51,7 +51,10 @@ impl Host {
 
     /// The HTTP client every probe of the run shares.
     pub fn http(&self) -> Result<&Http, String> {
-        self.http.get_or_init(Http::new).as_ref().map_err(Clone::clone)
+        self.http
+            .get_or_init(Http::new)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Listeners of `port` and the processes holding them.

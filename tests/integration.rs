@@ -14,9 +14,13 @@ mod generated;
 mod listen;
 #[path = "integration/local_checks.rs"]
 mod local_checks;
+#[path = "integration/peers.rs"]
+mod peers;
 #[path = "integration/ports.rs"]
 mod ports;
 #[path = "integration/reports.rs"]
 mod reports;
 #[path = "integration/socket_table.rs"]
 mod socket_table;
+#[path = "integration/socketio.rs"]
+mod socketio;

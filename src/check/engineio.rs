@@ -51,9 +51,15 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
     };
     // Hand the sessions these handshakes opened back to the server.
     for (h, eio) in [(&v4, Eio::V4), (&v3, Eio::V3)] {
-        if let Some(Handshake::Open { open, eio: framing, .. }) = h {
+        if let Some(Handshake::Open {
+            open, eio: framing, ..
+        }) = h
+        {
             let ep = base.with_eio(if *framing == eio { eio } else { *framing });
-            let close = [crate::protocol::engineio::Packet::new(crate::protocol::engineio::Kind::Close, "")];
+            let close = [crate::protocol::engineio::Packet::new(
+                crate::protocol::engineio::Kind::Close,
+                "",
+            )];
             let _ = engineio::post(http, &ep, &open.sid, &close, p.timeout).await;
         }
     }
@@ -84,7 +90,9 @@ impl Discovery {
     /// client, or the skip that says why there is none.
     pub fn session<'a>(&'a self, ctx: &'a Ctx) -> Result<(&'a Endpoint, &'a Http), Outcome> {
         if self.speaks.is_none() {
-            return Err(Outcome::skip("no Engine.IO session could be opened (see socketio.handshake)"));
+            return Err(Outcome::skip(
+                "no Engine.IO session could be opened (see socketio.handshake)",
+            ));
         }
         let http = ctx
             .host
@@ -105,19 +113,38 @@ pub enum Family {
 
 pub fn family(h: &Handshake) -> Family {
     let answer = match h {
-        Handshake::Open { answer, .. } | Handshake::Refused { answer, .. } | Handshake::NotEngineIo { answer, .. } => answer,
+        Handshake::Open { answer, .. }
+        | Handshake::Refused { answer, .. }
+        | Handshake::NotEngineIo { answer, .. } => answer,
         Handshake::Failed(_) => return Family::Unknown,
     };
     if let Handshake::Refused { error, .. } = h {
-        return if error.code.is_some() { Family::Node } else { Family::Python };
+        return if error.code.is_some() {
+            Family::Node
+        } else {
+            Family::Python
+        };
     }
     let server = answer.server().unwrap_or("").to_ascii_lowercase();
-    if ["python", "aiohttp", "uvicorn", "gunicorn", "werkzeug", "hypercorn", "eventlet", "gevent", "tornado"]
-        .iter()
-        .any(|s| server.contains(s))
+    if [
+        "python",
+        "aiohttp",
+        "uvicorn",
+        "gunicorn",
+        "werkzeug",
+        "hypercorn",
+        "eventlet",
+        "gevent",
+        "tornado",
+    ]
+    .iter()
+    .any(|s| server.contains(s))
     {
         Family::Python
-    } else if answer.header("x-powered-by").is_some_and(|v| v.contains("Express")) {
+    } else if answer
+        .header("x-powered-by")
+        .is_some_and(|v| v.contains("Express"))
+    {
         Family::Node
     } else {
         Family::Unknown

@@ -61,18 +61,37 @@ with --eio 3). Fix: upgrade the client, or allowEIO3: true (Node only).\n\
             return Outcome::fail("no handshake was made");
         };
         let mut out = match (primary, mode) {
-            (Answered::Open { open, eio: Eio::V4, .. }, _) => {
+            (
+                Answered::Open {
+                    open, eio: Eio::V4, ..
+                },
+                _,
+            ) => {
                 let mut o = Outcome::pass(format!("Engine.IO 4: {}", open.describe()));
                 if mode == EioMode::V3 {
-                    o = Outcome::fail("the server answered EIO=3 in Engine.IO 4 framing".to_string());
+                    o = Outcome::fail(
+                        "the server answered EIO=3 in Engine.IO 4 framing".to_string(),
+                    );
                 }
                 o
             }
-            (Answered::Open { open, eio: Eio::V3, .. }, EioMode::V3) => {
-                Outcome::pass(format!("Engine.IO 3: {}", open.describe()))
-            }
-            (Answered::Open { open, eio: Eio::V3, .. }, _) => {
-                let status = if mode == EioMode::V4 { Outcome::fail } else { Outcome::warn };
+            (
+                Answered::Open {
+                    open, eio: Eio::V3, ..
+                },
+                EioMode::V3,
+            ) => Outcome::pass(format!("Engine.IO 3: {}", open.describe())),
+            (
+                Answered::Open {
+                    open, eio: Eio::V3, ..
+                },
+                _,
+            ) => {
+                let status = if mode == EioMode::V4 {
+                    Outcome::fail
+                } else {
+                    Outcome::warn
+                };
                 let mut o = status(format!(
                     "the server speaks Engine.IO 3 only (socket.io 2.x or python-socketio 4; it answered \
 EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
@@ -81,7 +100,9 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 o.fixes.extend(shared::fix_v3_only_server());
                 o
             }
-            (Answered::Refused { error, .. }, _) if error.kind == ErrorKind::UnsupportedProtocolVersion => {
+            (Answered::Refused { error, .. }, _)
+                if error.kind == ErrorKind::UnsupportedProtocolVersion =>
+            {
                 version_refused(d, mode, primary, &error.message)
             }
             (Answered::Refused { error, answer }, _) => {
@@ -97,15 +118,16 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 answer.who()
             ))
             .fix(shared::fix_path(&path)),
-            (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => {
-                Outcome::fail(format!("the handshake got {f}")).fix(Fix::new(
-                    "Find out why the server does not answer",
-                    "It accepted the connection but sent nothing back: it is hung, or busy. A worker \
+            (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => Outcome::fail(
+                format!("the handshake got {f}"),
+            )
+            .fix(Fix::new(
+                "Find out why the server does not answer",
+                "It accepted the connection but sent nothing back: it is hung, or busy. A worker \
 that serves one request at a time (gunicorn's sync worker) is held by another client's \
 long-poll or websocket for up to the ping interval. Look at the server's log and CPU, and \
 run it on a worker that serves many connections (see rtdoctor explain socketio.upgrade).",
-                ))
-            }
+            )),
             (Answered::Failed(f), _) => Outcome::fail(format!("the handshake got {f}")),
         };
         for (label, h, eio) in [("EIO=4", &d.v4, Eio::V4), ("EIO=3", &d.v3, Eio::V3)] {
@@ -117,7 +139,12 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
     }
 }
 
-fn version_refused(d: &shared::Discovery, mode: EioMode, primary: &Answered, message: &str) -> Outcome {
+fn version_refused(
+    d: &shared::Discovery,
+    mode: EioMode,
+    primary: &Answered,
+    message: &str,
+) -> Outcome {
     let fam = family(primary);
     match mode {
         EioMode::V3 => {
@@ -130,7 +157,11 @@ fn version_refused(d: &shared::Discovery, mode: EioMode, primary: &Answered, mes
         _ => {
             // EIO=4 refused: a server that speaks only 3 and checks it.
             let v3_ok = matches!(d.v3, Some(Answered::Open { .. }));
-            let status = if v3_ok && mode == EioMode::Auto { Outcome::warn } else { Outcome::fail };
+            let status = if v3_ok && mode == EioMode::Auto {
+                Outcome::warn
+            } else {
+                Outcome::fail
+            };
             let mut o = status(format!(
                 "the server refuses Engine.IO 4 (\"{message}\"){}: socket.io-client 3.x/4.x cannot connect",
                 if v3_ok { "; it speaks Engine.IO 3" } else { "" }
@@ -163,9 +194,12 @@ fn describe(out: &mut Outcome, label: &str, h: &Answered, ep: &crate::probe::eng
     let request = format!("GET {}", ep.polling(None));
     match h {
         Answered::Open { answer, eio, .. } => {
-            out.push_evidence(label, format!("{request}"));
+            out.push_evidence(label, request.clone());
             answer.add_evidence(out, &format!("{label} answer"));
-            out.push_evidence(format!("{label} framing"), format!("Engine.IO {}", eio.number()));
+            out.push_evidence(
+                format!("{label} framing"),
+                format!("Engine.IO {}", eio.number()),
+            );
         }
         Answered::Refused { answer, .. } | Answered::NotEngineIo { answer, .. } => {
             out.push_evidence(label, request);
@@ -174,6 +208,9 @@ fn describe(out: &mut Outcome, label: &str, h: &Answered, ep: &crate::probe::eng
         Answered::Failed(f) => out.push_evidence(label, format!("{request}: {f}")),
     }
     if label == "EIO=3" && family(h) == Family::Node && refuses_version(&Some(h.clone())) {
-        out.push_evidence("EIO=3 note", "socket.io-client 2.x clients are refused (allowEIO3 is off)");
+        out.push_evidence(
+            "EIO=3 note",
+            "socket.io-client 2.x clients are refused (allowEIO3 is off)",
+        );
     }
 }

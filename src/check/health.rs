@@ -10,7 +10,17 @@ use crate::report::{Fix, Outcome};
 pub struct Health;
 
 /// `Server:` values of proxies and load balancers, not application servers.
-const PROXIES: &[&str] = &["nginx", "envoy", "haproxy", "traefik", "caddy", "apache", "cloudflare", "varnish", "openresty"];
+const PROXIES: &[&str] = &[
+    "nginx",
+    "envoy",
+    "haproxy",
+    "traefik",
+    "caddy",
+    "apache",
+    "cloudflare",
+    "varnish",
+    "openresty",
+];
 
 pub fn proxy_name(answer: &Answer) -> Option<String> {
     if let Some(server) = answer.server() {
@@ -20,7 +30,8 @@ pub fn proxy_name(answer: &Answer) -> Option<String> {
         }
     }
     // nginx's own error pages name it even with server_tokens off.
-    let body = String::from_utf8_lossy(&answer.body[..answer.body.len().min(2048)]).to_ascii_lowercase();
+    let body =
+        String::from_utf8_lossy(&answer.body[..answer.body.len().min(2048)]).to_ascii_lowercase();
     body.contains("<center>nginx").then(|| "nginx".to_string())
 }
 
@@ -67,7 +78,10 @@ and check the proxy_pass / upstream address and port.\n\
         url.set_query(None);
         let answer = match http.get(&url, &ctx.probe.headers, ctx.probe.timeout).await {
             Ok(a) => a,
-            Err(f) => return Outcome::fail(format!("GET {} got {f}", url.path())).evidence("request", format!("GET {url}")),
+            Err(f) => {
+                return Outcome::fail(format!("GET {} got {f}", url.path()))
+                    .evidence("request", format!("GET {url}"));
+            }
         };
         let mut out = verdict(&answer, url.path());
         out.push_evidence("request", format!("GET {url}"));

@@ -169,7 +169,11 @@ mod tests {
         let checks = registry();
         let edges = |id: &str| -> Vec<String> {
             let c = checks.iter().find(|c| c.id() == id).unwrap();
-            c.needs().iter().chain(c.after()).map(|s| s.to_string()).collect()
+            c.needs()
+                .iter()
+                .chain(c.after())
+                .map(|s| s.to_string())
+                .collect()
         };
         for start in checks.iter().map(|c| c.id().to_string()) {
             let mut stack = edges(&start);

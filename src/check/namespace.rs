@@ -56,28 +56,43 @@ credentials. Fix: send what it wants (io(url, { auth: {…} }); --auth '{…}' h
         let eio = endpoint.eio;
         let mut session = match Session::open(http, endpoint, timeout).await {
             Ok(s) => s,
-            Err(h) => return Outcome::fail(format!("a new session did not open: {}", summary_of(&h))),
+            Err(h) => {
+                return Outcome::fail(format!("a new session did not open: {}", summary_of(&h)));
+            }
         };
         let start = Instant::now();
-        let mut evidence = vec![("session".to_string(), format!("sid {}, Engine.IO {}", session.sid(), eio.number()))];
+        let mut evidence = vec![(
+            "session".to_string(),
+            format!("sid {}, Engine.IO {}", session.sid(), eio.number()),
+        )];
         // socket.io 2 connects the default namespace by itself.
         if !(eio == Eio::V3 && nsp == "/") {
             let connect = socketio::connect(nsp, ctx.probe.auth.as_ref(), eio);
             let shown = if ctx.probe.auth.is_some() && eio == Eio::V4 {
-                format!("4{}", socketio::connect(nsp, None, eio).trim_end_matches(',')) + " + auth (not shown)"
+                format!(
+                    "4{}",
+                    socketio::connect(nsp, None, eio).trim_end_matches(',')
+                ) + " + auth (not shown)"
             } else {
                 format!("4{connect}")
             };
             evidence.push(("sent".into(), shown));
             if ctx.probe.auth.is_some() && eio == Eio::V3 {
-                evidence.push(("note".into(), "socket.io 2.x takes no CONNECT auth payload; --auth was not sent".into()));
+                evidence.push((
+                    "note".into(),
+                    "socket.io 2.x takes no CONNECT auth payload; --auth was not sent".into(),
+                ));
             }
-            match session.send(&[Packet::new(Kind::Message, connect)], timeout).await {
+            match session
+                .send(&[Packet::new(Kind::Message, connect)], timeout)
+                .await
+            {
                 Ok(a) if a.status == 200 => {}
                 Ok(a) => {
                     session.close(timeout).await;
-                    let unknown = crate::protocol::engineio::decode_error(&a.body)
-                        .filter(|e| e.kind == crate::protocol::engineio::ErrorKind::SessionIdUnknown);
+                    let unknown = crate::protocol::engineio::decode_error(&a.body).filter(|e| {
+                        e.kind == crate::protocol::engineio::ErrorKind::SessionIdUnknown
+                    });
                     let out = match unknown {
                         Some(e) => Outcome::fail(format!(
                             "the CONNECT landed on a server process that does not know the session ({}: {:?}): \
@@ -92,7 +107,12 @@ several processes without sticky sessions",
                     a.add_evidence(&mut out, "answer");
                     return out;
                 }
-                Err(f) => return with(Outcome::fail(format!("sending the CONNECT got {f}")), evidence),
+                Err(f) => {
+                    return with(
+                        Outcome::fail(format!("sending the CONNECT got {f}")),
+                        evidence,
+                    );
+                }
             }
         }
         let mut outcome = None;
@@ -105,15 +125,22 @@ several processes without sticky sessions",
                 }
             };
             for p in packets {
-                evidence.push(("received".into(), crate::protocol::preview(p.encode().as_bytes(), 160)));
+                evidence.push((
+                    "received".into(),
+                    crate::protocol::preview(p.encode().as_bytes(), 160),
+                ));
                 if p.kind == Kind::Close {
-                    outcome = Some(Outcome::fail("the server closed the session instead of answering the CONNECT"));
+                    outcome = Some(Outcome::fail(
+                        "the server closed the session instead of answering the CONNECT",
+                    ));
                     break;
                 }
                 if p.kind != Kind::Message {
                     continue;
                 }
-                let Ok(packet) = socketio::decode(&p.data) else { continue };
+                let Ok(packet) = socketio::decode(&p.data) else {
+                    continue;
+                };
                 if let Some(reply) = socketio::connect_reply(&packet, nsp) {
                     outcome = Some(verdict(reply, nsp, start.elapsed().as_millis()));
                     break;
@@ -124,7 +151,11 @@ several processes without sticky sessions",
             }
         }
         session.close(timeout).await;
-        let out = outcome.unwrap_or_else(|| Outcome::fail(format!("no reply to the CONNECT for {nsp} after {MAX_POLLS} polls")));
+        let out = outcome.unwrap_or_else(|| {
+            Outcome::fail(format!(
+                "no reply to the CONNECT for {nsp} after {MAX_POLLS} polls"
+            ))
+        });
         with(out, evidence)
     }
 }
@@ -138,7 +169,9 @@ fn verdict(reply: ConnectReply, nsp: &str, ms: u128) -> Outcome {
         ConnectReply::Refused { message } => {
             let unknown = message.to_ascii_lowercase().contains("invalid namespace")
                 || message.to_ascii_lowercase().contains("unable to connect");
-            let out = Outcome::fail(format!("the server refused the CONNECT to {nsp}: \"{message}\""));
+            let out = Outcome::fail(format!(
+                "the server refused the CONNECT to {nsp}: \"{message}\""
+            ));
             if unknown {
                 out.fix(Fix::new(
                     format!("Define {nsp} on the server, or connect to one it has"),

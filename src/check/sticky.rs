@@ -58,9 +58,15 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
         let timeout = ctx.probe.timeout;
         let mut session = match Session::open(http, endpoint, timeout).await {
             Ok(s) => s,
-            Err(h) => return Outcome::fail(format!("a new session did not open: {}", super::namespace::summary_of(&h))),
+            Err(h) => {
+                return Outcome::fail(format!(
+                    "a new session did not open: {}",
+                    super::namespace::summary_of(&h)
+                ));
+            }
         };
-        let mut log: Vec<(String, String)> = vec![("session".into(), format!("sid {}", session.sid()))];
+        let mut log: Vec<(String, String)> =
+            vec![("session".into(), format!("sid {}", session.sid()))];
         let (mut sent, mut rejected, mut pending) = (0usize, 0usize, 0usize);
         let mut rejection: Option<String> = None;
         let mut failure: Option<String> = None;
@@ -76,7 +82,14 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
                         rejected += 1;
                         rejection.get_or_insert_with(|| crate::protocol::preview(&a.body, 120));
                     }
-                    log.push((format!("post {round}"), format!("{}: {}", a.status_line(), crate::protocol::preview(&a.body, 120))));
+                    log.push((
+                        format!("post {round}"),
+                        format!(
+                            "{}: {}",
+                            a.status_line(),
+                            crate::protocol::preview(&a.body, 120)
+                        ),
+                    ));
                 }
                 Err(f) => {
                     failure = Some(format!("post {round}: {f}"));
@@ -91,8 +104,15 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
             match session.receive(timeout).await {
                 Ok(packets) => {
                     pending = 0;
-                    let text = packets.iter().map(Packet::encode).collect::<Vec<_>>().join(" ");
-                    log.push((format!("poll {round}"), format!("200 OK: {}", crate::protocol::preview(text.as_bytes(), 120))));
+                    let text = packets
+                        .iter()
+                        .map(Packet::encode)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    log.push((
+                        format!("poll {round}"),
+                        format!("200 OK: {}", crate::protocol::preview(text.as_bytes(), 120)),
+                    ));
                     if packets.iter().any(|p| p.kind == Kind::Close) {
                         failure = Some("the server closed the session".into());
                         break;
@@ -103,7 +123,14 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
                         rejected += 1;
                         rejection.get_or_insert_with(|| crate::protocol::preview(&a.body, 120));
                     }
-                    log.push((format!("poll {round}"), format!("{}: {}", a.status_line(), crate::protocol::preview(&a.body, 120))));
+                    log.push((
+                        format!("poll {round}"),
+                        format!(
+                            "{}: {}",
+                            a.status_line(),
+                            crate::protocol::preview(&a.body, 120)
+                        ),
+                    ));
                 }
                 Err(e) => {
                     failure = Some(format!("poll {round}: {e}"));
@@ -122,7 +149,9 @@ share the traffic without sticky sessions",
         } else if let Some(f) = failure {
             Outcome::fail(format!("the session broke after {sent} requests: {f}"))
         } else {
-            Outcome::pass(format!("{sent} requests over fresh connections all reached the session's process"))
+            Outcome::pass(format!(
+                "{sent} requests over fresh connections all reached the session's process"
+            ))
         };
         for (k, v) in log {
             out.push_evidence(k, v);

@@ -94,7 +94,10 @@ socket.io both attached to the same HTTP server).\n\
             )),
             (Ok(_), Some(Err(stop))) => {
                 let mut o = stop.outcome(&probe);
-                o.summary = format!("polling → websocket works, but a websocket-only connect fails: {}", o.summary);
+                o.summary = format!(
+                    "polling → websocket works, but a websocket-only connect fails: {}",
+                    o.summary
+                );
                 o
             }
             (Err(stop), _) => stop.outcome(&probe),
@@ -153,14 +156,22 @@ impl Probe<'_> {
             }
             other => return Err(Stop::Session(summary_of(&other))),
         };
-        self.note("session", format!("sid {}, upgrades {:?}", session.sid, session.upgrades));
+        self.note(
+            "session",
+            format!("sid {}, upgrades {:?}", session.sid, session.upgrades),
+        );
         if !session.offers_websocket() {
             return Err(Stop::NoUpgrades(format!("{:?}", session.upgrades)));
         }
         let sid = session.sid.clone();
         // The long-poll a real client keeps open while it upgrades.
         let poll = {
-            let (http, ep, sid, t) = (self.http.clone(), self.endpoint.clone(), sid.clone(), self.ctx.probe.timeout);
+            let (http, ep, sid, t) = (
+                self.http.clone(),
+                self.endpoint.clone(),
+                sid.clone(),
+                self.ctx.probe.timeout,
+            );
             tokio::spawn(async move { engineio::poll(&http, &ep, &sid, t).await })
         };
         // engine.io-client's poll reaches the server before its upgrade
@@ -176,7 +187,10 @@ impl Probe<'_> {
         let result = self.upgrade_on(&url, start).await;
         let abort = poll.abort_handle();
         match tokio::time::timeout(Duration::from_millis(300).min(self.left()), poll).await {
-            Ok(Ok(Ok(a))) => self.note("pending poll", format!("returned {}: {}", a.status_line(), preview(&a.body, 80))),
+            Ok(Ok(Ok(a))) => self.note(
+                "pending poll",
+                format!("returned {}: {}", a.status_line(), preview(&a.body, 80)),
+            ),
             Ok(_) => {}
             Err(_) => self.note("pending poll", "still pending when the probe ended"),
         }
@@ -188,14 +202,24 @@ impl Probe<'_> {
     async fn upgrade_on(&mut self, url: &url::Url, start: Instant) -> Result<u128, Stop> {
         let mut conn = self.connect(url).await?;
         let t = self.left();
-        ws::send(&mut conn.stream, "2probe", t).await.map_err(|f| Stop::NoAnswer(format!("sending 2probe: {f}")))?;
-        self.expect(&mut conn.stream, "3probe", "after 2probe").await?;
+        ws::send(&mut conn.stream, "2probe", t)
+            .await
+            .map_err(|f| Stop::NoAnswer(format!("sending 2probe: {f}")))?;
+        self.expect(&mut conn.stream, "3probe", "after 2probe")
+            .await?;
         let ms = start.elapsed().as_millis();
         let t = self.left();
-        ws::send(&mut conn.stream, "5", t).await.map_err(|f| Stop::NoAnswer(format!("sending 5: {f}")))?;
+        ws::send(&mut conn.stream, "5", t)
+            .await
+            .map_err(|f| Stop::NoAnswer(format!("sending 5: {f}")))?;
         self.use_session(&mut conn.stream).await?;
         let code = ws::close(&mut conn.stream, self.left()).await;
-        self.note("close", code.map_or("no close frame from the server".into(), |c| format!("close code {c}")));
+        self.note(
+            "close",
+            code.map_or("no close frame from the server".into(), |c| {
+                format!("close code {c}")
+            }),
+        );
         Ok(ms)
     }
 
@@ -204,10 +228,19 @@ impl Probe<'_> {
         let url = self.endpoint.websocket(None);
         self.note("websocket-only", format!("GET {url}"));
         let mut conn = self.connect(&url).await?;
-        let first = self.next_text(&mut conn.stream, "waiting for the open packet").await?;
+        let first = self
+            .next_text(&mut conn.stream, "waiting for the open packet")
+            .await?;
         match eio::decode_packet(&first) {
-            Ok(p) if p.kind == eio::Kind::Open => self.note("websocket-only open", preview(first.as_bytes(), 160)),
-            _ => return Err(Stop::Garbage(format!("the first message was not an open packet: {}", preview(first.as_bytes(), 80)))),
+            Ok(p) if p.kind == eio::Kind::Open => {
+                self.note("websocket-only open", preview(first.as_bytes(), 160))
+            }
+            _ => {
+                return Err(Stop::Garbage(format!(
+                    "the first message was not an open packet: {}",
+                    preview(first.as_bytes(), 80)
+                )));
+            }
         }
         self.use_session(&mut conn.stream).await?;
         let _ = ws::close(&mut conn.stream, self.left()).await;
@@ -222,11 +255,15 @@ impl Probe<'_> {
                 Ok(conn)
             }
             Err(ConnectError::Refused(answer)) => Err(Stop::Refused(answer)),
-            Err(ConnectError::Failed(crate::probe::Failure::TimedOut(d))) => Err(Stop::Silent(format!(
-                "the websocket upgrade got no answer within {} ms while a long-poll was pending",
-                d.as_millis()
-            ))),
-            Err(ConnectError::Failed(f)) => Err(Stop::NoAnswer(format!("the upgrade request got {f}"))),
+            Err(ConnectError::Failed(crate::probe::Failure::TimedOut(d))) => {
+                Err(Stop::Silent(format!(
+                    "the websocket upgrade got no answer within {} ms while a long-poll was pending",
+                    d.as_millis()
+                )))
+            }
+            Err(ConnectError::Failed(f)) => {
+                Err(Stop::NoAnswer(format!("the upgrade request got {f}")))
+            }
             Err(ConnectError::Protocol(e)) => Err(Stop::Invalid(e)),
         }
     }
@@ -239,25 +276,42 @@ impl Probe<'_> {
             Eio::V3 => ("2", "3"),
         };
         let t = self.left();
-        ws::send(stream, send, t).await.map_err(|f| Stop::NoAnswer(format!("sending {send}: {f}")))?;
+        ws::send(stream, send, t)
+            .await
+            .map_err(|f| Stop::NoAnswer(format!("sending {send}: {f}")))?;
         for _ in 0..8 {
-            let text = self.next_text(stream, &format!("waiting for the answer to {send}")).await?;
+            let text = self
+                .next_text(stream, &format!("waiting for the answer to {send}"))
+                .await?;
             if text.starts_with(want) {
-                self.note("over websocket", format!("sent {send}, got {}", preview(text.as_bytes(), 80)));
+                self.note(
+                    "over websocket",
+                    format!("sent {send}, got {}", preview(text.as_bytes(), 80)),
+                );
                 return Ok(());
             }
             if text.starts_with("44") {
                 // A refused CONNECT still proves the websocket carries the session.
-                self.note("over websocket", format!("sent {send}, got {}", preview(text.as_bytes(), 80)));
+                self.note(
+                    "over websocket",
+                    format!("sent {send}, got {}", preview(text.as_bytes(), 80)),
+                );
                 return Ok(());
             }
         }
         Err(Stop::Silent(format!("no {want} in answer to {send}")))
     }
 
-    async fn expect(&mut self, stream: &mut ws::Stream, want: &str, when: &str) -> Result<(), Stop> {
+    async fn expect(
+        &mut self,
+        stream: &mut ws::Stream,
+        want: &str,
+        when: &str,
+    ) -> Result<(), Stop> {
         for _ in 0..8 {
-            let text = self.next_text(stream, &format!("waiting for {want} {when}")).await?;
+            let text = self
+                .next_text(stream, &format!("waiting for {want} {when}"))
+                .await?;
             if text == want {
                 self.note("probe", format!("sent 2probe, got {want}"));
                 return Ok(());
@@ -271,12 +325,19 @@ impl Probe<'_> {
         let t = self.left();
         match ws::recv(stream, t).await {
             Ok(Received::Text(text)) => Ok(text),
-            Ok(Received::Binary(n)) => Err(Stop::Garbage(format!("a {n}-byte binary frame {doing}"))),
+            Ok(Received::Binary(n)) => {
+                Err(Stop::Garbage(format!("a {n}-byte binary frame {doing}")))
+            }
             Ok(Received::Closed(frame)) => Err(Stop::Closed(match frame {
-                Some((code, reason)) => format!("the server closed the websocket {doing} (code {code} {reason})"),
+                Some((code, reason)) => {
+                    format!("the server closed the websocket {doing} (code {code} {reason})")
+                }
                 None => format!("the server closed the websocket {doing}"),
             })),
-            Err(RecvError::TimedOut(d)) => Err(Stop::Silent(format!("101 Switching Protocols, then nothing for {} ms {doing}", d.as_millis()))),
+            Err(RecvError::TimedOut(d)) => Err(Stop::Silent(format!(
+                "101 Switching Protocols, then nothing for {} ms {doing}",
+                d.as_millis()
+            ))),
             Err(RecvError::Garbage(e)) => Err(Stop::Garbage(e)),
             Err(RecvError::Failed(f)) => Err(Stop::NoAnswer(format!("{f} {doing}"))),
         }
@@ -285,7 +346,10 @@ impl Probe<'_> {
 
 impl Stop {
     fn outcome(self, probe: &Probe<'_>) -> Outcome {
-        let gunicorn = probe.server.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains("gunicorn"));
+        let gunicorn = probe
+            .server
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_lowercase().contains("gunicorn"));
         match self {
             Stop::NoUpgrades(upgrades) => Outcome::fail(format!(
                 "the server offers no websocket upgrade (\"upgrades\":{upgrades}): it runs without WebSocket support{}",

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::Failure;
 use super::http::{Answer, Http};
-use crate::protocol::engineio::{self, DecodeError, EngineError, Eio, Open, Packet};
+use crate::protocol::engineio::{self, DecodeError, Eio, EngineError, Open, Packet};
 use crate::target::Target;
 
 #[derive(Clone, Debug)]
@@ -23,7 +23,11 @@ impl Endpoint {
     /// `path` as given by `--socketio-path`; normalised to `/path/`.
     pub fn new(target: &Target, path: &str, eio: Eio, headers: Vec<(String, String)>) -> Endpoint {
         let path = normalise_path(path);
-        let (http_scheme, ws_scheme) = if target.scheme.is_tls() { ("https", "wss") } else { ("http", "ws") };
+        let (http_scheme, ws_scheme) = if target.scheme.is_tls() {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
+        };
         let mut http = target.url.clone();
         let _ = http.set_scheme(http_scheme);
         http.set_path(&path);
@@ -32,11 +36,19 @@ impl Endpoint {
         let mut ws = http.clone();
         // http → ws and https → wss are always allowed by the url crate.
         let _ = ws.set_scheme(ws_scheme);
-        Endpoint { http, ws, eio, headers }
+        Endpoint {
+            http,
+            ws,
+            eio,
+            headers,
+        }
     }
 
     pub fn with_eio(&self, eio: Eio) -> Endpoint {
-        Endpoint { eio, ..self.clone() }
+        Endpoint {
+            eio,
+            ..self.clone()
+        }
     }
 
     pub fn path(&self) -> &str {
@@ -105,9 +117,15 @@ pub enum Handshake {
         answer: Answer,
     },
     /// An Engine.IO error answer.
-    Refused { error: EngineError, answer: Answer },
+    Refused {
+        error: EngineError,
+        answer: Answer,
+    },
     /// Something answered that is not Engine.IO.
-    NotEngineIo { answer: Answer, reason: String },
+    NotEngineIo {
+        answer: Answer,
+        reason: String,
+    },
     Failed(Failure),
 }
 
@@ -130,7 +148,12 @@ pub fn classify_handshake(answer: Answer) -> Handshake {
             return Handshake::NotEngineIo { answer, reason };
         };
         return match engineio::parse_handshake(&answer.body, eio) {
-            Ok((open, rest)) => Handshake::Open { open, eio, rest, answer },
+            Ok((open, rest)) => Handshake::Open {
+                open,
+                eio,
+                rest,
+                answer,
+            },
             Err(e) => Handshake::NotEngineIo {
                 reason: format!("a malformed Engine.IO open packet ({e})"),
                 answer,
@@ -146,12 +169,24 @@ pub fn classify_handshake(answer: Answer) -> Handshake {
     }
 }
 
-pub async fn post(http: &Http, ep: &Endpoint, sid: &str, packets: &[Packet], timeout: Duration) -> Result<Answer, Failure> {
+pub async fn post(
+    http: &Http,
+    ep: &Endpoint,
+    sid: &str,
+    packets: &[Packet],
+    timeout: Duration,
+) -> Result<Answer, Failure> {
     let body = engineio::encode_payload(packets, ep.eio);
-    http.post(&ep.polling(Some(sid)), body, &ep.headers, timeout).await
+    http.post(&ep.polling(Some(sid)), body, &ep.headers, timeout)
+        .await
 }
 
-pub async fn poll(http: &Http, ep: &Endpoint, sid: &str, timeout: Duration) -> Result<Answer, Failure> {
+pub async fn poll(
+    http: &Http,
+    ep: &Endpoint,
+    sid: &str,
+    timeout: Duration,
+) -> Result<Answer, Failure> {
     http.get(&ep.polling(Some(sid)), &ep.headers, timeout).await
 }
 
@@ -174,7 +209,9 @@ impl std::fmt::Display for PollError {
                 a.status_line(),
                 crate::protocol::preview(&a.body, 120)
             ),
-            PollError::Garbage(e, a) => write!(f, "{e}: {}", crate::protocol::preview(&a.body, 120)),
+            PollError::Garbage(e, a) => {
+                write!(f, "{e}: {}", crate::protocol::preview(&a.body, 120))
+            }
             PollError::Failed(e) => write!(f, "{e}"),
         }
     }
@@ -191,7 +228,11 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// Handshake; the answer itself when it did not open a session.
-    pub async fn open(http: &'a Http, endpoint: &'a Endpoint, timeout: Duration) -> Result<Session<'a>, Handshake> {
+    pub async fn open(
+        http: &'a Http,
+        endpoint: &'a Endpoint,
+        timeout: Duration,
+    ) -> Result<Session<'a>, Handshake> {
         match handshake(http, endpoint, timeout).await {
             Handshake::Open { open, rest, .. } => Ok(Session {
                 http,
@@ -222,13 +263,16 @@ impl<'a> Session<'a> {
         if answer.status != 200 {
             return Err(PollError::Status(answer));
         }
-        engineio::decode_payload(&answer.body, self.endpoint.eio).map_err(|e| PollError::Garbage(e, answer))
+        engineio::decode_payload(&answer.body, self.endpoint.eio)
+            .map_err(|e| PollError::Garbage(e, answer))
     }
 
     /// Tell the server the session is over (a close packet), so it does
     /// not keep it until its ping timeout. Best effort.
     pub async fn close(&self, timeout: Duration) {
-        let _ = self.send(&[Packet::new(engineio::Kind::Close, "")], timeout).await;
+        let _ = self
+            .send(&[Packet::new(engineio::Kind::Close, "")], timeout)
+            .await;
     }
 }
 
@@ -247,11 +291,22 @@ mod tests {
         assert_eq!(q[0], ("EIO".into(), "4".into()));
         assert_eq!(q[1], ("transport".into(), "polling".into()));
         assert_eq!(q.last().unwrap(), &("sid".into(), "abc".into()));
-        assert_eq!(ep.websocket(None).as_str(), "ws://localhost:8765/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(
+            ep.websocket(None).as_str(),
+            "ws://localhost:8765/socket.io/?EIO=4&transport=websocket"
+        );
         let v3 = ep.with_eio(Eio::V3).polling(None);
         assert!(v3.as_str().contains("EIO=3") && v3.as_str().contains("b64=1"));
-        let tls = Endpoint::new(&Target::parse("https://h:1").unwrap(), "/custom/path/", Eio::V4, vec![]);
-        assert_eq!(tls.websocket(Some("s")).as_str(), "wss://h:1/custom/path/?EIO=4&transport=websocket&sid=s");
+        let tls = Endpoint::new(
+            &Target::parse("https://h:1").unwrap(),
+            "/custom/path/",
+            Eio::V4,
+            vec![],
+        );
+        assert_eq!(
+            tls.websocket(Some("s")).as_str(),
+            "wss://h:1/custom/path/?EIO=4&transport=websocket&sid=s"
+        );
         assert_eq!(normalise_path(""), "/");
     }
 }

@@ -63,8 +63,10 @@ impl Answer {
     }
 
     pub fn is_html(&self) -> bool {
-        let head = String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).to_ascii_lowercase();
-        self.header("content-type").is_some_and(|c| c.contains("text/html"))
+        let head =
+            String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).to_ascii_lowercase();
+        self.header("content-type")
+            .is_some_and(|c| c.contains("text/html"))
             || head.trim_start().starts_with("<!doctype html")
             || head.trim_start().starts_with("<html")
     }
@@ -79,10 +81,16 @@ impl Answer {
 
     /// Status line, the headers that matter, the first bytes of the body.
     pub fn add_evidence(&self, out: &mut Outcome, label: &str) {
-        out.push_evidence(label, format!("{} in {} ms", self.status_line(), self.elapsed.as_millis()));
+        out.push_evidence(
+            label,
+            format!("{} in {} ms", self.status_line(), self.elapsed.as_millis()),
+        );
         for (k, v) in &self.headers {
             if SHOWN_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
-                out.push_evidence(format!("  {}", k.to_ascii_lowercase()), preview(v.as_bytes(), 200));
+                out.push_evidence(
+                    format!("  {}", k.to_ascii_lowercase()),
+                    preview(v.as_bytes(), 200),
+                );
             }
         }
         if !self.body.is_empty() {
@@ -111,8 +119,14 @@ impl Http {
         Ok(Http { client })
     }
 
-    pub async fn get(&self, url: &Url, headers: &[(String, String)], timeout: Duration) -> Result<Answer, Failure> {
-        self.send(self.request(Method::GET, url, headers), timeout).await
+    pub async fn get(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        self.send(self.request(Method::GET, url, headers), timeout)
+            .await
     }
 
     pub async fn post(
@@ -129,8 +143,14 @@ impl Http {
         self.send(req, timeout).await
     }
 
-    pub async fn options(&self, url: &Url, headers: &[(String, String)], timeout: Duration) -> Result<Answer, Failure> {
-        self.send(self.request(Method::OPTIONS, url, headers), timeout).await
+    pub async fn options(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        self.send(self.request(Method::OPTIONS, url, headers), timeout)
+            .await
     }
 
     fn request(&self, method: Method, url: &Url, headers: &[(String, String)]) -> RequestBuilder {
@@ -150,7 +170,12 @@ impl Http {
             let headers = resp
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let mut body = Vec::new();
             let mut truncated = false;

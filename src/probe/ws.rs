@@ -33,7 +33,11 @@ pub struct Conn {
     pub answer: Answer,
 }
 
-pub async fn connect(url: &Url, headers: &[(String, String)], timeout: Duration) -> Result<Conn, ConnectError> {
+pub async fn connect(
+    url: &Url,
+    headers: &[(String, String)],
+    timeout: Duration,
+) -> Result<Conn, ConnectError> {
     super::ensure_crypto_provider();
     let start = Instant::now();
     let mut request = url
@@ -56,7 +60,13 @@ pub async fn connect(url: &Url, headers: &[(String, String)], timeout: Duration)
         Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
         Ok(Ok((stream, response))) => Ok(Conn {
             stream,
-            answer: answer_of(response.status(), response.version(), response.headers(), None, start),
+            answer: answer_of(
+                response.status(),
+                response.version(),
+                response.headers(),
+                None,
+                start,
+            ),
         }),
         Ok(Err(WsError::Http(response))) => {
             let body = response.body().clone().unwrap_or_default();
@@ -98,7 +108,12 @@ fn answer_of(
         reason: status.canonical_reason().unwrap_or("").to_string(),
         headers: headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body,
         truncated,
@@ -168,13 +183,19 @@ pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, Re
                 Some(Ok(Message::Text(t))) => return Ok(Received::Text(t.as_str().to_string())),
                 Some(Ok(Message::Binary(b))) => return Ok(Received::Binary(b.len())),
                 Some(Ok(Message::Close(frame))) => {
-                    return Ok(Received::Closed(frame.map(|f| (u16::from(f.code), f.reason.as_str().to_string()))));
+                    return Ok(Received::Closed(
+                        frame.map(|f| (u16::from(f.code), f.reason.as_str().to_string())),
+                    ));
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(WsError::Protocol(e))) => return Err(RecvError::Garbage(e.to_string())),
                 Some(Err(WsError::Capacity(e))) => return Err(RecvError::Garbage(e.to_string())),
-                Some(Err(WsError::Utf8(e))) => return Err(RecvError::Garbage(format!("text frame is not UTF-8: {e}"))),
-                Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => return Ok(Received::Closed(None)),
+                Some(Err(WsError::Utf8(e))) => {
+                    return Err(RecvError::Garbage(format!("text frame is not UTF-8: {e}")));
+                }
+                Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
+                    return Ok(Received::Closed(None));
+                }
                 Some(Err(e)) => return Err(RecvError::Failed(classify(&e))),
             }
         }
@@ -214,7 +235,10 @@ mod tests {
 
     #[test]
     fn dechunk_reads_chunks_and_survives_garbage() {
-        assert_eq!(dechunk(b"22\r\n{\"code\":3,\"message\":\"Bad request\"}\r\n0\r\n\r\n"), br#"{"code":3,"message":"Bad request"}"#);
+        assert_eq!(
+            dechunk(b"22\r\n{\"code\":3,\"message\":\"Bad request\"}\r\n0\r\n\r\n"),
+            br#"{"code":3,"message":"Bad request"}"#
+        );
         assert_eq!(dechunk(b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n"), b"abcde");
         assert_eq!(dechunk(b"ff\r\nshort"), b"short");
         assert_eq!(dechunk(b"zz\r\nabc"), b"");

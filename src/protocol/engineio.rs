@@ -157,7 +157,11 @@ fn utf16_prefix_len(s: &str, units: usize) -> Option<usize> {
 
 pub fn encode_payload(packets: &[Packet], eio: Eio) -> String {
     match eio {
-        Eio::V4 => packets.iter().map(Packet::encode).collect::<Vec<_>>().join("\u{1e}"),
+        Eio::V4 => packets
+            .iter()
+            .map(Packet::encode)
+            .collect::<Vec<_>>()
+            .join("\u{1e}"),
         Eio::V3 => packets
             .iter()
             .map(|p| {
@@ -223,8 +227,12 @@ pub fn parse_handshake(body: &[u8], eio: Eio) -> Result<(Open, Vec<Packet>), Dec
     if first.kind != Kind::Open {
         return Err(DecodeError::NotOpen(first.encode()));
     }
-    let open: Open = serde_json::from_str(&first.data)
-        .map_err(|e| DecodeError::NotOpen(format!("{e}: {}", crate::protocol::preview(first.data.as_bytes(), 80))))?;
+    let open: Open = serde_json::from_str(&first.data).map_err(|e| {
+        DecodeError::NotOpen(format!(
+            "{e}: {}",
+            crate::protocol::preview(first.data.as_bytes(), 80)
+        ))
+    })?;
     if open.sid.is_empty() {
         return Err(DecodeError::NotOpen("the sid is empty".into()));
     }
@@ -317,14 +325,18 @@ mod tests {
         let (open, rest) = parse_handshake(V4_OPEN.as_bytes(), Eio::V4).unwrap();
         assert_eq!(open.sid, "lv_VI97HAXpY6yYWAAAC");
         assert!(open.offers_websocket());
-        assert_eq!((open.ping_interval, open.ping_timeout, open.max_payload), (Some(25000), Some(20000), Some(1000000)));
+        assert_eq!(
+            (open.ping_interval, open.ping_timeout, open.max_payload),
+            (Some(25000), Some(20000), Some(1000000))
+        );
         assert!(rest.is_empty());
         assert_eq!(sniff(V4_OPEN.as_bytes()), Some(Eio::V4));
     }
 
     #[test]
     fn v3_handshake_with_the_automatic_namespace_connect() {
-        let open = r#"0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000}"#;
+        let open =
+            r#"0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000}"#;
         let body = format!("{}:{open}2:40", open.len());
         assert_eq!(sniff(body.as_bytes()), Some(Eio::V3));
         let (o, rest) = parse_handshake(body.as_bytes(), Eio::V3).unwrap();
@@ -350,12 +362,25 @@ mod tests {
         let p = decode_payload(body.as_bytes(), Eio::V4).unwrap();
         assert_eq!(p.len(), 3);
         assert!(p[2].binary);
-        assert_eq!(encode_payload(&p[..2], Eio::V4), "40{\"sid\":\"x\"}\u{1e}42[\"a\"]");
+        assert_eq!(
+            encode_payload(&p[..2], Eio::V4),
+            "40{\"sid\":\"x\"}\u{1e}42[\"a\"]"
+        );
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for body in [&b""[..], b":", b"99:0{}", b"x", b"3:", b"<!DOCTYPE html>", b"\xff\xfe", b"1:\xc3\xa9", b"18446744073709551616:0"] {
+        for body in [
+            &b""[..],
+            b":",
+            b"99:0{}",
+            b"x",
+            b"3:",
+            b"<!DOCTYPE html>",
+            b"\xff\xfe",
+            b"1:\xc3\xa9",
+            b"18446744073709551616:0",
+        ] {
             assert!(parse_handshake(body, Eio::V3).is_err(), "{body:?}");
             assert!(parse_handshake(body, Eio::V4).is_err(), "{body:?}");
         }
@@ -368,17 +393,29 @@ mod tests {
     #[test]
     fn node_and_python_errors() {
         let e = decode_error(br#"{"code":5,"message":"Unsupported protocol version"}"#).unwrap();
-        assert_eq!((e.kind, e.code), (ErrorKind::UnsupportedProtocolVersion, Some(5)));
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::UnsupportedProtocolVersion, Some(5))
+        );
         let e = decode_error(br#"{"code":1,"message":"Session ID unknown"}"#).unwrap();
         assert_eq!(e.kind, ErrorKind::SessionIdUnknown);
         let e = decode_error(br#"{"code":3,"message":"Bad request"}"#).unwrap();
         assert_eq!(e.kind, ErrorKind::BadRequest);
-        let e = decode_error(b"The client is using an unsupported version of the Socket.IO or Engine.IO protocols").unwrap();
-        assert_eq!((e.kind, e.code), (ErrorKind::UnsupportedProtocolVersion, None));
+        let e = decode_error(
+            b"The client is using an unsupported version of the Socket.IO or Engine.IO protocols",
+        )
+        .unwrap();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::UnsupportedProtocolVersion, None)
+        );
         let e = decode_error(b"\"http://evil.example is not an accepted origin.\"").unwrap();
         assert_eq!(e.kind, ErrorKind::OriginNotAccepted);
         assert_eq!(e.message, "http://evil.example is not an accepted origin.");
-        assert_eq!(decode_error(b"Invalid session").unwrap().kind, ErrorKind::SessionIdUnknown);
+        assert_eq!(
+            decode_error(b"Invalid session").unwrap().kind,
+            ErrorKind::SessionIdUnknown
+        );
         assert_eq!(decode_error(br#"{"code":99,"message":"?"}"#), None);
         assert_eq!(decode_error(b"Cannot GET /socket.io/"), None);
     }

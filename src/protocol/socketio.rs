@@ -94,10 +94,12 @@ pub fn decode(text: &str) -> Result<Packet, DecodeError> {
     let data = if rest.is_empty() {
         None
     } else {
-        Some(
-            serde_json::from_str(rest)
-                .map_err(|e| DecodeError::BadJson(format!("{e}: {}", crate::protocol::preview(rest.as_bytes(), 60))))?,
-        )
+        Some(serde_json::from_str(rest).map_err(|e| {
+            DecodeError::BadJson(format!(
+                "{e}: {}",
+                crate::protocol::preview(rest.as_bytes(), 60)
+            ))
+        })?)
     };
     Ok(Packet {
         kind,
@@ -181,13 +183,17 @@ mod tests {
         let p = decode(r#"0{"sid":"wZX3oN0bSVIhsaknAAAI"}"#).unwrap();
         assert_eq!(
             connect_reply(&p, "/"),
-            Some(ConnectReply::Connected { sid: Some("wZX3oN0bSVIhsaknAAAI".into()) })
+            Some(ConnectReply::Connected {
+                sid: Some("wZX3oN0bSVIhsaknAAAI".into())
+            })
         );
         let p = decode(r#"4/admin,{"message":"authentication failed"}"#).unwrap();
         assert_eq!(p.namespace, "/admin");
         assert_eq!(
             connect_reply(&p, "/admin"),
-            Some(ConnectReply::Refused { message: "authentication failed".into() })
+            Some(ConnectReply::Refused {
+                message: "authentication failed".into()
+            })
         );
         assert_eq!(connect_reply(&p, "/"), None);
     }
@@ -205,7 +211,9 @@ mod tests {
         let p = decode(r#"4/admin,"Invalid namespace""#).unwrap();
         assert_eq!(
             connect_reply(&p, "/admin"),
-            Some(ConnectReply::Refused { message: "Invalid namespace".into() })
+            Some(ConnectReply::Refused {
+                message: "Invalid namespace".into()
+            })
         );
         assert_eq!(decode("0/admin?token=x").unwrap().namespace, "/admin");
     }
@@ -213,13 +221,33 @@ mod tests {
     #[test]
     fn encoding() {
         assert_eq!(connect("/", None, Eio::V4), "0");
-        assert_eq!(connect("/admin", Some(&json!({"token": "t"})), Eio::V4), r#"0/admin,{"token":"t"}"#);
-        assert_eq!(connect("/", Some(&json!({"token": "t"})), Eio::V4), r#"0{"token":"t"}"#);
-        assert_eq!(connect("/admin", Some(&json!({"token": "t"})), Eio::V3), "0/admin");
-        assert_eq!(encode(Kind::Event, "/", Some(12), Some(&json!(["ping"]))), r#"212["ping"]"#);
+        assert_eq!(
+            connect("/admin", Some(&json!({"token": "t"})), Eio::V4),
+            r#"0/admin,{"token":"t"}"#
+        );
+        assert_eq!(
+            connect("/", Some(&json!({"token": "t"})), Eio::V4),
+            r#"0{"token":"t"}"#
+        );
+        assert_eq!(
+            connect("/admin", Some(&json!({"token": "t"})), Eio::V3),
+            "0/admin"
+        );
+        assert_eq!(
+            encode(Kind::Event, "/", Some(12), Some(&json!(["ping"]))),
+            r#"212["ping"]"#
+        );
         let p = decode(r#"3/chat,12["pong"]"#).unwrap();
-        assert_eq!((p.kind, p.namespace.as_str(), p.id), (Kind::Ack, "/chat", Some(12)));
-        assert_eq!(decode(r#"51-["a",{"_placeholder":true,"num":0}]"#).unwrap().kind, Kind::BinaryEvent);
+        assert_eq!(
+            (p.kind, p.namespace.as_str(), p.id),
+            (Kind::Ack, "/chat", Some(12))
+        );
+        assert_eq!(
+            decode(r#"51-["a",{"_placeholder":true,"num":0}]"#)
+                .unwrap()
+                .kind,
+            Kind::BinaryEvent
+        );
     }
 
     #[test]

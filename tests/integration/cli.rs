@@ -249,7 +249,12 @@ fn checks_and_explain_read_the_registry() {
             "port.time-wait",
             "net.dualstack",
             "env.proxy",
-            "system.fd-limit"
+            "system.fd-limit",
+            "http.health",
+            "socketio.handshake",
+            "socketio.namespace",
+            "socketio.upgrade",
+            "socketio.sticky",
         ]
     );
     for id in ids {

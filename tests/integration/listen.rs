@@ -13,7 +13,7 @@ fn ipv4_only_server_is_named_and_ipv6_clients_are_warned_about() {
     // A mere client of the port must never be named as its holder.
     let _client = TcpStream::connect(("127.0.0.1", port)).unwrap();
 
-    let out = rt(&["check", &port.to_string(), "--json"]);
+    let out = rt(&["check", &port.to_string(), "--json", "--only", LOCAL]);
     let report = out.json();
     assert_eq!(status(&report, "port.listen"), "pass", "{report:#}");
     let listen = summary(&report, "port.listen");
@@ -87,7 +87,7 @@ fn both_families_on_separate_sockets_pass() {
     let port = free_port();
     let _v4 = listener("0.0.0.0", port, false);
     let _v6 = listener("::", port, true);
-    let out = rt(&["check", &port.to_string(), "--json"]);
+    let out = rt(&["check", &port.to_string(), "--json", "--only", LOCAL]);
     let report = out.json();
     assert_eq!(status(&report, "net.dualstack"), "pass", "{report:#}");
     let ev = evidence(&report, "port.listen");

@@ -36,6 +36,8 @@ fn json_follows_the_spec_shape_across_two_targets() {
         &format!("localhost:{down}"),
         "--format",
         "json",
+        "--only",
+        LOCAL,
     ]);
     assert_eq!(out.code, 1);
     let r = out.json();
@@ -103,6 +105,8 @@ fn junit_parses_back_with_one_case_per_check() {
         "junit",
         "-o",
         file.to_str().unwrap(),
+        "--only",
+        LOCAL,
     ]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty(), "-o writes nothing to stdout");
@@ -156,7 +160,15 @@ fn junit_parses_back_with_one_case_per_check() {
     );
     assert_eq!(suites[1].attribute("failures"), Some("1"));
 
-    let strict = rt(&["check", &up.to_string(), "--format", "junit", "--strict"]);
+    let strict = rt(&[
+        "check",
+        &up.to_string(),
+        "--format",
+        "junit",
+        "--strict",
+        "--only",
+        LOCAL,
+    ]);
     assert_eq!(strict.code, 1, "a warning fails under --strict");
     assert!(
         strict.stdout.contains("<failure message=\"::1 refused"),
@@ -192,7 +204,7 @@ fn snapshot_settings() -> insta::Settings {
 fn human_report_of_an_ipv4_only_server() {
     let port = free_port();
     let server = listener("127.0.0.1", port, false);
-    let out = rt(&["check", &port.to_string()]);
+    let out = rt(&["check", &port.to_string(), "--only", LOCAL]);
     assert!(
         !out.stdout.contains('\x1b'),
         "no colour when stdout is not a terminal"
@@ -206,7 +218,7 @@ fn human_report_of_an_ipv4_only_server() {
 fn human_report_of_a_server_that_moved() {
     let port = free_port_with_quiet_neighbours(2);
     let server = listener("127.0.0.1", port + 2, false);
-    let out = rt(&["check", &port.to_string()]);
+    let out = rt(&["check", &port.to_string(), "--only", LOCAL]);
     let text = redact(
         &out.stdout,
         server.pid(),

@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The checks that look at this machine, not at the wire: what tests of
+/// bare TCP listeners select.
+pub const LOCAL: &str = "port,net,env,system";
+
 pub struct Out {
     pub code: i32,
     pub stdout: String,
@@ -115,7 +119,18 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// SIGTERM first, so a pre-fork master (gunicorn, nginx) takes its
+    /// workers down with it; SIGKILL if it is still there after 5 s.
     fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -1,0 +1,150 @@
+//! The real servers people run, provisioned by scripts/provision into
+//! target/peers and started here on loopback, one per test.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, free_port, spawn_ready, wait_for_port};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn peers() -> PathBuf {
+    let dir = root().join("target/peers");
+    assert!(
+        dir.join(".stamp").exists(),
+        "the test peers (python-socketio, Flask-SocketIO, gunicorn, socket.io 2 and 4, nginx) are not \
+provisioned in {}: run scripts/provision (scripts/test runs it)",
+        dir.display()
+    );
+    dir
+}
+
+fn servers() -> PathBuf {
+    root().join("tests/servers")
+}
+
+/// python-socketio 5 on aiohttp, healthy: /health, `/`, `/admin` with auth.
+pub fn py_healthy(args: &[&str]) -> Server {
+    let port = free_port();
+    spawn_ready(
+        Command::new(peers().join("py/bin/python"))
+            .arg(servers().join("py_healthy.py"))
+            .arg(port.to_string())
+            .args(args),
+        port,
+    )
+}
+
+fn node(script: &str, modules: &str, args: &[&str]) -> Server {
+    let port = free_port();
+    spawn_ready(
+        Command::new("node")
+            .arg(servers().join(script))
+            .arg(port.to_string())
+            .args(args)
+            .env("RTDOCTOR_PEERS", peers())
+            .env("NODE_PATH", peers().join(modules).join("node_modules")),
+        port,
+    )
+}
+
+/// socket.io 4 (Engine.IO 4) on Node's http server.
+pub fn node4(args: &[&str]) -> Server {
+    node("node4.js", "node4", args)
+}
+
+/// socket.io 2 (Engine.IO 3).
+pub fn node2(args: &[&str]) -> Server {
+    node("node2.js", "node2", args)
+}
+
+/// Flask-SocketIO under gunicorn's default sync worker.
+pub fn gunicorn_flask(workers: u32) -> Server {
+    let port = free_port();
+    let child = Command::new(peers().join("py/bin/gunicorn"))
+        .args([
+            "--chdir",
+            servers().to_str().unwrap(),
+            "-w",
+            &workers.to_string(),
+        ])
+        .args(["-b", &format!("127.0.0.1:{port}"), "flask_app:app"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning gunicorn");
+    let server = Server { child, port };
+    // The master binds before the workers boot: wait for an answer.
+    wait_for_status(port, "/health", 200);
+    server
+}
+
+/// nginx from Debian's package, run as this test's own process with its
+/// own prefix and config. `template` is a file in tests/servers.
+pub struct Nginx {
+    pub server: Server,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    pub fn port(&self) -> u16 {
+        self.server.port
+    }
+}
+
+pub fn nginx(template: &str, upstreams: &[u16]) -> Nginx {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().to_str().unwrap().to_string();
+    let port = free_port();
+    let mut conf = std::fs::read_to_string(servers().join(template)).unwrap();
+    conf = conf
+        .replace("{{PREFIX}}", &prefix)
+        .replace("{{LISTEN_PORT}}", &port.to_string());
+    for (i, up) in upstreams.iter().enumerate() {
+        conf = conf.replace(
+            &format!("{{{{UPSTREAM_{}}}}}", i + 1),
+            &format!("127.0.0.1:{up}"),
+        );
+    }
+    let conf_path = dir.path().join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let child = Command::new(peers().join("bin/nginx"))
+        .args(["-e", "stderr", "-p", &format!("{prefix}/"), "-c"])
+        .arg(&conf_path)
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning nginx");
+    let server = Server { child, port };
+    wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)));
+    Nginx { server, _dir: dir }
+}
+
+/// Poll `GET path` until it answers `status` (10 s at most).
+pub fn wait_for_status(port: u16, path: &str, status: u16) {
+    let start = Instant::now();
+    let want = format!(" {status} ");
+    loop {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+            let mut head = [0u8; 64];
+            if let Ok(n) = s.read(&mut head)
+                && String::from_utf8_lossy(&head[..n]).contains(&want)
+            {
+                return;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "port {port} did not answer {path} with {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

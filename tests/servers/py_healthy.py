@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""A healthy python-socketio 5 AsyncServer on aiohttp, for rtdoctor's tests.
+
+usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
+           [--host 127.0.0.1] [--cors ORIGIN]... [--log]
+
+  /health          200 application/json {"status":"ok"}
+  /socket.io/      Socket.IO (Engine.IO v4 only; python-engineio has no v3)
+  namespace /      accepts everyone; event "ping" acks "pong"
+  namespace /admin refuses a CONNECT unless auth == {"token": "secret"}
+                   (ConnectionRefusedError('authentication failed'))
+  --cors ORIGIN    cors_allowed_origins: repeat for a list; '*' allows all,
+                   'none' gives [] (CORS handling off). Without it:
+                   python-socketio's default (None = same origin only).
+  --log            engineio/socketio logging to stderr
+
+Prints the single line "ready" on stdout once it accepts connections, then
+runs until killed.
+"""
+import argparse
+import asyncio
+import sys
+
+import socketio
+from aiohttp import web
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("port", type=int)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--cors", action="append")
+    p.add_argument("--log", action="store_true")
+    args = p.parse_args()
+
+    kw = {}
+    if args.cors:
+        if args.cors == ["none"]:
+            kw["cors_allowed_origins"] = []
+        elif len(args.cors) == 1:
+            kw["cors_allowed_origins"] = args.cors[0]
+        else:
+            kw["cors_allowed_origins"] = args.cors
+    if args.log:
+        kw["logger"] = True
+        kw["engineio_logger"] = True
+
+    sio = socketio.AsyncServer(async_mode="aiohttp", **kw)
+    app = web.Application()
+    sio.attach(app)
+
+    async def health(request):
+        return web.Response(text='{"status":"ok"}', content_type="application/json")
+
+    app.router.add_get("/health", health)
+
+    @sio.on("connect")
+    async def on_connect(sid, environ, auth):
+        return True
+
+    @sio.on("ping")
+    async def on_ping(sid, *args):
+        return "pong"
+
+    @sio.on("connect", namespace="/admin")
+    async def on_admin_connect(sid, environ, auth):
+        if not isinstance(auth, dict) or auth.get("token") != "secret":
+            raise socketio.exceptions.ConnectionRefusedError("authentication failed")
+        return True
+
+    @sio.on("ping", namespace="/admin")
+    async def on_admin_ping(sid, *args):
+        return "pong"
+
+    async def serve():
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, args.host, args.port)
+        await site.start()
+        print("ready", flush=True)
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
