@@ -64,8 +64,9 @@ fn listening(found: &PortHolders) -> Outcome {
                 1 => " and 1 worker".to_string(),
                 n => format!(" and {n} workers"),
             };
+            let verb = if others == 0 { "listens" } else { "listen" };
             format!(
-                "{} (pid {}){more} listens on {addrs}",
+                "{} (pid {}){more} {verb} on {addrs}",
                 h.process.name, h.process.pid
             )
         }
