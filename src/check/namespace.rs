@@ -57,7 +57,7 @@ credentials. Fix: send what it wants (io(url, { auth: {…} }); --auth '{…}' h
         let mut session = match Session::open(http, endpoint, timeout).await {
             Ok(s) => s,
             Err(h) => {
-                return Outcome::fail(format!("a new session did not open: {}", summary_of(&h)));
+                return Outcome::fail(format!("a new session did not open: {}", h.summary()));
             }
         };
         let start = Instant::now();
@@ -200,14 +200,4 @@ fn with(mut out: Outcome, evidence: Vec<(String, String)>) -> Outcome {
         out.push_evidence(k, v);
     }
     out
-}
-
-pub fn summary_of(h: &crate::probe::engineio::Handshake) -> String {
-    use crate::probe::engineio::Handshake as H;
-    match h {
-        H::Open { .. } => "it opened".into(),
-        H::Refused { error, answer } => format!("{} ({})", error.message, answer.status_line()),
-        H::NotEngineIo { answer, reason } => format!("{} with {reason}", answer.who()),
-        H::Failed(f) => f.to_string(),
-    }
 }

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 
 use super::{Check, Ctx};
 use crate::probe::engineio::{PollError, Session};
+use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
+use crate::protocol::preview;
 use crate::report::{Fix, Outcome};
 
 pub struct Sticky;
@@ -59,38 +61,23 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
         let mut session = match Session::open(http, endpoint, timeout).await {
             Ok(s) => s,
             Err(h) => {
-                return Outcome::fail(format!(
-                    "a new session did not open: {}",
-                    super::namespace::summary_of(&h)
-                ));
+                return Outcome::fail(format!("a new session did not open: {}", h.summary()));
             }
         };
-        let mut log: Vec<(String, String)> =
-            vec![("session".into(), format!("sid {}", session.sid()))];
-        let (mut sent, mut rejected, mut pending) = (0usize, 0usize, 0usize);
-        let mut rejection: Option<String> = None;
+        let mut tally = Tally {
+            log: vec![("session".into(), format!("sid {}", session.sid()))],
+            ..Tally::default()
+        };
+        let mut pending = 0usize;
         let mut failure: Option<String> = None;
         for round in 1..=ROUNDS {
-            sent += 1;
+            tally.sent += 1;
             match session.send(&[nudge(endpoint.eio, round)], timeout).await {
                 Ok(a) if a.status == 200 => {
                     pending += 1;
-                    log.push((format!("post {round}"), a.status_line()));
+                    tally.log.push((format!("post {round}"), a.status_line()));
                 }
-                Ok(a) => {
-                    if unknown_session(&a.body) {
-                        rejected += 1;
-                        rejection.get_or_insert_with(|| crate::protocol::preview(&a.body, 120));
-                    }
-                    log.push((
-                        format!("post {round}"),
-                        format!(
-                            "{}: {}",
-                            a.status_line(),
-                            crate::protocol::preview(&a.body, 120)
-                        ),
-                    ));
-                }
+                Ok(a) => tally.refused(format!("post {round}"), &a),
                 Err(f) => {
                     failure = Some(format!("post {round}: {f}"));
                     break;
@@ -100,7 +87,7 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
             if pending == 0 {
                 continue;
             }
-            sent += 1;
+            tally.sent += 1;
             match session.receive(timeout).await {
                 Ok(packets) => {
                     pending = 0;
@@ -109,29 +96,16 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
                         .map(Packet::encode)
                         .collect::<Vec<_>>()
                         .join(" ");
-                    log.push((
+                    tally.log.push((
                         format!("poll {round}"),
-                        format!("200 OK: {}", crate::protocol::preview(text.as_bytes(), 120)),
+                        format!("200 OK: {}", preview(text.as_bytes(), 120)),
                     ));
                     if packets.iter().any(|p| p.kind == Kind::Close) {
                         failure = Some("the server closed the session".into());
                         break;
                     }
                 }
-                Err(PollError::Status(a)) => {
-                    if unknown_session(&a.body) {
-                        rejected += 1;
-                        rejection.get_or_insert_with(|| crate::protocol::preview(&a.body, 120));
-                    }
-                    log.push((
-                        format!("poll {round}"),
-                        format!(
-                            "{}: {}",
-                            a.status_line(),
-                            crate::protocol::preview(&a.body, 120)
-                        ),
-                    ));
-                }
+                Err(PollError::Status(a)) => tally.refused(format!("poll {round}"), &a),
                 Err(e) => {
                     failure = Some(format!("poll {round}: {e}"));
                     break;
@@ -139,6 +113,12 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
             }
         }
         session.close(timeout).await;
+        let Tally {
+            sent,
+            rejected,
+            rejection,
+            log,
+        } = tally;
         let mut out = if rejected > 0 {
             Outcome::fail(format!(
                 "{rejected} of {sent} requests on one session were answered {}: several server processes \
@@ -157,6 +137,29 @@ share the traffic without sticky sessions",
             out.push_evidence(k, v);
         }
         out
+    }
+}
+
+/// What the rounds met.
+#[derive(Default)]
+struct Tally {
+    sent: usize,
+    rejected: usize,
+    /// The first "Session ID unknown" answer, as the server put it.
+    rejection: Option<String>,
+    log: Vec<(String, String)>,
+}
+
+impl Tally {
+    /// A request answered with something other than 200.
+    fn refused(&mut self, what: String, answer: &Answer) {
+        let body = preview(&answer.body, 120);
+        if unknown_session(&answer.body) {
+            self.rejected += 1;
+            self.rejection.get_or_insert_with(|| body.clone());
+        }
+        self.log
+            .push((what, format!("{}: {body}", answer.status_line())));
     }
 }
 

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 
 use super::engineio::fix_path;
 use super::health::proxy_name;
-use super::namespace::summary_of;
 use super::{Check, Ctx};
 use crate::probe::engineio::{self, Endpoint};
 use crate::probe::http::{Answer, Http};
@@ -100,7 +99,18 @@ socket.io both attached to the same HTTP server).\n\
                 );
                 o
             }
-            (Err(stop), _) => stop.outcome(&probe),
+            (Err(stop), only) => {
+                let mut o = stop.outcome(&probe);
+                match only {
+                    Some(Ok(())) => o.push_evidence("websocket-only result", "works"),
+                    Some(Err(other)) => {
+                        let summary = other.outcome(&probe).summary;
+                        o.push_evidence("websocket-only result", summary)
+                    }
+                    None => {}
+                }
+                o
+            }
             (Ok(ms), None) => Outcome::pass(format!("upgraded to websocket in {ms} ms")),
         };
         // What the probe did first, then what the failure showed.
@@ -154,7 +164,7 @@ impl Probe<'_> {
                 self.server = answer.server().map(str::to_owned);
                 open
             }
-            other => return Err(Stop::Session(summary_of(&other))),
+            other => return Err(Stop::Session(other.summary())),
         };
         self.note(
             "session",
@@ -359,7 +369,12 @@ impl Stop {
                 "the server offers no websocket upgrade (\"upgrades\":{upgrades}): it runs without WebSocket support{}",
                 if gunicorn { " (gunicorn's sync worker)" } else { "" }
             ))
-            .fix(worker_fix()),
+            .fix(worker_fix())
+            .fix(Fix::new(
+                "Or turn upgrades back on",
+                "The server may be configured to stay on polling: python-socketio / python-engineio \
+allow_upgrades=False, or socket.io transports: ['polling']. Remove that setting.",
+            )),
             Stop::Session(why) => Outcome::fail(format!("a new session did not open: {why}")),
             Stop::Refused(answer) => refused(&answer, probe),
             Stop::NoAnswer(why) => Outcome::fail(why),
@@ -384,26 +399,23 @@ fn refused(answer: &Answer, probe: &Probe<'_>) -> Outcome {
     let engine = eio::decode_error(&answer.body);
     let who = answer.who();
     let mut out = match (&engine, answer.status, &proxy) {
-        (Some(e), _, _) if e.kind == ErrorKind::BadRequest => Outcome::fail(format!(
-            "the websocket upgrade was answered {who} with {:?}: the request reached the server without its \
+        // The handshake offered websocket, so a "bad request" or "transport
+        // unknown" (python-engineio: "Invalid transport") to a request that
+        // left here with Upgrade: websocket means it arrived without it.
+        (Some(e), _, _) if matches!(e.kind, ErrorKind::BadRequest | ErrorKind::TransportUnknown) => {
+            Outcome::fail(format!(
+                "the websocket upgrade was answered {who} with {:?}: the request reached the server without its \
 Upgrade/Connection headers, so a proxy in between dropped them",
-            e.message
-        ))
-        .fix(proxy_fix()),
+                e.message
+            ))
+            .fix(proxy_fix())
+        }
         (Some(e), _, _) if e.kind == ErrorKind::SessionIdUnknown => Outcome::fail(format!(
             "the websocket upgrade landed on a server process that does not know the session ({who}: {:?}): \
 several workers without sticky sessions",
             e.message
         ))
         .fix(super::sticky::sticky_fix()),
-        (Some(e), _, _) if e.kind == ErrorKind::TransportUnknown => Outcome::fail(format!(
-            "the server does not offer the websocket transport ({who}: {:?})",
-            e.message
-        ))
-        .fix(Fix::new(
-            "Enable the websocket transport",
-            "The server was started with transports: ['polling'] (or an equivalent): add 'websocket'.",
-        )),
         (Some(e), _, _) => Outcome::fail(format!("the websocket upgrade was refused: {who}: {:?}", e.message)),
         (None, _, Some(p)) => Outcome::fail(format!(
             "the proxy ({p}) answered the websocket upgrade {}: it does not pass websockets through",

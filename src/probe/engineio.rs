@@ -129,6 +129,20 @@ pub enum Handshake {
     Failed(Failure),
 }
 
+impl Handshake {
+    /// One line on what the handshake met.
+    pub fn summary(&self) -> String {
+        match self {
+            Handshake::Open { open, .. } => format!("a session opened (sid {})", open.sid),
+            Handshake::Refused { error, answer } => {
+                format!("{} ({})", error.message, answer.status_line())
+            }
+            Handshake::NotEngineIo { answer, reason } => format!("{} with {reason}", answer.who()),
+            Handshake::Failed(f) => f.to_string(),
+        }
+    }
+}
+
 pub async fn handshake(http: &Http, ep: &Endpoint, timeout: Duration) -> Handshake {
     let answer = match http.get(&ep.polling(None), &ep.headers, timeout).await {
         Ok(a) => a,

@@ -277,3 +277,42 @@ fn a_missing_health_endpoint_is_skipped() {
     assert_eq!(status(&r, "http.health"), "skip");
     assert!(summary(&r, "http.health").starts_with("no health endpoint at /nope (404)"));
 }
+
+#[test]
+fn a_server_without_upgrades_is_named() {
+    let server = py_healthy(&["--no-upgrades"]);
+    let (code, r) = check_json(server.port, &["--only", "socketio"]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "socketio.handshake"), "pass");
+    assert_eq!(
+        summary(&r, "socketio.upgrade"),
+        "the server offers no websocket upgrade (\"upgrades\":[]): it runs without WebSocket support"
+    );
+    assert!(fix_text(&r, "socketio.upgrade").contains("allow_upgrades=False"));
+}
+
+#[test]
+fn two_upgrade_handlers_on_one_server_garble_the_frames() {
+    let server = node4(&["--two-handlers"]);
+    let (code, r) = check_json(server.port, &["--only", "socketio"]);
+    assert_eq!(code, 1);
+    let s = summary(&r, "socketio.upgrade");
+    assert!(s.starts_with("101, then frames that do not parse"), "{s}");
+    assert!(fix_text(&r, "socketio.upgrade").contains("WebSocketServer({ server, path: '/ws' })"));
+}
+
+#[test]
+fn nginx_without_upgrade_headers_in_front_of_python_is_named_too() {
+    let app = py_healthy(&[]);
+    let plain = nginx("nginx-plain.conf.template", &[app.port]);
+    let (_, r) = check_json(
+        plain.port(),
+        &["--only", "socketio.handshake,socketio.upgrade"],
+    );
+    let s = summary(&r, "socketio.upgrade");
+    assert!(
+        s.contains("\"Invalid websocket upgrade\"")
+            && s.contains("a proxy in between dropped them"),
+        "{s}"
+    );
+}

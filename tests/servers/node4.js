@@ -2,6 +2,7 @@
 // socket.io 4 (Engine.IO v4) on a plain node http server, for rtdoctor's tests.
 //
 // usage: node tests/servers/node4.js PORT [--host 127.0.0.1] [--eio3] [--cors ORIGIN] [--bare]
+//                                          [--two-handlers]
 //
 //   /health          200 application/json {"status":"ok"}
 //   other paths      404 text/plain "Not Found"
@@ -13,6 +14,9 @@
 //   namespace /      accepts everyone; event "ping" acks "pong"
 //   namespace /admin middleware: next(new Error('authentication failed'))
 //                    unless handshake.auth.token === 'secret'
+//   --two-handlers   also attach a ws WebSocketServer({ server }) with no path:
+//                    it answers every upgrade, /socket.io/ too, as socket.io
+//                    does (the "two upgrade handlers on one server" bug)
 //   --eio3           allowEIO3: true (accept Engine.IO v3 / socket.io 2 clients)
 //   --cors ORIGIN    cors: { origin: ORIGIN } (socket.io's default: no CORS)
 //
@@ -26,13 +30,14 @@ const peerRequire = (m) => require(require.resolve(m, { paths: [path.join(peers,
 const { Server } = peerRequire('socket.io');
 
 const argv = process.argv.slice(2);
-let port = null, host = '127.0.0.1', eio3 = false, cors = null, bare = false;
+let port = null, host = '127.0.0.1', eio3 = false, cors = null, bare = false, twoHandlers = false;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--host') host = argv[++i];
   else if (a === '--eio3') eio3 = true;
   else if (a === '--cors') cors = argv[++i];
   else if (a === '--bare') bare = true;
+  else if (a === '--two-handlers') twoHandlers = true;
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`node4.js: unknown argument ${a}`); process.exit(2); }
 }
@@ -52,6 +57,10 @@ const opts = {};
 if (eio3) opts.allowEIO3 = true;
 if (cors !== null) opts.cors = { origin: cors };
 const io = new Server(server, opts);
+if (twoHandlers) {
+  const { WebSocketServer } = peerRequire('ws');
+  new WebSocketServer({ server }).on('connection', (ws) => ws.send('hello from ws'));
+}
 
 const ackPong = (socket) => socket.on('ping', (...args) => {
   const ack = args[args.length - 1];

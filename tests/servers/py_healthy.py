@@ -2,7 +2,7 @@
 """A healthy python-socketio 5 AsyncServer on aiohttp, for rtdoctor's tests.
 
 usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
-           [--host 127.0.0.1] [--cors ORIGIN]... [--log]
+           [--host 127.0.0.1] [--cors ORIGIN]... [--no-upgrades] [--log]
 
   /health          200 application/json {"status":"ok"}
   /socket.io/      Socket.IO (Engine.IO v4 only; python-engineio has no v3)
@@ -12,6 +12,8 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
   --cors ORIGIN    cors_allowed_origins: repeat for a list; '*' allows all,
                    'none' gives [] (CORS handling off). Without it:
                    python-socketio's default (None = same origin only).
+  --no-upgrades    allow_upgrades=False: the handshake offers "upgrades":[]
+                   (as a server without WebSocket support does)
   --log            engineio/socketio logging to stderr
 
 Prints the single line "ready" on stdout once it accepts connections, then
@@ -30,6 +32,7 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--cors", action="append")
+    p.add_argument("--no-upgrades", action="store_true")
     p.add_argument("--log", action="store_true")
     args = p.parse_args()
 
@@ -41,6 +44,8 @@ def main():
             kw["cors_allowed_origins"] = args.cors[0]
         else:
             kw["cors_allowed_origins"] = args.cors
+    if args.no_upgrades:
+        kw["allow_upgrades"] = False
     if args.log:
         kw["logger"] = True
         kw["engineio_logger"] = True
