@@ -73,7 +73,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__check)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --strict --port-range --socketio-path --health-path --namespace --auth --eio --header --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --strict --port-range --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,6 +124,26 @@ _rtdoctor() {
                     return 0
                     ;;
                 --eio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subprotocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,11 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l health-path 
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l namespace -d 'Socket.IO namespace to connect to [default: /]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l auth -d 'Socket.IO CONNECT auth payload, a JSON object (sent, never printed)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l eio -d 'Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l ws-path -d 'A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET\'s own path counts' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l origin -d 'The browser origin to test CORS and WebSocket origin checks with [default: --page\'s origin]' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l page -d 'The page that will host the client (mixed-content check)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l subprotocol -d 'WebSocket subprotocol to offer (repeatable)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l cacert -d 'Extra trusted CA certificate(s), PEM' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s H -l header -d 'Extra request header, e.g. \'Authorization: Bearer …\' (repeatable; values never printed)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config -d 'rtdoctor\'s config file' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
@@ -52,6 +57,7 @@ always\t''
 never\t''"
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l json -d 'Short for --format json'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l strict -d 'Warnings fail the run too (exit code 1)'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l insecure -d 'Go on past an invalid certificate (still reported)'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s v -l verbose -d 'Show the evidence of every check'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s q -l quiet -d 'Show only what needs attention'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s h -l help -d 'Print help'

@@ -131,6 +131,30 @@ pub struct CheckArgs {
     #[arg(long, value_name = "3|4|auto", env = "RTDOCTOR_EIO")]
     pub eio: Option<String>,
 
+    /// A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET's own path counts
+    #[arg(long = "ws-path", value_name = "PATH")]
+    pub ws_paths: Vec<String>,
+
+    /// The browser origin to test CORS and WebSocket origin checks with [default: --page's origin]
+    #[arg(long, value_name = "ORIGIN", env = "RTDOCTOR_ORIGIN")]
+    pub origin: Option<String>,
+
+    /// The page that will host the client (mixed-content check)
+    #[arg(long, value_name = "URL", env = "RTDOCTOR_PAGE")]
+    pub page: Option<String>,
+
+    /// WebSocket subprotocol to offer (repeatable)
+    #[arg(long = "subprotocol", value_name = "P")]
+    pub subprotocols: Vec<String>,
+
+    /// Extra trusted CA certificate(s), PEM
+    #[arg(long, value_name = "FILE", env = "RTDOCTOR_CACERT")]
+    pub cacert: Option<PathBuf>,
+
+    /// Go on past an invalid certificate (still reported)
+    #[arg(long)]
+    pub insecure: bool,
+
     /// Extra request header, e.g. 'Authorization: Bearer …' (repeatable; values never printed)
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
@@ -359,6 +383,37 @@ impl CheckArgs {
             .clone()
             .or(keys.namespace.clone())
             .unwrap_or(base_probe.namespace.clone());
+        let file_origin = keys
+            .origin
+            .as_ref()
+            .map(|v| file.value(v, "origin", config::parse_origin))
+            .transpose()?;
+        let file_page = keys
+            .page
+            .as_ref()
+            .map(|v| file.value(v, "page", config::parse_page))
+            .transpose()?;
+        let page = match &self.page {
+            Some(text) => Some(config::parse_page(text).map_err(|e| format!("--page: {e}"))?),
+            None => file_page.or(base_probe.page.clone()),
+        };
+        let origin = match &self.origin {
+            Some(text) => Some(config::parse_origin(text).map_err(|e| format!("--origin: {e}"))?),
+            None => file_origin.or(base_probe.origin.clone()),
+        };
+        let cacert = self
+            .cacert
+            .clone()
+            .or(keys.cacert.clone())
+            .or(base_probe.cacert.clone());
+        if let Some(path) = &cacert
+            && let Err(e) = std::fs::metadata(path)
+        {
+            return Err(format!(
+                "cannot read the CA certificate file {}: {e}",
+                path.display()
+            ));
+        }
         Ok(Settings {
             probe: Probe {
                 timeout: self.timeout.or(file_timeout).unwrap_or(base_probe.timeout),
@@ -381,12 +436,33 @@ impl CheckArgs {
                 auth,
                 eio,
                 headers,
+                ws_paths: pick_list(&self.ws_paths, &keys.ws_paths, &base_probe.ws_paths),
+                origin,
+                page,
+                subprotocols: pick_list(
+                    &self.subprotocols,
+                    &keys.subprotocols,
+                    &base_probe.subprotocols,
+                ),
+                cacert,
+                insecure: self.insecure || keys.insecure.unwrap_or(base_probe.insecure),
             },
             port_range: self
                 .port_range
                 .or(file_range)
                 .or(base.and_then(|b| b.port_range)),
         })
+    }
+}
+
+/// A repeatable option: the flags' values, else the file's, else the base.
+fn pick_list(flags: &[String], file: &Option<Vec<String>>, base: &[String]) -> Vec<String> {
+    if !flags.is_empty() {
+        flags.to_vec()
+    } else if let Some(list) = file {
+        list.clone()
+    } else {
+        base.to_vec()
     }
 }
 

@@ -54,6 +54,19 @@ pub struct Probe {
     pub eio: EioMode,
     /// Extra request headers (`-H`): sent, their values never shown.
     pub headers: Vec<(String, String)>,
+    /// Plain WebSocket endpoints to probe (`--ws-path`; a ws:// target's
+    /// own path is added by the check).
+    pub ws_paths: Vec<String>,
+    /// The browser origin for the CORS and WebSocket origin checks.
+    pub origin: Option<String>,
+    /// The page that hosts the client (mixed content; its origin is the
+    /// default `origin`).
+    pub page: Option<url::Url>,
+    pub subprotocols: Vec<String>,
+    /// Extra trusted CA certificates (PEM).
+    pub cacert: Option<std::path::PathBuf>,
+    /// Go on past an invalid certificate (still reported).
+    pub insecure: bool,
 }
 
 pub const DEFAULT_SOCKETIO_PATH: &str = "/socket.io/";
@@ -71,6 +84,12 @@ impl Probe {
             auth: None,
             eio: EioMode::Auto,
             headers: Vec::new(),
+            ws_paths: Vec::new(),
+            origin: None,
+            page: None,
+            subprotocols: Vec::new(),
+            cacert: None,
+            insecure: false,
         }
     }
 
@@ -163,6 +182,12 @@ pub struct FileSocketIo {
     pub auth: Option<Spanned<toml::Value>>,
     pub eio: Option<Spanned<String>>,
     pub headers: Option<Vec<Spanned<String>>>,
+    pub ws_paths: Option<Vec<String>>,
+    pub origin: Option<Spanned<String>>,
+    pub page: Option<Spanned<String>>,
+    pub subprotocols: Option<Vec<String>>,
+    pub cacert: Option<PathBuf>,
+    pub insecure: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,6 +288,30 @@ pub fn parse_auth(text: &str) -> Result<serde_json::Value, String> {
     }
 }
 
+/// `--origin https://app.example.com`: scheme, host and port, no path.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| {
+        format!("'{text}' is not an origin ({e}); write e.g. https://app.example.com")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "'{text}' is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// `--page https://app.example.com/chat`: an http(s) URL.
+pub fn parse_page(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "'{text}' is not a page URL: write http(s)://host/path"
+        ));
+    }
+    Ok(url)
+}
+
 /// `-H 'Name: value'`.
 pub fn parse_header(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
@@ -333,6 +382,22 @@ mod tests {
         assert!(s.includes("port.listen"));
         assert!(!s.includes("port.time-wait"));
         assert!(!s.includes("env.proxy"));
+    }
+
+    #[test]
+    fn origins_and_pages() {
+        assert_eq!(
+            parse_origin("https://App.example.com/chat?x=1"),
+            Ok("https://app.example.com".into())
+        );
+        assert_eq!(
+            parse_origin("http://localhost:3000"),
+            Ok("http://localhost:3000".into())
+        );
+        assert!(parse_origin("app.example.com").is_err());
+        assert!(parse_origin("ws://x").is_err());
+        assert!(parse_page("https://app.example.com/chat").is_ok());
+        assert!(parse_page("file:///x").is_err());
     }
 
     #[test]
