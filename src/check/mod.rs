@@ -14,6 +14,7 @@ mod proxy;
 mod sticky;
 mod time_wait;
 mod upgrade;
+mod websocket;
 
 pub use engineio::Discovery;
 
@@ -63,6 +64,7 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(namespace::Namespace),
         Arc::new(upgrade::Upgrade),
         Arc::new(sticky::Sticky),
+        Arc::new(websocket::WebSocket),
     ]
 }
 

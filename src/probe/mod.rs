@@ -3,6 +3,7 @@
 //! wire; the checks decide what it means.
 
 pub mod engineio;
+pub mod handshake;
 pub mod http;
 pub mod ws;
 

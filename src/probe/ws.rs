@@ -205,6 +205,42 @@ pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, Re
         .unwrap_or(Err(RecvError::TimedOut(timeout)))
 }
 
+/// Ping and wait for the matching pong: the round-trip time, and the first
+/// data message that arrived in between (a server's greeting), if any.
+pub async fn ping(stream: &mut Stream, timeout: Duration) -> Result<(Duration, Option<String>), RecvError> {
+    let payload = b"rtdoctor".to_vec();
+    let start = Instant::now();
+    let exchange = async {
+        stream
+            .send(Message::Ping(payload.clone().into()))
+            .await
+            .map_err(|e| RecvError::Failed(classify(&e)))?;
+        let mut greeting = None;
+        loop {
+            match stream.next().await {
+                None | Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
+                    return Err(RecvError::Failed(Failure::Other("the server closed the connection before its pong".into())));
+                }
+                Some(Ok(Message::Pong(p))) if p.as_ref() == payload.as_slice() => return Ok((start.elapsed(), greeting)),
+                Some(Ok(Message::Text(t))) => {
+                    greeting.get_or_insert_with(|| t.as_str().to_string());
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let why = frame.map(|f| format!(" (code {} {})", u16::from(f.code), f.reason.as_str())).unwrap_or_default();
+                    return Err(RecvError::Failed(Failure::Other(format!("the server closed the websocket instead of answering the ping{why}"))));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(WsError::Protocol(e))) => return Err(RecvError::Garbage(e.to_string())),
+                Some(Err(WsError::Capacity(e))) => return Err(RecvError::Garbage(e.to_string())),
+                Some(Err(e)) => return Err(RecvError::Failed(classify(&e))),
+            }
+        }
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or(Err(RecvError::TimedOut(timeout)))
+}
+
 pub async fn send(stream: &mut Stream, text: &str, timeout: Duration) -> Result<(), Failure> {
     match tokio::time::timeout(timeout, stream.send(Message::text(text))).await {
         Err(_) => Err(Failure::TimedOut(timeout)),
@@ -213,11 +249,19 @@ pub async fn send(stream: &mut Stream, text: &str, timeout: Duration) -> Result<
     }
 }
 
-/// Send a close frame and wait (bounded) for the server's; its close code,
-/// if it sent one.
+/// Send a close frame (1000) and wait, bounded, for the server's answer:
+/// its close code, if it sent one.
 pub async fn close(stream: &mut Stream, timeout: Duration) -> Option<u16> {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
     let closing = async {
-        stream.close(None).await.ok()?;
+        let frame = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        // `send`, not `SinkExt::close`: the latter finishes the closing
+        // handshake inside and swallows the server's close frame.
+        stream.send(Message::Close(Some(frame))).await.ok()?;
         loop {
             match stream.next().await {
                 Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// A plain WebSocket server (the `ws` package, no Socket.IO), for rtdoctor's tests.
+//
+// usage: node tests/servers/ws.js PORT [--path /ws] [--protocol NAME]...
+//            [--origin ORIGIN] [--hello TEXT] [--deflate]
+//
+//   --path P         only this path upgrades (ws answers others with 400)
+//   --protocol NAME  handleProtocols picks NAME when the client offers it
+//   --origin O       verifyClient accepts only this Origin (others: 403)
+//   --hello TEXT     send TEXT to each client when it connects
+//   --deflate        perMessageDeflate: true (off by default in ws 8)
+//   /health          200 application/json {"status":"ok"}; other GETs 426
+//                    "Upgrade Required", as ws's own HTTP server answers
+//
+// Prints the single line "ready" on stdout once listening; runs until killed.
+'use strict';
+const http = require('http');
+const path = require('path');
+
+const peers = process.env.RTDOCTOR_PEERS || path.join(__dirname, '..', '..', 'target', 'peers');
+const { WebSocketServer } = require(require.resolve('ws', { paths: [path.join(peers, 'node4')] }));
+
+const argv = process.argv.slice(2);
+let port = null, wsPath = undefined, origin = null, hello = null, deflate = false;
+const protocols = [];
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--path') wsPath = argv[++i];
+  else if (a === '--protocol') protocols.push(argv[++i]);
+  else if (a === '--origin') origin = argv[++i];
+  else if (a === '--hello') hello = argv[++i];
+  else if (a === '--deflate') deflate = true;
+  else if (/^\d+$/.test(a)) port = Number(a);
+  else { console.error(`ws.js: unknown argument ${a}`); process.exit(2); }
+}
+if (port === null) { console.error('usage: ws.js PORT [--path P] [--protocol N]... [--origin O] [--hello T] [--deflate]'); process.exit(2); }
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/health') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"status":"ok"}');
+    return;
+  }
+  res.writeHead(426, { 'Content-Type': 'text/plain' });
+  res.end('Upgrade Required');
+});
+
+const opts = { server, perMessageDeflate: deflate };
+if (wsPath) opts.path = wsPath;
+if (origin) opts.verifyClient = (info) => info.origin === origin;
+if (protocols.length) opts.handleProtocols = (offered) => protocols.find((p) => offered.has(p)) || false;
+new WebSocketServer(opts).on('connection', (ws) => {
+  if (hello !== null) ws.send(hello);
+  ws.on('message', (m) => ws.send(m));
+});
+
+server.listen(port, '127.0.0.1', () => { process.stdout.write('ready\n'); });
