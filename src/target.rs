@@ -138,7 +138,7 @@ impl fmt::Display for Target {
 
 /// `http://localhost:8765`, not `http://localhost:8765/`: the trailing slash
 /// of an empty path is noise in a report.
-fn display_url(url: &Url) -> String {
+pub fn display_url(url: &Url) -> String {
     let s = url.as_str();
     if url.path() == "/" && url.query().is_none() && url.fragment().is_none() {
         s.trim_end_matches('/').to_string()

@@ -86,6 +86,16 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
 }
 
 impl Discovery {
+    /// The server family, from whichever handshake answer tells.
+    pub fn family(&self) -> Family {
+        [&self.v4, &self.v3]
+            .into_iter()
+            .flatten()
+            .map(family)
+            .find(|f| *f != Family::Unknown)
+            .unwrap_or(Family::Unknown)
+    }
+
     /// For the checks that need a session: the endpoint and the shared
     /// client, or the skip that says why there is none.
     pub fn session<'a>(&'a self, ctx: &'a Ctx) -> Result<(&'a Endpoint, &'a Http), Outcome> {

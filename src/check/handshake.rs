@@ -113,6 +113,15 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 ));
                 refused_fix(o, error.kind)
             }
+            // A plain WebSocket server is not a broken Socket.IO server.
+            (Answered::NotEngineIo { answer, reason }, _)
+                if plain_websocket(ctx, answer.status) =>
+            {
+                Outcome::skip(format!(
+                    "not a Socket.IO server: {} answered {path} with {reason}",
+                    answer.who()
+                ))
+            }
             (Answered::NotEngineIo { answer, reason }, _) => Outcome::fail(format!(
                 "Engine.IO is not served at {path}: {} answered with {reason}",
                 answer.who()
@@ -137,6 +146,16 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
         }
         out
     }
+}
+
+/// The target is a plain WebSocket endpoint: a ws:// URL, --ws-path, or
+/// a server answering 426 Upgrade Required to plain HTTP.
+fn plain_websocket(ctx: &Ctx, status: u16) -> bool {
+    matches!(
+        ctx.target.scheme,
+        crate::target::Scheme::Ws | crate::target::Scheme::Wss
+    ) || !ctx.probe.ws_paths.is_empty()
+        || status == 426
 }
 
 fn version_refused(

@@ -3,12 +3,14 @@
 //! page and the report all read the same source. A failed check is an
 //! `Outcome` with status `fail`, never an `Err`.
 
+mod cors;
 mod dualstack;
 mod engineio;
 mod fd_limit;
 mod handshake;
 mod health;
 mod listen;
+mod mixed;
 mod namespace;
 mod proxy;
 mod sticky;
@@ -65,6 +67,8 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(upgrade::Upgrade),
         Arc::new(sticky::Sticky),
         Arc::new(websocket::WebSocket),
+        Arc::new(cors::Cors),
+        Arc::new(mixed::MixedContent),
     ]
 }
 

@@ -10,10 +10,10 @@ use url::Url;
 use super::health::proxy_name;
 use super::upgrade::proxy_fix;
 use super::{Check, Ctx};
+use crate::probe::Failure;
 use crate::probe::handshake::{self, Request};
 use crate::probe::http::Answer;
 use crate::probe::ws::{self, ConnectError, RecvError};
-use crate::probe::Failure;
 use crate::report::{Fix, Outcome, Status};
 use crate::target::Scheme;
 
@@ -56,7 +56,9 @@ header: a proxy dropped it. Fix: proxy_http_version 1.1 and the Upgrade/Connecti
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let urls = endpoints(ctx);
         if urls.is_empty() {
-            return Outcome::skip("no plain WebSocket endpoint to probe: name one with --ws-path, or a ws:// target");
+            return Outcome::skip(
+                "no plain WebSocket endpoint to probe: name one with --ws-path, or a ws:// target",
+            );
         }
         let mut results = Vec::new();
         for url in &urls {
@@ -93,7 +95,11 @@ fn combine(results: Vec<(Url, Outcome)>) -> Outcome {
         out.summary = format!("{url}: {}", out.summary);
         return out;
     }
-    let status = results.iter().map(|(_, o)| o.status).max().unwrap_or(Status::Pass);
+    let status = results
+        .iter()
+        .map(|(_, o)| o.status)
+        .max()
+        .unwrap_or(Status::Pass);
     let summary = results
         .iter()
         .map(|(url, o)| format!("{}: {}", url.path(), o.summary))
@@ -134,7 +140,9 @@ async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
         };
         match handshake::upgrade(&req, timeout).await {
             Err(e) => return Outcome::fail(format!("the upgrade got {e}")).fix_reset_hint(&e),
-            Ok(up) if up.answer.status != 101 => return refusal(&up.answer, url, ctx.probe.origin.as_deref()),
+            Ok(up) if up.answer.status != 101 => {
+                return refusal(&up.answer, url, ctx.probe.origin.as_deref());
+            }
             Ok(up) => {
                 up.answer.add_evidence_into(&mut notes, "handshake");
                 if up.accept_ok == Some(false) {
@@ -147,8 +155,14 @@ between (a proxy or middleware) rewrote the handshake, and every client will clo
                         notes,
                     );
                 }
-                let protocol = up.answer.header("sec-websocket-protocol").map(str::to_owned);
-                let extensions = up.answer.header("sec-websocket-extensions").map(str::to_owned);
+                let protocol = up
+                    .answer
+                    .header("sec-websocket-protocol")
+                    .map(str::to_owned);
+                let extensions = up
+                    .answer
+                    .header("sec-websocket-extensions")
+                    .map(str::to_owned);
                 if !ctx.probe.subprotocols.is_empty() {
                     match &protocol {
                         Some(p) => chosen.push_str(&format!(", subprotocol {p}")),
@@ -163,7 +177,10 @@ websockets: subprotocols=[…]) or stop asking for it.",
                                     ctx.probe.subprotocols.join(", ")
                                 ),
                             ));
-                            chosen.push_str(&format!(", none of the subprotocols {} was chosen", ctx.probe.subprotocols.join(", ")));
+                            chosen.push_str(&format!(
+                                ", none of the subprotocols {} was chosen",
+                                ctx.probe.subprotocols.join(", ")
+                            ));
                         }
                     }
                 }
@@ -178,12 +195,17 @@ websockets: subprotocols=[…]) or stop asking for it.",
     // 2. A real client session: ping, pong, close.
     let mut ws_headers = headers.clone();
     if !ctx.probe.subprotocols.is_empty() && status == Status::Pass {
-        ws_headers.push(("Sec-WebSocket-Protocol".into(), ctx.probe.subprotocols.join(", ")));
+        ws_headers.push((
+            "Sec-WebSocket-Protocol".into(),
+            ctx.probe.subprotocols.join(", "),
+        ));
     }
     let start = Instant::now();
     let mut conn = match ws::connect(url, &ws_headers, timeout).await {
         Ok(c) => c,
-        Err(ConnectError::Refused(answer)) => return refusal(&answer, url, ctx.probe.origin.as_deref()),
+        Err(ConnectError::Refused(answer)) => {
+            return refusal(&answer, url, ctx.probe.origin.as_deref());
+        }
         Err(ConnectError::Protocol(e)) if e.contains("Accept") => {
             return with(
                 Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
@@ -191,14 +213,26 @@ websockets: subprotocols=[…]) or stop asking for it.",
                 notes,
             );
         }
-        Err(ConnectError::Protocol(e)) => return with(Outcome::fail(format!("the upgrade answer is not a valid WebSocket handshake: {e}")), notes),
-        Err(ConnectError::Failed(f)) => return with(Outcome::fail(format!("the upgrade got {f}")), notes),
+        Err(ConnectError::Protocol(e)) => {
+            return with(
+                Outcome::fail(format!(
+                    "the upgrade answer is not a valid WebSocket handshake: {e}"
+                )),
+                notes,
+            );
+        }
+        Err(ConnectError::Failed(f)) => {
+            return with(Outcome::fail(format!("the upgrade got {f}")), notes);
+        }
     };
     let upgraded_ms = start.elapsed().as_millis();
     let pong = match ws::ping(&mut conn.stream, timeout).await {
         Ok((rtt, greeting)) => {
             if let Some(g) = greeting {
-                notes.push(("first message".into(), crate::protocol::preview(g.as_bytes(), 120)));
+                notes.push((
+                    "first message".into(),
+                    crate::protocol::preview(g.as_bytes(), 120),
+                ));
             }
             format!("pong in {} ms", rtt.as_millis())
         }
@@ -214,7 +248,10 @@ Give each WebSocket server its own path, and check what sits between client and 
         }
         Err(RecvError::TimedOut(d)) => {
             return with(
-                Outcome::fail(format!("101, but no pong within {} ms: the endpoint does not answer pings", d.as_millis())),
+                Outcome::fail(format!(
+                    "101, but no pong within {} ms: the endpoint does not answer pings",
+                    d.as_millis()
+                )),
                 notes,
             );
         }

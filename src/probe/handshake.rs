@@ -57,7 +57,12 @@ impl std::fmt::Display for Error {
 pub async fn upgrade(req: &Request<'_>, timeout: Duration) -> Result<Upgrade, Error> {
     let start = Instant::now();
     let attempt = async {
-        let host = req.url.host_str().unwrap_or("localhost").trim_matches(|c| c == '[' || c == ']').to_string();
+        let host = req
+            .url
+            .host_str()
+            .unwrap_or("localhost")
+            .trim_matches(|c| c == '[' || c == ']')
+            .to_string();
         let port = req.url.port_or_known_default().unwrap_or(80);
         let mut stream = TcpStream::connect((host.as_str(), port))
             .await
@@ -70,8 +75,10 @@ pub async fn upgrade(req: &Request<'_>, timeout: Duration) -> Result<Upgrade, Er
         let head = read_head(&mut stream).await?;
         let mut answer = parse_head(&head)?;
         answer.elapsed = start.elapsed();
-        let accept_ok = (answer.status == 101)
-            .then(|| answer.header("sec-websocket-accept") == Some(derive_accept_key(key.as_bytes()).as_str()));
+        let accept_ok = (answer.status == 101).then(|| {
+            answer.header("sec-websocket-accept")
+                == Some(derive_accept_key(key.as_bytes()).as_str())
+        });
         Ok(Upgrade { answer, accept_ok })
     };
     tokio::time::timeout(timeout, attempt)
@@ -96,7 +103,10 @@ Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: rtdoctor/{}
         env!("CARGO_PKG_VERSION")
     );
     if !req.subprotocols.is_empty() {
-        out.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", req.subprotocols.join(", ")));
+        out.push_str(&format!(
+            "Sec-WebSocket-Protocol: {}\r\n",
+            req.subprotocols.join(", ")
+        ));
     }
     if req.offer_deflate {
         out.push_str("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
@@ -118,10 +128,15 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Error> {
         if buf.len() >= HEAD_LIMIT {
             return Err(Error::HeadTooLarge(HEAD_LIMIT));
         }
-        let n = stream.read(&mut chunk).await.map_err(|e| Error::Failed(classify(&e)))?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| Error::Failed(classify(&e)))?;
         if n == 0 {
             return if buf.is_empty() {
-                Err(Error::Failed(Failure::Other("the server closed the connection without answering".into())))
+                Err(Error::Failed(Failure::Other(
+                    "the server closed the connection without answering".into(),
+                )))
             } else {
                 Ok(buf)
             };
@@ -139,7 +154,10 @@ pub fn parse_head(bytes: &[u8]) -> Result<Answer, Error> {
     let end = match status {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => {
-            return Err(Error::NotHttp(format!("an incomplete head: {}", crate::protocol::preview(bytes, 80))));
+            return Err(Error::NotHttp(format!(
+                "an incomplete head: {}",
+                crate::protocol::preview(bytes, 80)
+            )));
         }
         Err(httparse::Error::TooManyHeaders) => return Err(Error::HeadTooLarge(bytes.len())),
         Err(_) => return Err(Error::NotHttp(crate::protocol::preview(bytes, 80))),
@@ -152,7 +170,12 @@ pub fn parse_head(bytes: &[u8]) -> Result<Answer, Error> {
         headers: resp
             .headers
             .iter()
-            .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
             .collect(),
         body: bytes[end..].to_vec(),
         truncated: false,
@@ -168,10 +191,19 @@ mod tests {
     fn heads_parse_and_garbage_does_not() {
         let a = parse_head(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: x\r\n\r\n").unwrap();
         assert_eq!((a.status, a.header("upgrade")), (101, Some("websocket")));
-        let a = parse_head(b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 16\r\n\r\nUpgrade Required").unwrap();
+        let a = parse_head(
+            b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 16\r\n\r\nUpgrade Required",
+        )
+        .unwrap();
         assert_eq!(a.body, b"Upgrade Required");
-        assert!(matches!(parse_head(b"\x00\xff garbage\r\n\r\n"), Err(Error::NotHttp(_))));
-        assert!(matches!(parse_head(b"HTTP/1.1 200 OK\r\nX: y"), Err(Error::NotHttp(_))));
+        assert!(matches!(
+            parse_head(b"\x00\xff garbage\r\n\r\n"),
+            Err(Error::NotHttp(_))
+        ));
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 200 OK\r\nX: y"),
+            Err(Error::NotHttp(_))
+        ));
         let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
         for i in 0..100 {
             many.extend_from_slice(format!("X-{i}: y\r\n").as_bytes());
@@ -185,7 +217,12 @@ mod tests {
         let url = Url::parse("ws://127.0.0.1:9000/ws?x=1").unwrap();
         let headers = vec![("Origin".to_string(), "https://app.example".to_string())];
         let protos = vec!["chat".to_string(), "json".to_string()];
-        let req = Request { url: &url, headers: &headers, subprotocols: &protos, offer_deflate: true };
+        let req = Request {
+            url: &url,
+            headers: &headers,
+            subprotocols: &protos,
+            offer_deflate: true,
+        };
         let text = request_bytes(&req, "k");
         assert!(text.starts_with("GET /ws?x=1 HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n"));
         assert!(text.contains("Sec-WebSocket-Protocol: chat, json\r\n"));

@@ -207,7 +207,10 @@ pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, Re
 
 /// Ping and wait for the matching pong: the round-trip time, and the first
 /// data message that arrived in between (a server's greeting), if any.
-pub async fn ping(stream: &mut Stream, timeout: Duration) -> Result<(Duration, Option<String>), RecvError> {
+pub async fn ping(
+    stream: &mut Stream,
+    timeout: Duration,
+) -> Result<(Duration, Option<String>), RecvError> {
     let payload = b"rtdoctor".to_vec();
     let start = Instant::now();
     let exchange = async {
@@ -219,15 +222,23 @@ pub async fn ping(stream: &mut Stream, timeout: Duration) -> Result<(Duration, O
         loop {
             match stream.next().await {
                 None | Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => {
-                    return Err(RecvError::Failed(Failure::Other("the server closed the connection before its pong".into())));
+                    return Err(RecvError::Failed(Failure::Other(
+                        "the server closed the connection before its pong".into(),
+                    )));
                 }
-                Some(Ok(Message::Pong(p))) if p.as_ref() == payload.as_slice() => return Ok((start.elapsed(), greeting)),
+                Some(Ok(Message::Pong(p))) if p.as_ref() == payload.as_slice() => {
+                    return Ok((start.elapsed(), greeting));
+                }
                 Some(Ok(Message::Text(t))) => {
                     greeting.get_or_insert_with(|| t.as_str().to_string());
                 }
                 Some(Ok(Message::Close(frame))) => {
-                    let why = frame.map(|f| format!(" (code {} {})", u16::from(f.code), f.reason.as_str())).unwrap_or_default();
-                    return Err(RecvError::Failed(Failure::Other(format!("the server closed the websocket instead of answering the ping{why}"))));
+                    let why = frame
+                        .map(|f| format!(" (code {} {})", u16::from(f.code), f.reason.as_str()))
+                        .unwrap_or_default();
+                    return Err(RecvError::Failed(Failure::Other(format!(
+                        "the server closed the websocket instead of answering the ping{why}"
+                    ))));
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(WsError::Protocol(e))) => return Err(RecvError::Garbage(e.to_string())),

@@ -255,6 +255,9 @@ fn checks_and_explain_read_the_registry() {
             "socketio.namespace",
             "socketio.upgrade",
             "socketio.sticky",
+            "websocket.upgrade",
+            "cors",
+            "mixed-content",
         ]
     );
     for id in ids {

@@ -63,6 +63,11 @@ pub fn node2(args: &[&str]) -> Server {
     node("node2.js", "node2", args)
 }
 
+/// A plain WebSocket server (Node's ws), no Socket.IO.
+pub fn ws_server(args: &[&str]) -> Server {
+    node("ws.js", "node4", args)
+}
+
 /// Flask-SocketIO under gunicorn's default sync worker.
 pub fn gunicorn_flask(workers: u32) -> Server {
     let port = free_port();

@@ -28,10 +28,19 @@ fn fix_text(report: &Value, id: &str) -> String {
         .join("\n")
 }
 
+/// No warning, no failure; the HTTP and Socket.IO checks pass (checks
+/// with nothing to look at, such as cors without --origin, skip).
 fn assert_all_pass(report: &Value) {
     for c in report["targets"][0]["checks"].as_array().unwrap() {
-        assert_eq!(c["status"], "pass", "{c:#}");
+        let id = c["id"].as_str().unwrap();
+        if id.starts_with("socketio.") || id.starts_with("http.") || id.starts_with("port.") {
+            assert_eq!(c["status"], "pass", "{c:#}");
+        } else {
+            assert!(c["status"] == "pass" || c["status"] == "skip", "{c:#}");
+        }
     }
+    assert_eq!(report["summary"]["warn"], 0);
+    assert_eq!(report["summary"]["fail"], 0);
 }
 
 #[test]

@@ -1,0 +1,333 @@
+//! `cors`: will a browser on `--origin` (or `--page`'s origin) be allowed
+//! to use the polling transport and the WebSocket upgrade? Browsers enforce
+//! Access-Control-Allow-Origin on polling requests; servers check Origin on
+//! the upgrade themselves.
+
+use async_trait::async_trait;
+use url::Url;
+
+use super::engineio::Family;
+use super::health::proxy_name;
+use super::websocket::{endpoints, origin_fix};
+use super::{Check, Ctx};
+use crate::probe::handshake::{self, Request};
+use crate::probe::http::Answer;
+use crate::protocol::engineio::{self as eio, ErrorKind};
+use crate::report::{Fix, Outcome, Status};
+
+pub struct Cors;
+
+#[async_trait]
+impl Check for Cors {
+    fn id(&self) -> &str {
+        "cors"
+    }
+
+    fn title(&self) -> &str {
+        "The browser's origin is allowed"
+    }
+
+    fn needs(&self) -> &[&str] {
+        &["port.listen"]
+    }
+
+    fn after(&self) -> &[&str] {
+        &["socketio.handshake"]
+    }
+
+    fn explain(&self) -> &str {
+        "With --origin (or --page's origin), as a browser on that origin would: GETs the Engine.IO \
+polling handshake with that Origin and reads Access-Control-Allow-Origin and \
+-Allow-Credentials; sends a preflight OPTIONS when extra headers are sent (-H), as browsers do \
+for non-simple headers; and opens the WebSocket upgrade (Socket.IO's, and each plain \
+WebSocket endpoint) with that Origin.\n\n\
+Causes it tells apart:\n\
+- python-socketio / Flask-SocketIO refuse the origin: 400 \"<origin> is not an accepted \
+origin.\" Fix: cors_allowed_origins=['https://your.app'] (the default allows only the same \
+origin).\n\
+- socket.io answers 200 without Access-Control-Allow-Origin (its default: no CORS), so the \
+browser blocks the answer. Fix: new Server(httpServer, { cors: { origin: ['https://your.app'], \
+credentials: true } }).\n\
+- Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true: \
+browsers reject that combination. Fix: name the origin instead of *.\n\
+- a preflight refused, or without the requested headers in Access-Control-Allow-Headers.\n\
+- the WebSocket upgrade refused for that origin (400/401/403): the server's origin check.\n\
+- a proxy that answers itself: its own CORS headers (nginx add_header …).\n\
+Without an origin there is nothing to check: skipped."
+    }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        let origin = ctx.probe.origin.clone().or_else(|| {
+            ctx.probe
+                .page
+                .as_ref()
+                .map(|p| p.origin().ascii_serialization())
+        });
+        let Some(origin) = origin else {
+            return Outcome::skip(
+                "no --origin or --page: CORS matters to browser clients; name the page's origin to check it",
+            );
+        };
+        let mut findings = Findings::default();
+        let d = ctx.engineio().await;
+        let fam = d.family();
+        if d.speaks.is_some()
+            && let Ok(http) = ctx.host.http()
+        {
+            let mut headers = d.endpoint.headers.clone();
+            headers.push(("Origin".into(), origin.clone()));
+            let url = d.endpoint.polling(None);
+            match http.get(&url, &headers, ctx.probe.timeout).await {
+                Ok(answer) => findings.polling(&answer, &origin, fam),
+                Err(f) => findings.fail(format!(
+                    "the polling handshake with Origin {origin} got {f}"
+                )),
+            }
+            if !ctx.probe.headers.is_empty() {
+                let names: Vec<String> = ctx
+                    .probe
+                    .headers
+                    .iter()
+                    .map(|(k, _)| k.to_ascii_lowercase())
+                    .collect();
+                let pre = vec![
+                    ("Origin".to_string(), origin.clone()),
+                    (
+                        "Access-Control-Request-Method".to_string(),
+                        "GET".to_string(),
+                    ),
+                    (
+                        "Access-Control-Request-Headers".to_string(),
+                        names.join(","),
+                    ),
+                ];
+                match http.options(&url, &pre, ctx.probe.timeout).await {
+                    Ok(answer) => findings.preflight(&answer, &origin, &names, fam),
+                    Err(f) => findings.fail(format!("the preflight OPTIONS got {f}")),
+                }
+            }
+            let ws = d.endpoint.websocket(None);
+            findings.upgrade(ctx, &ws, &origin, Some(fam)).await;
+        }
+        for url in endpoints(ctx) {
+            findings.upgrade(ctx, &url, &origin, None).await;
+        }
+        findings.into_outcome(&origin)
+    }
+}
+
+#[derive(Default)]
+struct Findings {
+    problems: Vec<String>,
+    fine: Vec<String>,
+    evidence: Vec<(String, String)>,
+    fixes: Vec<Fix>,
+}
+
+impl Findings {
+    fn fail(&mut self, what: String) {
+        self.problems.push(what);
+    }
+
+    fn fix(&mut self, fix: Fix) {
+        if !self.fixes.iter().any(|f| f.title == fix.title) {
+            self.fixes.push(fix);
+        }
+    }
+
+    fn polling(&mut self, answer: &Answer, origin: &str, fam: Family) {
+        let acao = answer
+            .header("access-control-allow-origin")
+            .map(str::to_owned);
+        let acac = answer
+            .header("access-control-allow-credentials")
+            .map(str::to_owned);
+        self.evidence.push(("polling".into(), answer.status_line()));
+        self.evidence.push((
+            "  access-control-allow-origin".into(),
+            acao.clone().unwrap_or_else(|| "(none)".into()),
+        ));
+        if let Some(c) = &acac {
+            self.evidence
+                .push(("  access-control-allow-credentials".into(), c.clone()));
+        }
+        if answer.status != 200 {
+            match eio::decode_error(&answer.body) {
+                Some(e)
+                    if matches!(e.kind, ErrorKind::OriginNotAccepted | ErrorKind::Forbidden) =>
+                {
+                    self.fail(format!(
+                        "the polling handshake refused the origin: {} \"{}\"",
+                        answer.status_line(),
+                        e.message
+                    ));
+                }
+                _ => self.fail(format!(
+                    "the polling handshake with Origin {origin} was answered {}",
+                    answer.who()
+                )),
+            }
+            self.fix_for(fam, origin, answer);
+            return;
+        }
+        match acao.as_deref() {
+            None => {
+                self.fail(format!(
+                    "the polling handshake has no Access-Control-Allow-Origin for {origin}: the browser blocks the answer"
+                ));
+                self.fix_for(fam, origin, answer);
+            }
+            Some("*") if acac.as_deref() == Some("true") => {
+                self.fail("Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true: browsers reject that pair".into());
+                self.fix(Fix::new(
+                    "Name the origin instead of *",
+                    format!("With credentials, the allowed origin must be named: origin: ['{origin}'] (socket.io) or cors_allowed_origins=['{origin}'] (python-socketio)."),
+                ));
+            }
+            Some(v) if v == "*" || v == origin => self.fine.push(format!("polling allows {v}")),
+            Some(v) => {
+                self.fail(format!("the polling handshake allows {v}, not {origin}"));
+                self.fix_for(fam, origin, answer);
+            }
+        }
+    }
+
+    fn preflight(&mut self, answer: &Answer, origin: &str, names: &[String], fam: Family) {
+        self.evidence
+            .push(("preflight".into(), answer.status_line()));
+        let allowed = answer
+            .header("access-control-allow-headers")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        self.evidence
+            .push(("  access-control-allow-headers".into(), allowed.clone()));
+        if !(200..300).contains(&answer.status) {
+            self.fail(format!(
+                "the preflight OPTIONS for headers {} was answered {}",
+                names.join(", "),
+                answer.who()
+            ));
+            self.fix_for(fam, origin, answer);
+            return;
+        }
+        let missing: Vec<&String> = names
+            .iter()
+            .filter(|n| allowed != "*" && !allowed.split(',').any(|a| a.trim() == n.as_str()))
+            .collect();
+        if missing.is_empty() {
+            self.fine.push("the preflight allows the headers".into());
+        } else {
+            let list = missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.fail(format!("the preflight does not allow the headers {list}"));
+            self.fix(Fix::new(
+                "Allow the request headers",
+                format!("socket.io: cors: {{ origin: ['{origin}'], allowedHeaders: ['{list}'] }}. Behind a proxy: add_header Access-Control-Allow-Headers …"),
+            ));
+        }
+    }
+
+    /// `socketio`: the family of the Socket.IO server whose upgrade this is
+    /// (its fix is that server's CORS setting); `None` for a plain endpoint.
+    async fn upgrade(&mut self, ctx: &Ctx, url: &Url, origin: &str, socketio: Option<Family>) {
+        if url.scheme() != "ws" {
+            // wss:// upgrades are checked by websocket.upgrade / socketio.upgrade.
+            return;
+        }
+        let mut headers = ctx.probe.headers.clone();
+        headers.push(("Origin".into(), origin.to_string()));
+        let req = Request {
+            url,
+            headers: &headers,
+            subprotocols: &ctx.probe.subprotocols,
+            offer_deflate: false,
+        };
+        let label = format!("upgrade {}", url.path());
+        match handshake::upgrade(&req, ctx.probe.timeout).await {
+            Ok(up) if up.answer.status == 101 => {
+                self.evidence
+                    .push((label, "101 Switching Protocols".into()));
+                self.fine
+                    .push(format!("the upgrade at {} accepts it", url.path()));
+            }
+            Ok(up) => {
+                self.evidence.push((
+                    label,
+                    format!(
+                        "{}: {}",
+                        up.answer.status_line(),
+                        crate::protocol::preview(&up.answer.body, 120)
+                    ),
+                ));
+                if matches!(up.answer.status, 400 | 401 | 403) {
+                    self.fail(format!(
+                        "the WebSocket upgrade at {} refused the origin: {}",
+                        url.path(),
+                        up.answer.status_line()
+                    ));
+                    match socketio {
+                        Some(fam) => self.fix_for(fam, origin, &up.answer),
+                        None => self.fix(origin_fix(origin)),
+                    }
+                }
+            }
+            Err(e) => self.evidence.push((label, e.to_string())),
+        }
+    }
+
+    fn fix_for(&mut self, fam: Family, origin: &str, answer: &Answer) {
+        if let Some(proxy) = proxy_name(answer) {
+            self.fix(Fix::new(
+                format!("The proxy ({proxy}) answers: give it the CORS headers"),
+                format!("nginx: add_header Access-Control-Allow-Origin {origin} always; add_header Access-Control-Allow-Credentials true always;"),
+            ));
+        }
+        match fam {
+            Family::Python => self.fix(python_fix(origin)),
+            Family::Node => self.fix(node_fix(origin)),
+            Family::Unknown => {
+                self.fix(node_fix(origin));
+                self.fix(python_fix(origin));
+            }
+        }
+    }
+
+    fn into_outcome(self, origin: &str) -> Outcome {
+        let mut out = if self.problems.is_empty() && self.fine.is_empty() {
+            Outcome::skip(
+                "no Socket.IO or plain WebSocket endpoint answered to test the origin against",
+            )
+        } else if self.problems.is_empty() {
+            Outcome::pass(format!("{origin} is allowed: {}", self.fine.join(", ")))
+        } else {
+            let mut o = Outcome::new(Status::Fail, self.problems.join("; "));
+            o.fixes = self.fixes;
+            o
+        };
+        for (k, v) in self.evidence {
+            out.push_evidence(k, v);
+        }
+        out
+    }
+}
+
+fn python_fix(origin: &str) -> Fix {
+    Fix::new(
+        "python-socketio / Flask-SocketIO: allow the origin",
+        format!(
+            "socketio.AsyncServer(cors_allowed_origins=['{origin}']) or SocketIO(app, cors_allowed_origins=['{origin}']). The default allows only the server's own origin."
+        ),
+    )
+}
+
+fn node_fix(origin: &str) -> Fix {
+    Fix::new(
+        "socket.io: allow the origin",
+        format!(
+            "new Server(httpServer, {{ cors: {{ origin: ['{origin}'], credentials: true }} }}). By default socket.io sends no CORS headers."
+        ),
+    )
+}

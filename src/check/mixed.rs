@@ -1,0 +1,84 @@
+//! `mixed-content`: a page served over https may not open ws:// or http://
+//! connections; browsers block them before any packet leaves.
+
+use async_trait::async_trait;
+
+use super::{Check, Ctx};
+use crate::report::{Fix, Outcome};
+
+pub struct MixedContent;
+
+#[async_trait]
+impl Check for MixedContent {
+    fn id(&self) -> &str {
+        "mixed-content"
+    }
+
+    fn title(&self) -> &str {
+        "The page may open this connection"
+    }
+
+    fn explain(&self) -> &str {
+        "Compares the scheme of the page that hosts the client (--page) with the target's. A page \
+served over https that opens ws:// or http:// is mixed content: browsers block it, and the \
+console says \"Mixed Content: … insecure WebSocket endpoint\" or \"This request has been \
+blocked\". Fix: serve the socket over TLS (wss:// / https://), directly or through the proxy \
+that already terminates TLS for the page, and use that URL in the client. An https page \
+talking to another host is fine for mixed content, but cross-origin: the cors check then \
+runs with the page's origin. Without --page there is nothing to compare: skipped."
+    }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        let Some(page) = &ctx.probe.page else {
+            return Outcome::skip(
+                "no --page: name the page that hosts the client to check mixed content",
+            );
+        };
+        let target = &ctx.target;
+        let page_origin = page.origin().ascii_serialization();
+        let mut target_http = target.url.clone();
+        let _ = target_http.set_scheme(if target.scheme.is_tls() {
+            "https"
+        } else {
+            "http"
+        });
+        let target_origin = target_http.origin().ascii_serialization();
+        let cross = page_origin != target_origin;
+        let out = if page.scheme() == "https" && !target.scheme.is_tls() {
+            let mut secure = target.url.clone();
+            let _ = secure.set_scheme(if target.url.scheme() == "ws" {
+                "wss"
+            } else {
+                "https"
+            });
+            let secure = crate::target::display_url(&secure);
+            Outcome::fail(format!(
+                "the page is served over https but the socket is {}://: browsers block it as mixed content",
+                target.url.scheme()
+            ))
+            .fix(
+                Fix::new(
+                    format!("Serve the socket over TLS and connect to {secure}"),
+                    "Terminate TLS for the socket as for the page (often the same proxy: forward /socket.io/ or \
+the WebSocket path with the Upgrade headers), and use wss:// / https:// in the client. Socket.IO \
+clients pick wss:// themselves when given an https:// URL.",
+                )
+                .command(format!("rtdoctor check {secure} --page {page}")),
+            )
+        } else if cross {
+            Outcome::pass(format!(
+                "a {} page may open {}:// (no mixed content); it is cross-origin ({page_origin} → {target_origin}), so CORS applies",
+                page.scheme(),
+                target.url.scheme()
+            ))
+        } else {
+            Outcome::pass(format!(
+                "a {} page may open {}:// on its own origin",
+                page.scheme(),
+                target.url.scheme()
+            ))
+        };
+        out.evidence("page", page.as_str())
+            .evidence("socket", target.to_string())
+    }
+}
