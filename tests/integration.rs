@@ -10,6 +10,8 @@ mod support;
 mod cli;
 #[path = "integration/generated.rs"]
 mod generated;
+#[path = "integration/hostile.rs"]
+mod hostile;
 #[path = "integration/listen.rs"]
 mod listen;
 #[path = "integration/local_checks.rs"]

@@ -148,14 +148,14 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
     }
 }
 
-/// The target is a plain WebSocket endpoint: a ws:// URL, --ws-path, or
-/// a server answering 426 Upgrade Required to plain HTTP.
+/// The target is a plain WebSocket endpoint: a ws:// URL, or a server that
+/// answers plain HTTP with 426 Upgrade Required (ws, Python websockets).
+/// `--ws-path` alone says nothing: a server may serve both.
 fn plain_websocket(ctx: &Ctx, status: u16) -> bool {
     matches!(
         ctx.target.scheme,
         crate::target::Scheme::Ws | crate::target::Scheme::Wss
-    ) || !ctx.probe.ws_paths.is_empty()
-        || status == 426
+    ) || status == 426
 }
 
 fn version_refused(

@@ -122,6 +122,11 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Error> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];
     loop {
+        // A server that answers anything but HTTP is told apart at once,
+        // not after the whole head limit.
+        if buf.len() >= 5 && !buf.starts_with(b"HTTP/") {
+            return Err(Error::NotHttp(crate::protocol::preview(&buf, 80)));
+        }
         if buf.windows(4).any(|w| w == b"\r\n\r\n") {
             return Ok(buf);
         }
