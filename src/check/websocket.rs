@@ -139,12 +139,16 @@ async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
             offer_deflate: true,
         };
         match handshake::upgrade(&req, timeout).await {
-            Err(e) => return Outcome::fail(format!("the upgrade got {e}")).fix_reset_hint(&e),
+            Err(e) => {
+                let mut out = Outcome::fail(format!("the upgrade got {e}"));
+                out.fixes.extend(reset_hint(&e));
+                return out;
+            }
             Ok(up) if up.answer.status != 101 => {
                 return refusal(&up.answer, url, ctx.probe.origin.as_deref());
             }
             Ok(up) => {
-                up.answer.add_evidence_into(&mut notes, "handshake");
+                notes.extend(up.answer.evidence("handshake"));
                 if up.accept_ok == Some(false) {
                     return with(
                         Outcome::fail(
@@ -365,33 +369,14 @@ credentials: true }} }})."
     )
 }
 
-trait ResetHint {
-    fn fix_reset_hint(self, e: &handshake::Error) -> Self;
-}
-
-impl ResetHint for Outcome {
-    /// A reset or a close with no answer at all: usually the wrong port for
-    /// a TLS server, or a server that crashed on the request.
-    fn fix_reset_hint(self, e: &handshake::Error) -> Self {
-        match e {
-            handshake::Error::Failed(Failure::Reset) => self.fix(Fix::new(
-                "Check the scheme and the server's log",
-                "A reset during the handshake comes from a TLS-only port dialled with ws:// (use wss://), or a \
+/// A reset or a close with no answer at all: usually a TLS-only port
+/// dialled with ws://, or a server that crashed on the request.
+fn reset_hint(e: &handshake::Error) -> Option<Fix> {
+    matches!(e, handshake::Error::Failed(Failure::Reset)).then(|| {
+        Fix::new(
+            "Check the scheme and the server's log",
+            "A reset during the handshake comes from a TLS-only port dialled with ws:// (use wss://), or a \
 server that crashed on the request.",
-            )),
-            _ => self,
-        }
-    }
-}
-
-trait IntoNotes {
-    fn add_evidence_into(&self, notes: &mut Vec<(String, String)>, label: &str);
-}
-
-impl IntoNotes for Answer {
-    fn add_evidence_into(&self, notes: &mut Vec<(String, String)>, label: &str) {
-        let mut tmp = Outcome::pass("");
-        self.add_evidence(&mut tmp, label);
-        notes.extend(tmp.evidence.into_iter().map(|e| (e.label, e.value)));
-    }
+        )
+    })
 }

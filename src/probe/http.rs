@@ -80,22 +80,32 @@ impl Answer {
     }
 
     /// Status line, the headers that matter, the first bytes of the body.
-    pub fn add_evidence(&self, out: &mut Outcome, label: &str) {
-        out.push_evidence(
-            label,
+    pub fn evidence(&self, label: &str) -> Vec<(String, String)> {
+        let mut out = vec![(
+            label.to_string(),
             format!("{} in {} ms", self.status_line(), self.elapsed.as_millis()),
-        );
+        )];
         for (k, v) in &self.headers {
             if SHOWN_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
-                out.push_evidence(
+                out.push((
                     format!("  {}", k.to_ascii_lowercase()),
                     preview(v.as_bytes(), 200),
-                );
+                ));
             }
         }
         if !self.body.is_empty() {
             let more = if self.truncated { " (cut)" } else { "" };
-            out.push_evidence("  body", format!("{}{more}", preview(&self.body, 300)));
+            out.push((
+                "  body".into(),
+                format!("{}{more}", preview(&self.body, 300)),
+            ));
+        }
+        out
+    }
+
+    pub fn add_evidence(&self, out: &mut Outcome, label: &str) {
+        for (k, v) in self.evidence(label) {
+            out.push_evidence(k, v);
         }
     }
 }
