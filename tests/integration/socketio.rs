@@ -18,16 +18,6 @@ fn check_json(port: u16, args: &[&str]) -> (i32, Value) {
     (out.code, out.json())
 }
 
-fn fix_text(report: &Value, id: &str) -> String {
-    check(report, id)["fixes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {} {}", f["title"], f["detail"], f["command"]))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// No warning, no failure; the HTTP and Socket.IO checks pass (checks
 /// with nothing to look at, such as cors without --origin, skip).
 fn assert_all_pass(report: &Value) {

@@ -239,6 +239,17 @@ pub fn summary<'a>(report: &'a Value, id: &str) -> &'a str {
         .expect("summary string")
 }
 
+/// All fixes of a check (title, detail, command), one per line.
+pub fn fix_text(report: &Value, id: &str) -> String {
+    check(report, id)["fixes"]
+        .as_array()
+        .expect("fixes array")
+        .iter()
+        .map(|f| format!("{} {} {}", f["title"], f["detail"], f["command"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// All evidence values of a check, one per line.
 pub fn evidence(report: &Value, id: &str) -> String {
     check(report, id)["evidence"]

@@ -12,16 +12,6 @@ fn run_json(args: &[&str]) -> (i32, Value) {
     (out.code, out.json())
 }
 
-fn fixes(report: &Value, id: &str) -> String {
-    check(report, id)["fixes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {}", f["title"], f["detail"]))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn a_healthy_ws_endpoint_passes_and_is_not_a_socketio_server() {
     let server = ws_server(&[
@@ -113,7 +103,7 @@ fn an_origin_the_ws_server_refuses_is_named_by_websocket_and_cors() {
         ),
         "{s}"
     );
-    assert!(fixes(&r, "websocket.upgrade").contains("verifyClient"));
+    assert!(fix_text(&r, "websocket.upgrade").contains("verifyClient"));
     assert_eq!(status(&r, "cors"), "fail");
     assert!(summary(&r, "cors").contains("the WebSocket upgrade at / refused the origin"));
 
@@ -146,7 +136,7 @@ fn nginx_without_upgrade_headers_in_front_of_ws_is_named() {
         s.contains("426 Upgrade Required") && s.contains("a proxy in between dropped it"),
         "{s}"
     );
-    assert!(fixes(&r, "websocket.upgrade").contains("proxy_set_header Upgrade"));
+    assert!(fix_text(&r, "websocket.upgrade").contains("proxy_set_header Upgrade"));
 }
 
 #[test]
@@ -165,9 +155,9 @@ fn cors_against_python_and_node_defaults_and_allow_lists() {
         s.contains("\"https://app.example is not an accepted origin.\""),
         "{s}"
     );
-    assert!(fixes(&r, "cors").contains("cors_allowed_origins=['https://app.example']"));
+    assert!(fix_text(&r, "cors").contains("cors_allowed_origins=['https://app.example']"));
     assert!(
-        !fixes(&r, "cors").contains("new Server(httpServer"),
+        !fix_text(&r, "cors").contains("new Server(httpServer"),
         "only the python fix"
     );
 
@@ -194,7 +184,8 @@ fn cors_against_python_and_node_defaults_and_allow_lists() {
         "the polling handshake has no Access-Control-Allow-Origin for https://app.example: the browser blocks the answer"
     );
     assert!(
-        fixes(&r, "cors").contains("cors: { origin: ['https://app.example'], credentials: true }")
+        fix_text(&r, "cors")
+            .contains("cors: { origin: ['https://app.example'], credentials: true }")
     );
 
     let node_ok = node4(&["--cors", origin]);
