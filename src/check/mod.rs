@@ -13,6 +13,7 @@ mod namespace;
 mod proxy;
 mod sticky;
 mod time_wait;
+mod tls;
 mod upgrade;
 
 pub use engineio::Discovery;
@@ -63,6 +64,7 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(namespace::Namespace),
         Arc::new(upgrade::Upgrade),
         Arc::new(sticky::Sticky),
+        Arc::new(tls::Certificate),
     ]
 }
 

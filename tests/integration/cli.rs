@@ -255,6 +255,7 @@ fn checks_and_explain_read_the_registry() {
             "socketio.namespace",
             "socketio.upgrade",
             "socketio.sticky",
+            "tls.certificate",
         ]
     );
     for id in ids {

@@ -28,8 +28,14 @@ fn fix_text(report: &Value, id: &str) -> String {
         .join("\n")
 }
 
+/// Every check passes, but `tls.certificate`, which has nothing to look at
+/// on these http:// targets.
 fn assert_all_pass(report: &Value) {
     for c in report["targets"][0]["checks"].as_array().unwrap() {
+        if c["id"] == "tls.certificate" {
+            assert_eq!(c["summary"], "not a TLS target (http://)", "{c:#}");
+            continue;
+        }
         assert_eq!(c["status"], "pass", "{c:#}");
     }
 }
