@@ -24,3 +24,5 @@ mod reports;
 mod socket_table;
 #[path = "integration/socketio.rs"]
 mod socketio;
+#[path = "integration/tls.rs"]
+mod tls;
