@@ -406,13 +406,10 @@ impl CheckArgs {
             .clone()
             .or(keys.cacert.clone())
             .or(base_probe.cacert.clone());
-        if let Some(path) = &cacert
-            && let Err(e) = std::fs::metadata(path)
-        {
-            return Err(format!(
-                "cannot read the CA certificate file {}: {e}",
-                path.display()
-            ));
+        // Read and parsed now, so a bad file is a usage error (exit 2)
+        // rather than a TLS failure in every check.
+        if let Some(path) = &cacert {
+            crate::probe::tls::load_cacert(path)?;
         }
         Ok(Settings {
             probe: Probe {

@@ -2,18 +2,42 @@
 //! environment rtdoctor started with and the TCP socket table, read once
 //! (and only if a check asks) however many targets and checks there are.
 
-use std::sync::{Arc, OnceLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
+use crate::config::Probe;
 use crate::holders::PortHolders;
 use crate::probe::http::Http;
+use crate::probe::tls;
 use crate::sockets::{SocketTable, Source};
 
 pub struct Host {
     env: Vec<(String, String)>,
     sockets: OnceCell<Result<Arc<SocketTable>, String>>,
-    http: OnceLock<Result<Http, String>>,
+    /// One HTTP client and one WebSocket TLS configuration per distinct
+    /// (`cacert`, `insecure`) of the run's targets, built on first use.
+    clients: Mutex<Vec<(TlsKey, Result<Clients, String>)>>,
+}
+
+/// The target settings a TLS client depends on.
+type TlsKey = (Option<PathBuf>, bool);
+
+#[derive(Clone)]
+struct Clients {
+    http: Http,
+    ws_tls: Arc<rustls::ClientConfig>,
+}
+
+impl Clients {
+    fn build(cacert: Option<&std::path::Path>, insecure: bool) -> Result<Clients, String> {
+        let config = tls::client_config(cacert, insecure)?;
+        Ok(Clients {
+            http: Http::new(config.clone())?,
+            ws_tls: Arc::new(config),
+        })
+    }
 }
 
 impl Host {
@@ -21,7 +45,7 @@ impl Host {
         Host {
             env,
             sockets: OnceCell::new(),
-            http: OnceLock::new(),
+            clients: Mutex::new(Vec::new()),
         }
     }
 
@@ -49,12 +73,29 @@ impl Host {
             .clone()
     }
 
-    /// The HTTP client every probe of the run shares.
-    pub fn http(&self) -> Result<&Http, String> {
-        self.http
-            .get_or_init(Http::new)
-            .as_ref()
-            .map_err(Clone::clone)
+    /// The HTTP client the probes of targets with these TLS settings
+    /// (`cacert`, `insecure`) share. Cheap to clone.
+    pub fn http_for(&self, probe: &Probe) -> Result<Http, String> {
+        self.clients_for(probe).map(|c| c.http)
+    }
+
+    /// The TLS configuration of WebSocket probes of targets with these TLS
+    /// settings: the same trust as `http_for`'s client.
+    pub fn ws_tls_for(&self, probe: &Probe) -> Result<Arc<rustls::ClientConfig>, String> {
+        self.clients_for(probe).map(|c| c.ws_tls)
+    }
+
+    fn clients_for(&self, probe: &Probe) -> Result<Clients, String> {
+        let key: TlsKey = (probe.cacert.clone(), probe.insecure);
+        // Entries are pushed whole, so a lock poisoned by a panicking
+        // check still holds a usable list.
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, found)) = clients.iter().find(|(k, _)| *k == key) {
+            return found.clone();
+        }
+        let built = Clients::build(key.0.as_deref(), key.1);
+        clients.push((key, built.clone()));
+        built
     }
 
     /// Listeners of `port` and the processes holding them.

@@ -26,5 +26,7 @@ mod reports;
 mod socket_table;
 #[path = "integration/socketio.rs"]
 mod socketio;
+#[path = "integration/tls.rs"]
+mod tls;
 #[path = "integration/websocket.rs"]
 mod websocket;

@@ -72,7 +72,7 @@ Without an origin there is nothing to check: skipped."
         let d = ctx.engineio().await;
         let fam = d.family();
         if d.speaks.is_some()
-            && let Ok(http) = ctx.host.http()
+            && let Ok(http) = ctx.host.http_for(&ctx.probe)
         {
             let mut headers = d.endpoint.headers.clone();
             headers.push(("Origin".into(), origin.clone()));
@@ -109,7 +109,7 @@ Without an origin there is nothing to check: skipped."
             let ws = d.endpoint.websocket(None);
             findings.upgrade(ctx, &ws, &origin, Some(fam)).await;
         }
-        for url in endpoints(ctx) {
+        for url in endpoints(ctx).await {
             findings.upgrade(ctx, &url, &origin, None).await;
         }
         findings.into_outcome(&origin)

@@ -20,12 +20,15 @@ pub struct Discovery {
     pub speaks: Option<Eio>,
     /// Set when no probe could be made at all.
     pub error: Option<String>,
+    /// The HTTP client for this target's TLS settings, shared by the
+    /// checks that use the session.
+    http: Option<Http>,
 }
 
 pub async fn discover(ctx: &Ctx) -> Discovery {
     let p = &ctx.probe;
     let base = Endpoint::new(&ctx.target, &p.socketio_path, Eio::V4, p.headers.clone());
-    let http = match ctx.host.http() {
+    let http = match ctx.host.http_for(p) {
         Ok(h) => h,
         Err(e) => {
             return Discovery {
@@ -34,9 +37,11 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
                 v3: None,
                 speaks: None,
                 error: Some(e),
+                http: None,
             };
         }
     };
+    let http = &http;
     let ask = |eio: Eio| {
         let ep = base.with_eio(eio);
         async move { engineio::handshake(http, &ep, p.timeout).await }
@@ -82,6 +87,7 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
         v3,
         speaks,
         error: None,
+        http: Some(http.clone()),
     }
 }
 
@@ -98,17 +104,18 @@ impl Discovery {
 
     /// For the checks that need a session: the endpoint and the shared
     /// client, or the skip that says why there is none.
-    pub fn session<'a>(&'a self, ctx: &'a Ctx) -> Result<(&'a Endpoint, &'a Http), Outcome> {
+    pub fn session(&self) -> Result<(&Endpoint, &Http), Outcome> {
         if self.speaks.is_none() {
             return Err(Outcome::skip(
                 "no Engine.IO session could be opened (see socketio.handshake)",
             ));
         }
-        let http = ctx
-            .host
-            .http()
-            .map_err(|e| Outcome::fail(format!("cannot make HTTP requests: {e}")))?;
-        Ok((&self.endpoint, http))
+        match &self.http {
+            Some(http) => Ok((&self.endpoint, http)),
+            None => Err(Outcome::fail(
+                "cannot make HTTP requests (see socketio.handshake)",
+            )),
+        }
     }
 }
 

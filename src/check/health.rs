@@ -64,7 +64,7 @@ and check the proxy_pass / upstream address and port.\n\
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let http = match ctx.host.http() {
+        let http = match ctx.host.http_for(&ctx.probe) {
             Ok(h) => h,
             Err(e) => return Outcome::fail(e),
         };

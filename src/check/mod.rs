@@ -15,6 +15,7 @@ mod namespace;
 mod proxy;
 mod sticky;
 mod time_wait;
+mod tls;
 mod upgrade;
 mod websocket;
 
@@ -68,6 +69,7 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(sticky::Sticky),
         Arc::new(websocket::WebSocket),
         Arc::new(cors::Cors),
+        Arc::new(tls::Certificate),
         Arc::new(mixed::MixedContent),
     ]
 }

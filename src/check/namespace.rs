@@ -47,7 +47,7 @@ credentials. Fix: send what it wants (io(url, { auth: {…} }); --auth '{…}' h
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session(ctx) {
+        let (endpoint, http) = match d.session() {
             Ok(s) => s,
             Err(skip) => return skip,
         };

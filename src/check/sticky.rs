@@ -53,7 +53,7 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session(ctx) {
+        let (endpoint, http) = match d.session() {
             Ok(s) => s,
             Err(skip) => return skip,
         };

@@ -68,7 +68,7 @@ socket.io both attached to the same HTTP server).\n\
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session(ctx) {
+        let (endpoint, http) = match d.session() {
             Ok(s) => s,
             Err(skip) => return skip,
         };
@@ -263,7 +263,12 @@ impl Probe<'_> {
 
     async fn connect(&mut self, url: &url::Url) -> Result<ws::Conn, Stop> {
         let t = self.left();
-        match ws::connect(url, &self.endpoint.headers, t).await {
+        let tls = self
+            .ctx
+            .host
+            .ws_tls_for(&self.ctx.probe)
+            .map_err(Stop::NoAnswer)?;
+        match ws::connect(url, &self.endpoint.headers, t, Some(tls)).await {
             Ok(conn) => {
                 self.note("upgrade answer", conn.answer.status_line());
                 Ok(conn)

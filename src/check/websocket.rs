@@ -54,7 +54,7 @@ header: a proxy dropped it. Fix: proxy_http_version 1.1 and the Upgrade/Connecti
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let urls = endpoints(ctx);
+        let urls = endpoints(ctx).await;
         if urls.is_empty() {
             return Outcome::skip(
                 "no plain WebSocket endpoint to probe: name one with --ws-path, or a ws:// target",
@@ -68,13 +68,18 @@ header: a proxy dropped it. Fix: proxy_http_version 1.1 and the Upgrade/Connecti
     }
 }
 
-/// The endpoints to probe, in the order given, without repeats.
-pub fn endpoints(ctx: &Ctx) -> Vec<Url> {
+/// The endpoints to probe, in the order given, without repeats. A ws://
+/// target's own path counts, but a bare `ws://host:port` in front of a
+/// Socket.IO server is how Socket.IO clients are pointed at it, not a
+/// plain WebSocket endpoint.
+pub async fn endpoints(ctx: &Ctx) -> Vec<Url> {
     let mut base = ctx.target.url.clone();
     let tls = ctx.target.scheme.is_tls();
     let _ = base.set_scheme(if tls { "wss" } else { "ws" });
     let mut urls: Vec<Url> = Vec::new();
-    if matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss) {
+    if matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss)
+        && (ctx.target.url.path() != "/" || ctx.engineio().await.speaks.is_none())
+    {
         urls.push(ctx.target.url.clone());
     }
     for path in &ctx.probe.ws_paths {
@@ -205,7 +210,11 @@ websockets: subprotocols=[…]) or stop asking for it.",
         ));
     }
     let start = Instant::now();
-    let mut conn = match ws::connect(url, &ws_headers, timeout).await {
+    let tls = match ctx.host.ws_tls_for(&ctx.probe) {
+        Ok(t) => t,
+        Err(e) => return with(Outcome::fail(e), notes),
+    };
+    let mut conn = match ws::connect(url, &ws_headers, timeout, Some(tls)).await {
         Ok(c) => c,
         Err(ConnectError::Refused(answer)) => {
             return refusal(&answer, url, ctx.probe.origin.as_deref());

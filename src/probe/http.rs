@@ -116,9 +116,11 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new() -> Result<Http, String> {
+    /// A client whose TLS is `tls` (trust, `--insecure`; see `probe::tls`).
+    pub fn new(tls: rustls::ClientConfig) -> Result<Http, String> {
         super::ensure_crypto_provider();
         let client = Client::builder()
+            .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .pool_max_idle_per_host(0)

@@ -5,6 +5,7 @@
 pub mod engineio;
 pub mod handshake;
 pub mod http;
+pub mod tls;
 pub mod ws;
 
 use std::fmt;
@@ -58,6 +59,9 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
                 }
                 _ => {}
             }
+            if let Some(tls) = wrapped_rustls(io) {
+                return Failure::Tls(tls.to_string());
+            }
         }
         if e.downcast_ref::<rustls::Error>().is_some() {
             return Failure::Tls(e.to_string());
@@ -71,4 +75,43 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
         }
     }
     Failure::Other(text)
+}
+
+/// The rustls::Error inside an io::Error. std's io::Error::source() skips
+/// the error it wraps, and tokio-rustls wraps the rustls::Error that names
+/// the certificate problem in one (which hyper-util wraps in another).
+fn wrapped_rustls(io: &std::io::Error) -> Option<&rustls::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = io.get_ref().map(|e| e as _);
+    while let Some(e) = cur {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        cur = match e.downcast_ref::<std::io::Error>() {
+            Some(inner) => inner.get_ref().map(|e| e as _),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_error_inside_nested_io_errors_is_a_tls_failure() {
+        // What reqwest hands over: hyper-util's io::Error around
+        // tokio-rustls's io::Error around the rustls::Error.
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        let outer = std::io::Error::other(inner);
+        assert_eq!(
+            classify(&outer),
+            Failure::Tls("invalid peer certificate: UnknownIssuer".into())
+        );
+        assert_eq!(
+            classify(&outer).to_string(),
+            "TLS error: invalid peer certificate: UnknownIssuer"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! refused one keeps the server's status, headers and body), then text
 //! frames sent and received under a deadline, and a clean close.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -10,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use url::Url;
 
 use super::http::Answer;
@@ -33,10 +34,13 @@ pub struct Conn {
     pub answer: Answer,
 }
 
+/// `tls` is the configuration for a wss:// URL (trust, `--insecure`; see
+/// `probe::tls`); `None` means tungstenite's own (the system roots).
 pub async fn connect(
     url: &Url,
     headers: &[(String, String)],
     timeout: Duration,
+    tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<Conn, ConnectError> {
     super::ensure_crypto_provider();
     let start = Instant::now();
@@ -55,7 +59,12 @@ pub async fn connect(
     let config = WebSocketConfig::default()
         .max_message_size(Some(BODY_LIMIT * 16))
         .max_frame_size(Some(BODY_LIMIT * 16));
-    let attempt = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    let attempt = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(config),
+        true,
+        tls.map(Connector::Rustls),
+    );
     match tokio::time::timeout(timeout, attempt).await {
         Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
         Ok(Ok((stream, response))) => Ok(Conn {

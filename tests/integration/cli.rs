@@ -257,6 +257,7 @@ fn checks_and_explain_read_the_registry() {
             "socketio.sticky",
             "websocket.upgrade",
             "cors",
+            "tls.certificate",
             "mixed-content",
         ]
     );

@@ -103,6 +103,12 @@ impl Nginx {
 }
 
 pub fn nginx(template: &str, upstreams: &[u16]) -> Nginx {
+    nginx_with(template, upstreams, &[])
+}
+
+/// `nginx` with more placeholders replaced: `("CERT", path)` fills
+/// `{{CERT}}`.
+pub fn nginx_with(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> Nginx {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().to_str().unwrap().to_string();
     let port = free_port();
@@ -115,6 +121,9 @@ pub fn nginx(template: &str, upstreams: &[u16]) -> Nginx {
             &format!("{{{{UPSTREAM_{}}}}}", i + 1),
             &format!("127.0.0.1:{up}"),
         );
+    }
+    for (name, value) in vars {
+        conf = conf.replace(&format!("{{{{{name}}}}}"), value);
     }
     let conf_path = dir.path().join("nginx.conf");
     std::fs::write(&conf_path, conf).unwrap();

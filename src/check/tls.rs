@@ -1,0 +1,573 @@
+//! `tls.certificate`: for https:// and wss:// targets, the certificate the
+//! server presents — chain, name, validity dates — and the protocol and ALPN
+//! it negotiates, with each verification failure named and its fix. The
+//! handshake completes whatever the certificate (`probe::tls::inspect`), so
+//! even a failing certificate is shown in full.
+
+use async_trait::async_trait;
+use rustls::CertificateError;
+
+use super::{Check, Ctx};
+use crate::probe::Failure;
+use crate::probe::tls::{self, CertInfo, INSPECT_ALPN, TlsReport};
+use crate::report::{Fix, Outcome};
+
+pub struct Certificate;
+
+/// Below this many days left, an expiry is a warning: enough time for a
+/// renewal that failed silently to be noticed and fixed.
+const WARN_DAYS: i64 = 14;
+
+#[async_trait]
+impl Check for Certificate {
+    fn id(&self) -> &str {
+        "tls.certificate"
+    }
+
+    fn title(&self) -> &str {
+        "TLS certificate"
+    }
+
+    fn needs(&self) -> &[&str] {
+        &["port.listen"]
+    }
+
+    fn explain(&self) -> &str {
+        "For https:// and wss:// targets: a TLS handshake (SNI = the target's host, ALPN h2 and \
+http/1.1 offered, as a browser does) that completes whatever the certificate, then webpki's \
+verification against this machine's trusted roots plus --cacert: the chain as the server sent \
+it, subject, issuer, names (SANs), validity dates, days left, TLS version and ALPN. Other \
+targets are skipped.\n\n\
+Causes it tells apart:\n\
+- expired. Fix: renew it (certbot renew, then reload the server) and check the renewal timer.\n\
+- not yet valid: this machine's clock is behind, or the certificate was issued for later. \
+Fix: set the clock (NTP).\n\
+- self-signed: nothing trusted vouches for it. Fix: in development use a local CA (mkcert) \
+and trust it: --cacert ca.pem for rtdoctor, NODE_EXTRA_CA_CERTS for Node clients, \
+REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python clients.\n\
+- unknown issuer: issued by a CA this machine does not trust, or the server sends the leaf \
+without its intermediate. Fix: serve the full chain (fullchain.pem) or trust the CA.\n\
+- wrong host: the certificate is not valid for the name connected to; the names it is valid \
+for are listed. Fix: connect with one of them, or reissue it with this name.\n\
+- a CA certificate served as the server's own (openssl req -x509 without \
+basicConstraints=critical,CA:FALSE): clients refuse it even when its CA is trusted. Fix: \
+serve a leaf signed by that CA (mkcert does both).\n\
+- expires in under 14 days: a warning. Fix: renew it now, and find out why the automatic renewal has not.\n\
+- no handshake: a timeout, a plain-HTTP server on this port (Fix: use http:// and ws://), or \
+a TLS alert.\n\n\
+With --insecure this check still reports the problem; the other checks go on past it."
+    }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        if !ctx.target.scheme.is_tls() {
+            return Outcome::skip(format!("not a TLS target ({}://)", ctx.target.url.scheme()));
+        }
+        let (host, port) = (&ctx.target.host, ctx.target.port);
+        let cacert = ctx.probe.cacert.as_deref();
+        let mut out = match tls::inspect(host, port, host, cacert, ctx.probe.timeout).await {
+            Ok(report) => {
+                let mut out = verdict(&report, host, tls::now());
+                add_evidence(&mut out, &report, ctx);
+                out
+            }
+            Err(f) => no_handshake(&f, host, port),
+        };
+        if ctx.probe.insecure && out.status == crate::report::Status::Fail {
+            out.push_evidence("--insecure", "the other checks go on past this certificate");
+        }
+        out
+    }
+}
+
+/// What is wrong with a certificate that did not verify.
+#[derive(Debug, PartialEq, Eq)]
+enum Problem {
+    Expired(Option<CertInfo>),
+    NotYetValid(Option<CertInfo>),
+    SelfSigned(String),
+    UnknownIssuer {
+        issuer: String,
+        only_leaf: bool,
+    },
+    WrongHost(Vec<String>),
+    /// A CA certificate (basicConstraints CA:TRUE) served as the server's
+    /// own: what `openssl req -x509` makes unless told otherwise.
+    CaAsLeaf,
+    Other(String),
+}
+
+fn problems(r: &TlsReport, now: i64) -> Vec<Problem> {
+    let leaf = r.leaf();
+    let mut found = Vec::new();
+    let mut name_done = false;
+    if let Err(e) = &r.verification.result {
+        match e {
+            rustls::Error::InvalidCertificate(
+                CertificateError::Expired | CertificateError::ExpiredContext { .. },
+            ) => {
+                // webpki checks every certificate of the chain; name the one
+                // that expired.
+                let which = chain(r).find(|c| c.not_after < now).or(leaf).cloned();
+                found.push(Problem::Expired(which));
+            }
+            rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
+            ) => {
+                let which = chain(r).find(|c| c.not_before > now).or(leaf).cloned();
+                found.push(Problem::NotYetValid(which));
+            }
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => match leaf {
+                Some(l) if l.self_signed => found.push(Problem::SelfSigned(l.subject.clone())),
+                _ => found.push(Problem::UnknownIssuer {
+                    issuer: leaf.map_or_else(|| "an unknown issuer".into(), |l| l.issuer.clone()),
+                    only_leaf: r.chain.len() == 1,
+                }),
+            },
+            rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            ) => {
+                found.push(Problem::WrongHost(
+                    leaf.map(|l| l.sans.clone()).unwrap_or_default(),
+                ));
+                name_done = true;
+            }
+            // webpki's reason travels as an opaque OtherError: its name is
+            // all there is to match.
+            other if other.to_string().contains("CaUsedAsEndEntity") => {
+                found.push(Problem::CaAsLeaf)
+            }
+            other => found.push(Problem::Other(other.to_string())),
+        }
+    }
+    // webpki stops at its first error; a wrong name behind, say, an unknown
+    // issuer would only show up after that is fixed.
+    let wrong_name = matches!(
+        r.verification.name,
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }
+        ))
+    );
+    if !name_done && wrong_name {
+        found.push(Problem::WrongHost(
+            leaf.map(|l| l.sans.clone()).unwrap_or_default(),
+        ));
+    }
+    found
+}
+
+fn chain(r: &TlsReport) -> impl Iterator<Item = &CertInfo> {
+    r.chain.iter().filter_map(|c| c.as_ref().ok())
+}
+
+fn verdict(r: &TlsReport, host: &str, now: i64) -> Outcome {
+    let found = problems(r, now);
+    let session = format!(
+        "{}, ALPN {}",
+        r.version,
+        r.alpn.as_deref().unwrap_or("none")
+    );
+    if !found.is_empty() {
+        let summary = found
+            .iter()
+            .map(|p| describe(p, host, now))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut out = Outcome::fail(summary);
+        for p in &found {
+            out = out.fix(fix(p, host, r.peer.port()));
+        }
+        return out;
+    }
+    let Some(leaf) = r.leaf() else {
+        return Outcome::fail("the server's certificate verified but does not parse")
+            .fix(other_fix(host, r.peer.port()));
+    };
+    let days = leaf.days_left(now);
+    let trusted = if leaf.self_signed {
+        " (self-signed, trusted through --cacert)".to_string()
+    } else {
+        format!(", issued by {}", leaf.issuer)
+    };
+    if leaf.not_after - now < WARN_DAYS * 86_400 {
+        return Outcome::warn(format!(
+            "expires on {} ({}){trusted}; {session}",
+            tls::date(leaf.not_after),
+            in_days(days)
+        ))
+        .fix(
+            Fix::new(
+                format!("Renew the certificate before {}", tls::date(leaf.not_after)),
+                "Let's Encrypt certificates renew from 30 days before expiry: if this one has \
+not, the renewal is failing. Run it by hand and read its error, reload the server afterwards, \
+and check that the renewal timer runs (systemctl list-timers | grep certbot). A development \
+certificate: make a new one (mkcert localhost 127.0.0.1).",
+            )
+            .command("certbot renew"),
+        );
+    }
+    Outcome::pass(format!(
+        "valid until {} ({days} days left){trusted}; {session}",
+        tls::date(leaf.not_after)
+    ))
+}
+
+fn in_days(days: i64) -> String {
+    match days {
+        ..=0 => "in under a day".into(),
+        1 => "in 1 day".into(),
+        n => format!("in {n} days"),
+    }
+}
+
+fn names(sans: &[String]) -> String {
+    if sans.is_empty() {
+        "no names at all (no subject alternative names)".into()
+    } else {
+        sans.join(", ")
+    }
+}
+
+fn describe(p: &Problem, host: &str, now: i64) -> String {
+    match p {
+        Problem::Expired(Some(c)) => {
+            let ago = (now - c.not_after).div_euclid(86_400);
+            let who = if c.is_ca { format!(" ({})", c.subject) } else { String::new() };
+            format!(
+                "the certificate{who} expired on {} ({ago} days ago)",
+                tls::date(c.not_after)
+            )
+        }
+        Problem::Expired(None) => "a certificate of the chain has expired".into(),
+        Problem::NotYetValid(Some(c)) => format!(
+            "the certificate is not valid until {} (this machine's date is {})",
+            tls::date(c.not_before),
+            tls::date(now)
+        ),
+        Problem::NotYetValid(None) => "a certificate of the chain is not valid yet".into(),
+        Problem::SelfSigned(subject) => format!(
+            "the certificate is self-signed ({subject}): nothing this machine trusts vouches for it"
+        ),
+        Problem::UnknownIssuer { issuer, only_leaf } => {
+            let sent = if *only_leaf {
+                "; the server sent no intermediate certificate"
+            } else {
+                ""
+            };
+            format!(
+                "unknown issuer: the certificate is issued by {issuer}, a CA neither the system \
+roots nor --cacert hold{sent}"
+            )
+        }
+        Problem::WrongHost(sans) => format!(
+            "wrong host: the certificate is not valid for {host}; it is valid for {}",
+            names(sans)
+        ),
+        Problem::CaAsLeaf => "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which TLS clients refuse as a server's own"
+            .into(),
+        Problem::Other(e) => format!("the certificate does not verify: {e}"),
+    }
+}
+
+const TRUST_CA: &str = "Trust the CA where the clients run: rtdoctor --cacert ca.pem; Node \
+clients NODE_EXTRA_CA_CERTS=ca.pem; Python clients (requests, python-socketio) \
+REQUESTS_CA_BUNDLE=ca.pem or SSL_CERT_FILE=ca.pem; browsers: the OS or browser certificate store.";
+
+fn fix(p: &Problem, host: &str, port: u16) -> Fix {
+    match p {
+        Problem::Expired(_) => Fix::new(
+            "Renew the certificate",
+            "Let's Encrypt: certbot renew, then reload the server (systemctl reload nginx), and \
+check that the renewal timer runs (systemctl list-timers | grep certbot). A development \
+certificate: make a new one (mkcert localhost 127.0.0.1). If this machine's clock is wrong, fix \
+the clock instead (timedatectl).",
+        )
+        .command("certbot renew"),
+        Problem::NotYetValid(_) => Fix::new(
+            "Check this machine's clock",
+            "A certificate issued moments ago by a machine whose clock is ahead, or a machine \
+whose clock is behind, both look like this. Set the clock (NTP), or wait until the date.",
+        )
+        .command("timedatectl status"),
+        Problem::SelfSigned(_) => Fix::new(
+            "Use a certificate from a CA the clients trust",
+            format!(
+                "In development, make a local CA with mkcert (mkcert -install; mkcert localhost \
+127.0.0.1) and serve that certificate. {TRUST_CA} A self-signed certificate can itself be \
+trusted the same way (--cacert cert.pem). In production, get one from a public CA (Let's \
+Encrypt: certbot). To run the other checks meanwhile: --insecure."
+            ),
+        )
+        .command(mkcert(host)),
+        Problem::UnknownIssuer { only_leaf, .. } => Fix::new(
+            if *only_leaf {
+                "Serve the full chain, or trust the CA"
+            } else {
+                "Trust the CA, or serve a chain to a public root"
+            },
+            format!(
+                "If the issuer is a public CA's intermediate, the server sends the leaf without \
+it: configure the full chain (nginx: ssl_certificate fullchain.pem, not cert.pem). If it is a \
+private CA: {TRUST_CA} To run the other checks meanwhile: --insecure."
+            ),
+        ),
+        Problem::WrongHost(sans) => Fix::new(
+            "Connect with a name the certificate is valid for, or reissue it",
+            format!(
+                "It is valid for: {}. Use one of those names in the URL, or issue a certificate \
+that includes {host} (mkcert {host}; certbot certonly -d {host}). An IP address needs an IP \
+address entry, a DNS name does not cover it.",
+                names(sans)
+            ),
+        ),
+        Problem::CaAsLeaf => Fix::new(
+            "Serve a leaf certificate, not a CA's",
+            "openssl req -x509 makes a CA certificate unless told otherwise: add -addext basicConstraints=critical,CA:FALSE, or make a CA and sign a leaf with it (mkcert does both).",
+        )
+        .command(mkcert(host)),
+        Problem::Other(_) => other_fix(host, port),
+    }
+}
+
+/// `mkcert localhost 127.0.0.1`, plus the target's host if it is another.
+fn mkcert(host: &str) -> String {
+    let mut names = vec!["localhost", "127.0.0.1"];
+    if !names.contains(&host) {
+        names.push(host);
+    }
+    format!("mkcert {}", names.join(" "))
+}
+
+fn other_fix(host: &str, port: u16) -> Fix {
+    Fix::new(
+        "Fix the certificate the server sends",
+        "Look at the chain the server sends. The error names what webpki refused (a bad \
+signature, a purpose other than server authentication, an unsupported algorithm).",
+    )
+    .command(format!(
+        "openssl s_client -connect {host}:{port} -servername {host} -showcerts"
+    ))
+}
+
+fn no_handshake(f: &Failure, host: &str, port: u16) -> Outcome {
+    let probe = format!("openssl s_client -connect {host}:{port} -servername {host}");
+    match f {
+        Failure::TimedOut(d) => Outcome::fail(format!(
+            "no TLS handshake within {} ms: something accepted the connection on port {port} \
+but did not complete the handshake",
+            d.as_millis()
+        ))
+        .fix(
+            Fix::new(
+                "Check that this port serves TLS",
+                "A server stuck before the handshake, or one that speaks another protocol and \
+waits for the client to start, looks like this. If it serves plain HTTP, use http:// or ws://.",
+            )
+            .command(probe),
+        ),
+        // rustls reads a plain-HTTP answer (`HTTP/1.1 400`) as a record of
+        // an unknown content type.
+        Failure::Tls(e) if e.contains("InvalidContentType") => Outcome::fail(format!(
+            "the server on port {port} answered the TLS handshake in plain text: it serves \
+plain HTTP, not TLS ({e})"
+        ))
+        .fix(Fix::new(
+            "Use http:// and ws://, or enable TLS on the server",
+            "The client must use the scheme the server speaks. To serve TLS, configure it on the \
+server or the proxy in front (nginx: listen 443 ssl; ssl_certificate …; ssl_certificate_key …).",
+        )),
+        Failure::Tls(e) => Outcome::fail(format!("the TLS handshake failed: {e}")).fix(
+            Fix::new(
+                "Compare the server's TLS settings with what clients support",
+                "An alert from the server names the reason (protocol version, no shared cipher, \
+a client certificate required).",
+            )
+            .command(probe),
+        ),
+        other => Outcome::fail(format!("TLS connection to {host}:{port} got {other}")),
+    }
+}
+
+fn add_evidence(out: &mut Outcome, r: &TlsReport, ctx: &Ctx) {
+    out.push_evidence("connected to", r.peer.to_string());
+    out.push_evidence(
+        "handshake",
+        format!(
+            "{}, {} in {} ms",
+            r.version,
+            r.cipher,
+            r.elapsed.as_millis()
+        ),
+    );
+    let offered = INSPECT_ALPN
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push_evidence(
+        "ALPN",
+        format!(
+            "{} (offered {offered})",
+            r.alpn.as_deref().unwrap_or("none chosen")
+        ),
+    );
+    for (i, c) in r.chain.iter().enumerate() {
+        let text = match c {
+            Ok(c) => c.describe(),
+            Err(e) => e.clone(),
+        };
+        out.push_evidence(format!("certificate {i}"), text);
+    }
+    out.push_evidence(
+        "verification",
+        match &r.verification.result {
+            Ok(()) => format!("ok for {}", ctx.target.host),
+            Err(e) => e.to_string(),
+        },
+    );
+    let extra = match &ctx.probe.cacert {
+        Some(p) => format!(", {} from {}", r.extra_roots, p.display()),
+        None => String::new(),
+    };
+    out.push_evidence("trusted roots", format!("{} system{extra}", r.system_roots));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::tls::Verification;
+    use std::time::Duration;
+
+    const DAY: i64 = 86_400;
+    const NOW: i64 = 1_767_571_200; // 2026-01-05
+
+    fn cert(self_signed: bool, not_before: i64, not_after: i64) -> CertInfo {
+        CertInfo {
+            subject: "CN=leaf".into(),
+            issuer: if self_signed { "CN=leaf" } else { "CN=Dev CA" }.into(),
+            sans: vec!["localhost".into(), "127.0.0.1".into()],
+            not_before,
+            not_after,
+            self_signed,
+            is_ca: false,
+        }
+    }
+
+    fn report(leaf: CertInfo, result: Result<(), rustls::Error>, name_ok: bool) -> TlsReport {
+        TlsReport {
+            peer: "127.0.0.1:443".parse().unwrap(),
+            version: "TLS 1.3".into(),
+            cipher: "TLS13_AES_256_GCM_SHA384".into(),
+            alpn: Some("http/1.1".into()),
+            chain: vec![Ok(leaf)],
+            verification: Verification {
+                result,
+                name: if name_ok {
+                    Ok(())
+                } else {
+                    Err(invalid(CertificateError::NotValidForName))
+                },
+            },
+            system_roots: 140,
+            extra_roots: 0,
+            elapsed: Duration::from_millis(3),
+        }
+    }
+
+    fn invalid(e: CertificateError) -> rustls::Error {
+        rustls::Error::InvalidCertificate(e)
+    }
+
+    #[test]
+    fn a_valid_certificate_passes_with_its_expiry_version_and_alpn() {
+        let r = report(cert(false, NOW - DAY, NOW + 90 * DAY), Ok(()), true);
+        let out = verdict(&r, "localhost", NOW);
+        assert_eq!(out.status, crate::report::Status::Pass);
+        assert_eq!(
+            out.summary,
+            "valid until 2026-04-05 (90 days left), issued by CN=Dev CA; TLS 1.3, ALPN http/1.1"
+        );
+    }
+
+    #[test]
+    fn under_two_weeks_left_warns() {
+        let r = report(cert(false, NOW - DAY, NOW + 5 * DAY), Ok(()), true);
+        let out = verdict(&r, "localhost", NOW);
+        assert_eq!(out.status, crate::report::Status::Warn);
+        assert!(
+            out.summary.starts_with("expires on 2026-01-10 (in 5 days)"),
+            "{}",
+            out.summary
+        );
+        assert_eq!(out.fixes[0].command.as_deref(), Some("certbot renew"));
+    }
+
+    #[test]
+    fn self_signed_is_named_and_a_wrong_name_behind_it_too() {
+        let r = report(
+            cert(true, NOW - DAY, NOW + 90 * DAY),
+            Err(invalid(CertificateError::UnknownIssuer)),
+            false,
+        );
+        let out = verdict(&r, "example.test", NOW);
+        assert_eq!(out.status, crate::report::Status::Fail);
+        assert!(
+            out.summary.contains("self-signed (CN=leaf)"),
+            "{}",
+            out.summary
+        );
+        assert!(
+            out.summary
+                .contains("not valid for example.test; it is valid for localhost, 127.0.0.1"),
+            "{}",
+            out.summary
+        );
+        assert!(out.fixes[0].detail.contains("NODE_EXTRA_CA_CERTS"));
+        assert_eq!(out.fixes.len(), 2);
+    }
+
+    #[test]
+    fn expired_names_the_date() {
+        let r = report(
+            cert(false, NOW - 100 * DAY, NOW - 3 * DAY),
+            Err(invalid(CertificateError::Expired)),
+            true,
+        );
+        let out = verdict(&r, "localhost", NOW);
+        assert_eq!(
+            out.summary,
+            "the certificate expired on 2026-01-02 (3 days ago)"
+        );
+    }
+
+    #[test]
+    fn unknown_issuer_says_whether_an_intermediate_was_sent() {
+        let r = report(
+            cert(false, NOW - DAY, NOW + 90 * DAY),
+            Err(invalid(CertificateError::UnknownIssuer)),
+            true,
+        );
+        let out = verdict(&r, "localhost", NOW);
+        assert!(
+            out.summary
+                .starts_with("unknown issuer: the certificate is issued by CN=Dev CA")
+        );
+        assert!(out.summary.contains("no intermediate"));
+        assert!(out.fixes[0].detail.contains("fullchain.pem"));
+    }
+
+    #[test]
+    fn a_plain_http_port_and_a_stall_are_told_apart() {
+        let plain = no_handshake(
+            &Failure::Tls("received corrupt message of type InvalidContentType".into()),
+            "localhost",
+            8080,
+        );
+        assert!(plain.summary.contains("plain HTTP"), "{}", plain.summary);
+        let stall = no_handshake(
+            &Failure::TimedOut(Duration::from_secs(1)),
+            "localhost",
+            8080,
+        );
+        assert!(stall.summary.starts_with("no TLS handshake within 1000 ms"));
+    }
+}

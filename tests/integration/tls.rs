@@ -1,0 +1,392 @@
+//! `tls.certificate` and TLS under the other probes, against nginx
+//! terminating TLS in front of socket.io 4, with certificates made at test
+//! time (rcgen): a CA and a leaf it signed, a self-signed leaf, an expired
+//! one, one for the wrong name, one expiring in 5 days. And an in-process
+//! listener that accepts and never answers the handshake.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::peers::*;
+use crate::support::*;
+
+/// A throwaway PKI in a temp dir: `ca.pem` and leaves written next to it.
+struct Pki {
+    dir: tempfile::TempDir,
+    ca: Issuer<'static, KeyPair>,
+}
+
+/// A certificate and its key, as files nginx reads.
+struct Leaf {
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn dn(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
+fn days(n: i64) -> OffsetDateTime {
+    OffsetDateTime::now_utc() + time::Duration::days(n)
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = dn("rtdoctor test CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.not_before = days(-1);
+        params.not_after = days(365);
+        let cert = params.self_signed(&key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), cert.pem()).unwrap();
+        Pki {
+            dir,
+            ca: Issuer::new(params, key),
+        }
+    }
+
+    fn ca_pem(&self) -> String {
+        self.dir.path().join("ca.pem").display().to_string()
+    }
+
+    fn params(cn: &str, sans: &[&str], from: i64, until: i64) -> CertificateParams {
+        let mut p =
+            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        p.distinguished_name = dn(cn);
+        p.not_before = days(from);
+        p.not_after = days(until);
+        p
+    }
+
+    /// A leaf signed by the CA, valid from `from` to `until` days from now.
+    fn leaf(&self, name: &str, sans: &[&str], from: i64, until: i64) -> Leaf {
+        let key = KeyPair::generate().unwrap();
+        let cert = Self::params(name, sans, from, until)
+            .signed_by(&key, &self.ca)
+            .unwrap();
+        self.write(name, &cert.pem(), &key.serialize_pem())
+    }
+
+    fn self_signed(&self, name: &str, sans: &[&str]) -> Leaf {
+        let key = KeyPair::generate().unwrap();
+        let cert = Self::params(name, sans, -1, 90).self_signed(&key).unwrap();
+        self.write(name, &cert.pem(), &key.serialize_pem())
+    }
+
+    /// What `openssl req -x509` makes by default: a self-signed CA
+    /// certificate, served as the server's own.
+    fn ca_as_leaf(&self, name: &str, sans: &[&str]) -> Leaf {
+        let key = KeyPair::generate().unwrap();
+        let mut params = Self::params(name, sans, -1, 90);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        self.write(name, &cert.pem(), &key.serialize_pem())
+    }
+
+    fn write(&self, name: &str, cert: &str, key: &str) -> Leaf {
+        // nginx's config would split a path at a space.
+        let name = name.replace(' ', "-");
+        let leaf = Leaf {
+            cert: self.dir.path().join(format!("{name}.pem")),
+            key: self.dir.path().join(format!("{name}.key")),
+        };
+        std::fs::write(&leaf.cert, cert).unwrap();
+        std::fs::write(&leaf.key, key).unwrap();
+        leaf
+    }
+}
+
+const LOCAL_NAMES: &[&str] = &["localhost", "127.0.0.1"];
+
+/// nginx serving `leaf` over TLS in front of `upstream`.
+fn nginx_tls(leaf: &Leaf, upstream: u16) -> Nginx {
+    let (cert, key) = (path_str(&leaf.cert), path_str(&leaf.key));
+    nginx_with(
+        "nginx-tls.conf.template",
+        &[upstream],
+        &[("CERT", &cert), ("KEY", &key)],
+    )
+}
+
+fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn check_json(url: &str, args: &[&str]) -> (i32, Value) {
+    let out = rt(&[&["check", url, "--json"], args].concat());
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    (out.code, out.json())
+}
+
+#[test]
+fn a_ca_signed_certificate_passes_with_cacert_and_socketio_works_over_https_and_wss() {
+    let pki = Pki::new();
+    let leaf = pki.leaf("good", LOCAL_NAMES, -1, 90);
+    let app = node4(&[]);
+    let proxy = nginx_tls(&leaf, app.port);
+    let ca = pki.ca_pem();
+
+    for scheme in ["https", "wss"] {
+        let url = format!("{scheme}://127.0.0.1:{}", proxy.port());
+        let (code, r) = check_json(&url, &["--cacert", &ca]);
+        assert_healthy(&r);
+        assert_eq!(code, 0);
+        let s = summary(&r, "tls.certificate");
+        assert!(
+            s.starts_with(&format!(
+                "valid until {} (90 days left), issued by CN=rtdoctor test CA; TLS 1.3, ALPN http/1.1",
+                days(90).date()
+            )),
+            "{s}"
+        );
+        let ev = evidence(&r, "tls.certificate");
+        assert!(ev.contains("names: localhost, 127.0.0.1"), "{ev}");
+        assert!(ev.contains(&format!("1 from {ca}")), "{ev}");
+        assert!(summary(&r, "socketio.upgrade").contains("websocket-only connect works"));
+    }
+
+    // The same server without the CA: nothing trusted vouches for it, and
+    // the other probes stop at the certificate, naming why.
+    let url = format!("https://127.0.0.1:{}", proxy.port());
+    let (code, r) = check_json(&url, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    let s = summary(&r, "tls.certificate");
+    assert!(
+        s.starts_with("unknown issuer: the certificate is issued by CN=rtdoctor test CA"),
+        "{s}"
+    );
+    assert!(fix_text(&r, "tls.certificate").contains("fullchain.pem"));
+    assert_eq!(status(&r, "socketio.handshake"), "fail");
+    let hs = summary(&r, "socketio.handshake");
+    assert!(
+        hs.contains("TLS error: invalid peer certificate: UnknownIssuer"),
+        "{hs}"
+    );
+    assert_eq!(status(&r, "http.health"), "fail");
+}
+
+#[test]
+fn self_signed_fails_and_insecure_lets_the_other_checks_go_on() {
+    let pki = Pki::new();
+    let leaf = pki.self_signed("rtdoctor self-signed", LOCAL_NAMES);
+    let app = node4(&[]);
+    let proxy = nginx_tls(&leaf, app.port);
+    let url = format!("https://127.0.0.1:{}", proxy.port());
+
+    let (code, r) = check_json(&url, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert_eq!(
+        summary(&r, "tls.certificate"),
+        "the certificate is self-signed (CN=rtdoctor self-signed): nothing this machine trusts vouches for it"
+    );
+    let fixes = fix_text(&r, "tls.certificate");
+    for hint in [
+        "--cacert",
+        "NODE_EXTRA_CA_CERTS",
+        "REQUESTS_CA_BUNDLE",
+        "mkcert",
+    ] {
+        assert!(fixes.contains(hint), "{hint} missing from {fixes}");
+    }
+    assert_eq!(status(&r, "socketio.handshake"), "fail");
+    let hs = summary(&r, "socketio.handshake");
+    assert!(
+        hs.contains("TLS error: invalid peer certificate: UnknownIssuer"),
+        "{hs}"
+    );
+
+    let (code, r) = check_json(&url, &["--insecure"]);
+    assert_eq!(code, 1, "the certificate still fails the run");
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert!(summary(&r, "tls.certificate").contains("self-signed"));
+    assert!(evidence(&r, "tls.certificate").contains("--insecure: the other checks go on"));
+    for id in [
+        "http.health",
+        "socketio.handshake",
+        "socketio.namespace",
+        "socketio.upgrade",
+        "socketio.sticky",
+    ] {
+        assert_eq!(status(&r, id), "pass", "{id}: {}", summary(&r, id));
+    }
+
+    // The self-signed certificate itself, trusted: it passes.
+    let (_, r) = check_json(&url, &["--only", "tls", "--cacert", &path_str(&leaf.cert)]);
+    assert_eq!(status(&r, "tls.certificate"), "pass");
+    assert!(summary(&r, "tls.certificate").contains("self-signed, trusted through --cacert"));
+}
+
+#[test]
+fn expired_wrong_host_ca_as_leaf_and_expiring_soon_are_told_apart() {
+    let pki = Pki::new();
+    let ca = pki.ca_pem();
+    let app = node4(&[]);
+    let only = ["--only", "tls", "--cacert", ca.as_str()];
+
+    let expired = pki.leaf("expired", LOCAL_NAMES, -100, -3);
+    let proxy = nginx_tls(&expired, app.port);
+    let (code, r) = check_json(&format!("https://127.0.0.1:{}", proxy.port()), &only);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert_eq!(
+        summary(&r, "tls.certificate"),
+        format!(
+            "the certificate expired on {} (3 days ago)",
+            days(-3).date()
+        )
+    );
+    assert!(fix_text(&r, "tls.certificate").contains("certbot renew"));
+    drop(proxy);
+
+    let wrong = pki.leaf("wrong", &["app.example.com", "www.example.com"], -1, 90);
+    let proxy = nginx_tls(&wrong, app.port);
+    let (code, r) = check_json(&format!("wss://127.0.0.1:{}", proxy.port()), &only);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert_eq!(
+        summary(&r, "tls.certificate"),
+        "wrong host: the certificate is not valid for 127.0.0.1; it is valid for app.example.com, www.example.com"
+    );
+    assert!(fix_text(&r, "tls.certificate").contains("It is valid for: app.example.com"));
+    drop(proxy);
+
+    // Trusted, yet refused: a CA certificate is no server's certificate.
+    let ca_leaf = pki.ca_as_leaf("ca-leaf", LOCAL_NAMES);
+    let proxy = nginx_tls(&ca_leaf, app.port);
+    let (code, r) = check_json(
+        &format!("https://127.0.0.1:{}", proxy.port()),
+        &["--only", "tls", "--cacert", &path_str(&ca_leaf.cert)],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        summary(&r, "tls.certificate").starts_with("the server's certificate is a CA certificate"),
+        "{}",
+        summary(&r, "tls.certificate")
+    );
+    assert!(fix_text(&r, "tls.certificate").contains("basicConstraints=critical,CA:FALSE"));
+    drop(proxy);
+
+    let soon = pki.leaf("soon", LOCAL_NAMES, -80, 5);
+    let proxy = nginx_tls(&soon, app.port);
+    let (code, r) = check_json(&format!("https://localhost:{}", proxy.port()), &only);
+    assert_eq!(code, 0, "a warning does not fail the run");
+    assert_eq!(status(&r, "tls.certificate"), "warn");
+    let s = summary(&r, "tls.certificate");
+    assert!(
+        s.starts_with(&format!("expires on {} (in 5 days)", days(5).date())),
+        "{s}"
+    );
+    let (code, _) = check_json(
+        &format!("https://localhost:{}", proxy.port()),
+        &[&only[..], &["--strict"]].concat(),
+    );
+    assert_eq!(code, 1, "--strict fails on the warning");
+}
+
+/// Accepts TCP connections and never says a word: a server stuck before
+/// the TLS handshake.
+struct Mute {
+    port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl Mute {
+    fn start() -> Mute {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => held.push(conn),
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Mute { port, stop }
+    }
+}
+
+impl Drop for Mute {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_server_that_never_completes_the_handshake_fails_with_a_timeout() {
+    let mute = Mute::start();
+    let (code, r) = check_json(
+        &format!("https://127.0.0.1:{}", mute.port),
+        &["--only", "tls", "--timeout", "1s"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert_eq!(
+        summary(&r, "tls.certificate"),
+        format!(
+            "no TLS handshake within 1000 ms: something accepted the connection on port {} but did not complete the handshake",
+            mute.port
+        )
+    );
+}
+
+#[test]
+fn plain_http_targets_skip_and_a_plain_http_port_is_named() {
+    let app = node4(&[]);
+    let (_, r) = check_json(&format!("127.0.0.1:{}", app.port), &["--only", "tls"]);
+    assert_eq!(status(&r, "tls.certificate"), "skip");
+    assert_eq!(summary(&r, "tls.certificate"), "not a TLS target (http://)");
+
+    let (code, r) = check_json(
+        &format!("https://127.0.0.1:{}", app.port),
+        &["--only", "tls"],
+    );
+    assert_eq!(code, 1);
+    let s = summary(&r, "tls.certificate");
+    assert!(s.contains("it serves plain HTTP, not TLS"), "{s}");
+}
+
+#[test]
+fn a_cacert_file_without_a_certificate_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("ca.pem");
+    std::fs::write(&garbage, "not a certificate\n").unwrap();
+    let out = rt(&[
+        "check",
+        "https://127.0.0.1:1",
+        "--cacert",
+        garbage.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("{}: no certificate in it", garbage.display())),
+        "{}",
+        out.stderr
+    );
+}
