@@ -68,6 +68,11 @@ pub fn ws_server(args: &[&str]) -> Server {
     node("ws.js", "node4", args)
 }
 
+/// A single-page-app server: index.html for every path, no sockets.
+pub fn spa(args: &[&str]) -> Server {
+    node("spa.js", "node4", args)
+}
+
 /// Flask-SocketIO under gunicorn's default sync worker.
 pub fn gunicorn_flask(workers: u32) -> Server {
     let port = free_port();

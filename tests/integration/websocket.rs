@@ -251,3 +251,49 @@ fn mixed_content_and_no_page() {
     assert_eq!(status(&r, "mixed-content"), "skip");
     assert_eq!(status(&r, "cors"), "skip");
 }
+
+#[test]
+fn an_spa_fallback_answers_with_its_page() {
+    let app = spa(&[]);
+    let target = format!("127.0.0.1:{}", app.port);
+    let (code, r) = run_json(&[
+        &target,
+        "--ws-path",
+        "/ws",
+        "--only",
+        "socketio.handshake,websocket",
+    ]);
+    assert_eq!(code, 1);
+    let hs = summary(&r, "socketio.handshake");
+    assert!(
+        hs.contains("Engine.IO is not served at /socket.io/") && hs.contains("an HTML page"),
+        "{hs}"
+    );
+    let ws = summary(&r, "websocket.upgrade");
+    assert!(
+        ws.contains(
+            "with an HTML page: a proxy or an SPA fallback serves the app instead of upgrading"
+        ),
+        "{ws}"
+    );
+}
+
+#[test]
+fn cors_star_with_credentials_is_refused_by_browsers() {
+    let node = node4(&["--cors", "*", "--credentials"]);
+    let (code, r) = run_json(&[
+        &format!("127.0.0.1:{}", node.port),
+        "--only",
+        "cors",
+        "--origin",
+        "https://app.example",
+    ]);
+    assert_eq!(code, 1, "{r:#}");
+    assert!(
+        summary(&r, "cors")
+            .contains("Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true"),
+        "{}",
+        summary(&r, "cors")
+    );
+    assert!(fix_text(&r, "cors").contains("Name the origin instead of *"));
+}
