@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the checks against each target and print a report')
             [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states')
+            [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List the checks: id and title')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it looks at, the causes it tells apart, the fixes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -72,6 +73,17 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'rtdoctor;kill' {
+            [CompletionResult]::new('--signal', '--signal', [CompletionResultType]::ParameterName, 'The first signal to send')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long to wait for the process to exit before offering SIGKILL')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every question (needed when there is no terminal to ask on)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every question (needed when there is no terminal to ask on)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would be signalled')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Report what was found and done as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'rtdoctor;checks' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -90,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
         'rtdoctor;help' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the checks against each target and print a report')
             [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states')
+            [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List the checks: id and title')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it looks at, the causes it tells apart, the fixes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -100,6 +113,9 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             break
         }
         'rtdoctor;help;ports' {
+            break
+        }
+        'rtdoctor;help;kill' {
             break
         }
         'rtdoctor;help;checks' {

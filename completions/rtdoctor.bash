@@ -31,6 +31,9 @@ _rtdoctor() {
             rtdoctor,help)
                 cmd="rtdoctor__subcmd__help"
                 ;;
+            rtdoctor,kill)
+                cmd="rtdoctor__subcmd__kill"
+                ;;
             rtdoctor,ports)
                 cmd="rtdoctor__subcmd__ports"
                 ;;
@@ -49,6 +52,9 @@ _rtdoctor() {
             rtdoctor__subcmd__help,help)
                 cmd="rtdoctor__subcmd__help__subcmd__help"
                 ;;
+            rtdoctor__subcmd__help,kill)
+                cmd="rtdoctor__subcmd__help__subcmd__kill"
+                ;;
             rtdoctor__subcmd__help,ports)
                 cmd="rtdoctor__subcmd__help__subcmd__ports"
                 ;;
@@ -59,7 +65,7 @@ _rtdoctor() {
 
     case "${cmd}" in
         rtdoctor)
-            opts="-h -V --help --version check ports checks explain completions help"
+            opts="-h -V --help --version check ports kill checks explain completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,7 +219,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__help)
-            opts="check ports checks explain completions help"
+            opts="check ports kill checks explain completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,6 +302,20 @@ _rtdoctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rtdoctor__subcmd__help__subcmd__kill)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rtdoctor__subcmd__help__subcmd__ports)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -303,6 +323,28 @@ _rtdoctor() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rtdoctor__subcmd__kill)
+            opts="-y -h --yes --signal --grace --dry-run --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

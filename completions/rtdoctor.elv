@@ -24,6 +24,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --version 'Print version'
             cand check 'Run the checks against each target and print a report'
             cand ports 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+            cand kill 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free'
             cand checks 'List the checks: id and title'
             cand explain 'Explain one check: what it looks at, the causes it tells apart, the fixes'
             cand completions 'Print shell completions'
@@ -66,6 +67,16 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rtdoctor;kill'= {
+            cand --signal 'The first signal to send'
+            cand --grace 'How long to wait for the process to exit before offering SIGKILL'
+            cand -y 'Answer yes to every question (needed when there is no terminal to ask on)'
+            cand --yes 'Answer yes to every question (needed when there is no terminal to ask on)'
+            cand --dry-run 'Only show what would be signalled'
+            cand --json 'Report what was found and done as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rtdoctor;checks'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -81,6 +92,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
         &'rtdoctor;help'= {
             cand check 'Run the checks against each target and print a report'
             cand ports 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+            cand kill 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free'
             cand checks 'List the checks: id and title'
             cand explain 'Explain one check: what it looks at, the causes it tells apart, the fixes'
             cand completions 'Print shell completions'
@@ -89,6 +101,8 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
         &'rtdoctor;help;check'= {
         }
         &'rtdoctor;help;ports'= {
+        }
+        &'rtdoctor;help;kill'= {
         }
         &'rtdoctor;help;checks'= {
         }

@@ -35,6 +35,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Show who listens on / holds ports: pid, process, user, command, addresses, socket states
     Ports(PortsArgs),
+    /// Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free
+    Kill(KillArgs),
     /// List the checks: id and title
     Checks,
     /// Explain one check: what it looks at, the causes it tells apart, the fixes
@@ -187,6 +189,41 @@ pub struct PortsArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// The port whose holder to stop
+    #[arg(value_name = "PORT", value_parser = parse_port)]
+    pub port: u16,
+
+    /// Answer yes to every question (needed when there is no terminal to ask on)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// The first signal to send
+    #[arg(long, value_name = "TERM|INT|HUP|KILL", default_value = "TERM", value_parser = crate::kill::parse_signal)]
+    pub signal: nix::sys::signal::Signal,
+
+    /// How long to wait for the process to exit before offering SIGKILL
+    #[arg(long, value_name = "DUR", default_value = "5s", value_parser = config::parse_duration)]
+    pub grace: std::time::Duration,
+
+    /// Only show what would be signalled
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Report what was found and done as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    match target::parse_port_range(s) {
+        Ok((a, b)) if a == b => Ok(a),
+        Ok(_) => Err(format!("'{s}': give one port, not a range")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn parse_range(s: &str) -> Result<(u16, u16), String> {
     target::parse_port_range(s).map_err(|e| e.to_string())
 }
@@ -195,6 +232,7 @@ fn parse_range(s: &str) -> Result<(u16, u16), String> {
 pub enum Resolved {
     Check(CheckConfig),
     Ports(PortsConfig),
+    Kill(crate::kill::KillConfig),
     Checks,
     Explain(String),
     Completions(clap_complete::Shell),
@@ -207,6 +245,15 @@ impl Cli {
             Command::Ports(args) => Resolved::Ports(PortsConfig {
                 ranges: args.ports,
                 json: args.json,
+            }),
+            Command::Kill(args) => Resolved::Kill(crate::kill::KillConfig {
+                port: args.port,
+                yes: args.yes,
+                signal: args.signal,
+                grace: args.grace,
+                dry_run: args.dry_run,
+                json: args.json,
+                sockets: std::env::var("RTDOCTOR_SOCKETS").ok(),
             }),
             Command::Checks => Resolved::Checks,
             Command::Explain { id } => Resolved::Explain(id),

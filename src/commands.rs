@@ -26,6 +26,7 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     match resolved {
         Resolved::Check(config) => check(&config, checks),
         Resolved::Ports(config) => ports(&config),
+        Resolved::Kill(config) => kill(&config),
         Resolved::Checks => print(&catalogue::list(checks)),
         Resolved::Explain(id) => print(&catalogue::explain(checks, &id).map_err(Failure::Usage)?),
         Resolved::Completions(shell) => {
@@ -107,6 +108,23 @@ fn ports(config: &PortsConfig) -> Result<ExitCode, Failure> {
         ports::render_json(&report)
     } else {
         ports::render_table(&report)
+    })
+}
+
+fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Failure> {
+    use crate::kill::Ending;
+    let (report, ending) = crate::kill::run(config).map_err(Failure::Usage)?;
+    if let Ending::Refused(why) = &ending {
+        return Err(Failure::Usage(why.clone()));
+    }
+    if config.json {
+        let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        text.push('\n');
+        print(&text)?;
+    }
+    Ok(match ending {
+        Ending::Done => ExitCode::SUCCESS,
+        Ending::StillHeld | Ending::Refused(_) => ExitCode::from(1),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod docs;
 pub mod holders;
 pub mod host;
+pub mod kill;
 pub mod net;
 pub mod ports;
 pub mod probe;

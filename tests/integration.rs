@@ -12,6 +12,8 @@ mod cli;
 mod generated;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/kill.rs"]
+mod kill;
 #[path = "integration/listen.rs"]
 mod listen;
 #[path = "integration/local_checks.rs"]

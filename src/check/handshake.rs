@@ -139,6 +139,12 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
             )),
             (Answered::Failed(f), _) => Outcome::fail(format!("the handshake got {f}")),
         };
+        if matches!(
+            primary,
+            Answered::Failed(crate::probe::Failure::TimedOut(_))
+        ) {
+            out = kill_hint(ctx, out).await;
+        }
         for (label, h, eio) in [("EIO=4", &d.v4, Eio::V4), ("EIO=3", &d.v3, Eio::V3)] {
             if let Some(h) = h {
                 describe(&mut out, label, h, &d.endpoint.with_eio(eio));
@@ -146,6 +152,21 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
         }
         out
     }
+}
+
+/// A local server that accepts but does not answer may be a stuck process
+/// still holding the port: name the safe way to stop it.
+pub async fn kill_hint(ctx: &Ctx, out: Outcome) -> Outcome {
+    if ctx.is_local().await != Ok(true) {
+        return out;
+    }
+    out.fix(
+        Fix::new(
+            "If the process is stuck, stop it and start it again",
+            "rtdoctor kill shows what holds the port, asks, sends SIGTERM, offers SIGKILL and checks the port is free.",
+        )
+        .command(format!("rtdoctor kill {}", ctx.target.port)),
+    )
 }
 
 /// The target is a plain WebSocket endpoint: a ws:// URL, or a server that

@@ -79,8 +79,14 @@ and check the proxy_pass / upstream address and port.\n\
         let answer = match http.get(&url, &ctx.probe.headers, ctx.probe.timeout).await {
             Ok(a) => a,
             Err(f) => {
-                return Outcome::fail(format!("GET {} got {f}", url.path()))
+                let out = Outcome::fail(format!("GET {} got {f}", url.path()))
                     .evidence("request", format!("GET {url}"));
+                return match f {
+                    crate::probe::Failure::TimedOut(_) => {
+                        super::handshake::kill_hint(ctx, out).await
+                    }
+                    _ => out,
+                };
             }
         };
         let mut out = verdict(&answer, url.path());

@@ -259,6 +259,8 @@ fn a_server_that_never_answers() {
         "the handshake got no answer within 1000 ms"
     );
     assert_eq!(status(&r, "socketio.upgrade"), "skip");
+    // A local process that accepts and never answers may be stuck.
+    assert!(fix_text(&r, "socketio.handshake").contains(&format!("rtdoctor kill {}", s.port)));
     assert!(summary(&r, "websocket.upgrade").ends_with("the upgrade got no answer within 1000 ms"));
 }
 

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -84,6 +85,7 @@ pub fn gunicorn_flask(workers: u32) -> Server {
             &workers.to_string(),
         ])
         .args(["-b", &format!("127.0.0.1:{port}"), "flask_app:app"])
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -136,6 +138,7 @@ pub fn nginx_with(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> N
         .args(["-e", "stderr", "-p", &format!("{prefix}/"), "-c"])
         .arg(&conf_path)
         .args(["-g", "daemon off;"])
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -169,7 +170,10 @@ pub fn listener(host: &str, port: u16, v6only: bool) -> Server {
 
 /// Start `cmd` and wait for it to print "ready".
 pub fn spawn_ready(cmd: &mut Command, port: u16) -> Server {
+    // Its own process group, as a server started from another terminal
+    // has (`kill` refuses to signal rtdoctor's own group).
     let mut child = cmd
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(Stdio::null())
@@ -195,6 +199,7 @@ pub fn spawn_ready(cmd: &mut Command, port: u16) -> Server {
 pub fn http_server(bind: &str, port: u16) -> Server {
     let child = Command::new(python())
         .args(["-m", "http.server", &port.to_string(), "--bind", bind])
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
