@@ -59,9 +59,10 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         let bar = bar.clone();
         Arc::new(move || bar.inc(1))
     };
-    let report = runtime()?
+    let mut report = runtime()?
         .block_on(runner::run(config, checks, on_done))
         .map_err(Failure::Internal)?;
+    report.redact(&redactor_for(config));
     bar.finish_and_clear();
 
     let text = match config.format {
@@ -84,6 +85,18 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What this run knows to be secret: `-H` values and `--auth` strings.
+pub fn redactor_for(config: &CheckConfig) -> crate::redact::Redactor {
+    let mut known = Vec::new();
+    for t in &config.targets {
+        known.extend(t.probe.headers.iter().map(|(_, v)| v.clone()));
+        if let Some(auth) = &t.probe.auth {
+            crate::redact::json_strings(auth, &mut known);
+        }
+    }
+    crate::redact::Redactor::new(known)
 }
 
 fn spinner(enabled: bool, total: usize) -> ProgressBar {

@@ -15,6 +15,7 @@ pub mod ports;
 pub mod probe;
 pub mod process;
 pub mod protocol;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod runner;

@@ -198,6 +198,33 @@ impl Report {
         self.targets.iter().flat_map(|t| &t.checks)
     }
 
+    /// Hide secrets in every string a renderer will show; how many.
+    pub fn redact(&mut self, r: &crate::redact::Redactor) -> usize {
+        let mut n = 0;
+        let mut fix = |s: &mut String| {
+            let (t, k) = r.count(s);
+            n += k;
+            *s = t;
+        };
+        for t in &mut self.targets {
+            fix(&mut t.target);
+            for c in &mut t.checks {
+                fix(&mut c.summary);
+                for e in &mut c.evidence {
+                    fix(&mut e.value);
+                }
+                for f in &mut c.fixes {
+                    fix(&mut f.title);
+                    fix(&mut f.detail);
+                    if let Some(cmd) = &mut f.command {
+                        fix(cmd);
+                    }
+                }
+            }
+        }
+        n
+    }
+
     /// Did the run fail (exit code 1)?
     pub fn failed(&self, strict: bool) -> bool {
         self.checks().any(|c| c.status.is_failure(strict))
