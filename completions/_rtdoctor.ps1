@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the checks against each target and print a report')
             [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states')
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'Run the checks and write a redacted debug bundle (.tar.gz) to attach to a bug report')
             [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List the checks: id and title')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it looks at, the causes it tells apart, the fixes')
@@ -39,8 +40,12 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (ids or prefixes such as `port`), comma-separated')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave out these checks (ids or prefixes), comma-separated')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of standard output')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of standard output')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the report (with `bundle`: the bundle) to FILE instead of standard output')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report (with `bundle`: the bundle) to FILE instead of standard output')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Also write a redacted debug bundle (.tar.gz) to FILE')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'A log file whose tail goes into the bundle, redacted (repeatable)')
+            [CompletionResult]::new('--log-lines', '--log-lines', [CompletionResultType]::ParameterName, 'How many lines of each --log to keep')
+            [CompletionResult]::new('--config-file', '--config-file', [CompletionResultType]::ParameterName, 'A config file copied into the bundle, redacted (repeatable)')
             [CompletionResult]::new('--port-range', '--port-range', [CompletionResultType]::ParameterName, 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)')
             [CompletionResult]::new('--socketio-path', '--socketio-path', [CompletionResultType]::ParameterName, 'Engine.IO path [default: /socket.io/]')
             [CompletionResult]::new('--health-path', '--health-path', [CompletionResultType]::ParameterName, 'Health endpoint path [default: /health]')
@@ -57,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'rtdoctor''s config file')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
+            [CompletionResult]::new('--anonymize', '--anonymize', [CompletionResultType]::ParameterName, 'Also replace hostnames, user names and home paths in the bundle by hashes')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Warnings fail the run too (exit code 1)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Go on past an invalid certificate (still reported)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the evidence of every check')
@@ -69,6 +75,44 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
         }
         'rtdoctor;ports' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rtdoctor;bundle' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for each probe (connect, request), e.g. 5s or 500ms')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (ids or prefixes such as `port`), comma-separated')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave out these checks (ids or prefixes), comma-separated')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the report (with `bundle`: the bundle) to FILE instead of standard output')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the report (with `bundle`: the bundle) to FILE instead of standard output')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Also write a redacted debug bundle (.tar.gz) to FILE')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'A log file whose tail goes into the bundle, redacted (repeatable)')
+            [CompletionResult]::new('--log-lines', '--log-lines', [CompletionResultType]::ParameterName, 'How many lines of each --log to keep')
+            [CompletionResult]::new('--config-file', '--config-file', [CompletionResultType]::ParameterName, 'A config file copied into the bundle, redacted (repeatable)')
+            [CompletionResult]::new('--port-range', '--port-range', [CompletionResultType]::ParameterName, 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)')
+            [CompletionResult]::new('--socketio-path', '--socketio-path', [CompletionResultType]::ParameterName, 'Engine.IO path [default: /socket.io/]')
+            [CompletionResult]::new('--health-path', '--health-path', [CompletionResultType]::ParameterName, 'Health endpoint path [default: /health]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Socket.IO namespace to connect to [default: /]')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Socket.IO CONNECT auth payload, a JSON object (sent, never printed)')
+            [CompletionResult]::new('--eio', '--eio', [CompletionResultType]::ParameterName, 'Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto')
+            [CompletionResult]::new('--ws-path', '--ws-path', [CompletionResultType]::ParameterName, 'A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET''s own path counts')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'The browser origin to test CORS and WebSocket origin checks with [default: --page''s origin]')
+            [CompletionResult]::new('--page', '--page', [CompletionResultType]::ParameterName, 'The page that will host the client (mixed-content check)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'WebSocket subprotocol to offer (repeatable)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate(s), PEM')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'rtdoctor''s config file')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
+            [CompletionResult]::new('--anonymize', '--anonymize', [CompletionResultType]::ParameterName, 'Also replace hostnames, user names and home paths in the bundle by hashes')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Warnings fail the run too (exit code 1)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Go on past an invalid certificate (still reported)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the evidence of every check')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the evidence of every check')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only what needs attention')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only what needs attention')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -102,6 +146,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
         'rtdoctor;help' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the checks against each target and print a report')
             [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states')
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'Run the checks and write a redacted debug bundle (.tar.gz) to attach to a bug report')
             [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List the checks: id and title')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it looks at, the causes it tells apart, the fixes')
@@ -113,6 +158,9 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             break
         }
         'rtdoctor;help;ports' {
+            break
+        }
+        'rtdoctor;help;bundle' {
             break
         }
         'rtdoctor;help;kill' {

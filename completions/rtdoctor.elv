@@ -24,6 +24,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --version 'Print version'
             cand check 'Run the checks against each target and print a report'
             cand ports 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+            cand bundle 'Run the checks and write a redacted debug bundle (.tar.gz) to attach to a bug report'
             cand kill 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free'
             cand checks 'List the checks: id and title'
             cand explain 'Explain one check: what it looks at, the causes it tells apart, the fixes'
@@ -35,8 +36,12 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --only 'Run only these checks (ids or prefixes such as `port`), comma-separated'
             cand --skip 'Leave out these checks (ids or prefixes), comma-separated'
             cand --format 'Report format'
-            cand -o 'Write the report to FILE instead of standard output'
-            cand --output 'Write the report to FILE instead of standard output'
+            cand -o 'Write the report (with `bundle`: the bundle) to FILE instead of standard output'
+            cand --output 'Write the report (with `bundle`: the bundle) to FILE instead of standard output'
+            cand --bundle 'Also write a redacted debug bundle (.tar.gz) to FILE'
+            cand --log 'A log file whose tail goes into the bundle, redacted (repeatable)'
+            cand --log-lines 'How many lines of each --log to keep'
+            cand --config-file 'A config file copied into the bundle, redacted (repeatable)'
             cand --port-range 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)'
             cand --socketio-path 'Engine.IO path [default: /socket.io/]'
             cand --health-path 'Health endpoint path [default: /health]'
@@ -53,6 +58,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --config 'rtdoctor''s config file'
             cand --color 'When to colour the output'
             cand --json 'Short for --format json'
+            cand --anonymize 'Also replace hostnames, user names and home paths in the bundle by hashes'
             cand --strict 'Warnings fail the run too (exit code 1)'
             cand --insecure 'Go on past an invalid certificate (still reported)'
             cand -v 'Show the evidence of every check'
@@ -64,6 +70,43 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
         }
         &'rtdoctor;ports'= {
             cand --json 'Print JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rtdoctor;bundle'= {
+            cand --timeout 'Limit for each probe (connect, request), e.g. 5s or 500ms'
+            cand --only 'Run only these checks (ids or prefixes such as `port`), comma-separated'
+            cand --skip 'Leave out these checks (ids or prefixes), comma-separated'
+            cand --format 'Report format'
+            cand -o 'Write the report (with `bundle`: the bundle) to FILE instead of standard output'
+            cand --output 'Write the report (with `bundle`: the bundle) to FILE instead of standard output'
+            cand --bundle 'Also write a redacted debug bundle (.tar.gz) to FILE'
+            cand --log 'A log file whose tail goes into the bundle, redacted (repeatable)'
+            cand --log-lines 'How many lines of each --log to keep'
+            cand --config-file 'A config file copied into the bundle, redacted (repeatable)'
+            cand --port-range 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)'
+            cand --socketio-path 'Engine.IO path [default: /socket.io/]'
+            cand --health-path 'Health endpoint path [default: /health]'
+            cand --namespace 'Socket.IO namespace to connect to [default: /]'
+            cand --auth 'Socket.IO CONNECT auth payload, a JSON object (sent, never printed)'
+            cand --eio 'Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto'
+            cand --ws-path 'A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET''s own path counts'
+            cand --origin 'The browser origin to test CORS and WebSocket origin checks with [default: --page''s origin]'
+            cand --page 'The page that will host the client (mixed-content check)'
+            cand --subprotocol 'WebSocket subprotocol to offer (repeatable)'
+            cand --cacert 'Extra trusted CA certificate(s), PEM'
+            cand -H 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)'
+            cand --header 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)'
+            cand --config 'rtdoctor''s config file'
+            cand --color 'When to colour the output'
+            cand --json 'Short for --format json'
+            cand --anonymize 'Also replace hostnames, user names and home paths in the bundle by hashes'
+            cand --strict 'Warnings fail the run too (exit code 1)'
+            cand --insecure 'Go on past an invalid certificate (still reported)'
+            cand -v 'Show the evidence of every check'
+            cand --verbose 'Show the evidence of every check'
+            cand -q 'Show only what needs attention'
+            cand --quiet 'Show only what needs attention'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -92,6 +135,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
         &'rtdoctor;help'= {
             cand check 'Run the checks against each target and print a report'
             cand ports 'Show who listens on / holds ports: pid, process, user, command, addresses, socket states'
+            cand bundle 'Run the checks and write a redacted debug bundle (.tar.gz) to attach to a bug report'
             cand kill 'Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free'
             cand checks 'List the checks: id and title'
             cand explain 'Explain one check: what it looks at, the causes it tells apart, the fixes'
@@ -101,6 +145,8 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
         &'rtdoctor;help;check'= {
         }
         &'rtdoctor;help;ports'= {
+        }
+        &'rtdoctor;help;bundle'= {
         }
         &'rtdoctor;help;kill'= {
         }

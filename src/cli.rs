@@ -35,6 +35,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Show who listens on / holds ports: pid, process, user, command, addresses, socket states
     Ports(PortsArgs),
+    /// Run the checks and write a redacted debug bundle (.tar.gz) to attach to a bug report
+    Bundle(Box<CheckArgs>),
     /// Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free
     Kill(KillArgs),
     /// List the checks: id and title
@@ -101,9 +103,29 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Write the report to FILE instead of standard output
+    /// Write the report (with `bundle`: the bundle) to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Also write a redacted debug bundle (.tar.gz) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+
+    /// A log file whose tail goes into the bundle, redacted (repeatable)
+    #[arg(long = "log", value_name = "FILE")]
+    pub logs: Vec<PathBuf>,
+
+    /// How many lines of each --log to keep
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub log_lines: usize,
+
+    /// A config file copied into the bundle, redacted (repeatable)
+    #[arg(long = "config-file", value_name = "FILE")]
+    pub config_files: Vec<PathBuf>,
+
+    /// Also replace hostnames, user names and home paths in the bundle by hashes
+    #[arg(long)]
+    pub anonymize: bool,
 
     /// Warnings fail the run too (exit code 1)
     #[arg(long, env = "RTDOCTOR_STRICT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true")]
@@ -241,7 +263,23 @@ pub enum Resolved {
 impl Cli {
     pub fn resolve(self, checks: &[std::sync::Arc<dyn Check>]) -> Result<Resolved, String> {
         Ok(match self.command {
-            Command::Check(args) => Resolved::Check(args.resolve(checks)?),
+            Command::Check(args) => {
+                let bundle = args
+                    .bundle
+                    .clone()
+                    .map(|path| args.bundle_config(Some(path)));
+                let mut config = args.resolve(checks)?;
+                config.bundle = bundle;
+                Resolved::Check(config)
+            }
+            Command::Bundle(mut args) => {
+                let path = args.output.take();
+                let bundle = args.bundle_config(path);
+                let mut config = args.resolve(checks)?;
+                config.bundle = Some(bundle);
+                config.bundle_only = true;
+                Resolved::Check(config)
+            }
             Command::Ports(args) => Resolved::Ports(PortsConfig {
                 ranges: args.ports,
                 json: args.json,
@@ -263,6 +301,16 @@ impl Cli {
 }
 
 impl CheckArgs {
+    fn bundle_config(&self, path: Option<PathBuf>) -> crate::bundle::BundleConfig {
+        crate::bundle::BundleConfig {
+            path,
+            logs: self.logs.clone(),
+            log_lines: self.log_lines,
+            config_files: self.config_files.clone(),
+            anonymize: self.anonymize,
+        }
+    }
+
     fn resolve(self, checks: &[std::sync::Arc<dyn Check>]) -> Result<CheckConfig, String> {
         let env: Vec<(String, String)> = std::env::vars().collect();
         let file = match &self.config {
@@ -354,6 +402,8 @@ or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
                 && style::stderr_is_terminal(),
             output,
             env,
+            bundle: None,
+            bundle_only: false,
         })
     }
 }

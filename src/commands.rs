@@ -62,7 +62,47 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     let mut report = runtime()?
         .block_on(runner::run(config, checks, on_done))
         .map_err(Failure::Internal)?;
-    report.redact(&redactor_for(config));
+    let redactor = redactor_for(config);
+    report.redact(&redactor);
+    let written = match &config.bundle {
+        Some(bundle) => {
+            let source = config
+                .env
+                .iter()
+                .find(|(k, _)| k == "RTDOCTOR_SOCKETS")
+                .map(|(_, v)| v.clone());
+            let table = host::read_table(source.as_deref()).ok();
+            Some(
+                crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
+                    .map_err(Failure::Usage)?,
+            )
+        }
+        None => None,
+    };
+    let bundle_line = written.as_ref().map(|w| {
+        format!(
+            "wrote {} ({} KiB, {} files, {} values redacted)\n",
+            w.path.display(),
+            w.size.div_ceil(1024),
+            w.files,
+            w.redactions
+        )
+    });
+    if config.bundle_only {
+        let summary = &report.summary;
+        print(&format!(
+            "{} passed, {} warnings, {} failed, {} skipped\n{}",
+            summary.pass,
+            summary.warn,
+            summary.fail,
+            summary.skip,
+            bundle_line.unwrap_or_default()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(line) = &bundle_line {
+        eprint!("{line}");
+    }
     bar.finish_and_clear();
 
     let text = match config.format {

@@ -142,6 +142,11 @@ pub struct CheckConfig {
     /// The environment as rtdoctor saw it at start (checks such as
     /// `env.proxy` read this snapshot, never the live environment).
     pub env: Vec<(String, String)>,
+    /// Also write a debug bundle.
+    pub bundle: Option<crate::bundle::BundleConfig>,
+    /// `rtdoctor bundle`: the bundle is the product; the exit code says
+    /// whether it was written, not what the checks found.
+    pub bundle_only: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -1,6 +1,7 @@
 //! rtdoctor's engine, as a library for the `rtdoctor` binary and its tests:
 //! checks and their registry, the socket table, the runner and renderers.
 
+pub mod bundle;
 pub mod catalogue;
 pub mod check;
 pub mod cli;

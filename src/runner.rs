@@ -203,6 +203,8 @@ mod tests {
             color: false,
             progress: false,
             env: vec![],
+            bundle: None,
+            bundle_only: false,
         }
     }
 

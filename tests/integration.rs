@@ -6,6 +6,8 @@
 #[path = "integration/support.rs"]
 mod support;
 
+#[path = "integration/bundle.rs"]
+mod bundle;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/generated.rs"]
