@@ -131,7 +131,7 @@ pub fn write(
     fit_logs(&mut logs, entries.iter().map(|e| e.bytes.len()).sum());
     entries.extend(logs);
     if bundle.anonymize {
-        let anon = Anonymizer::new(report);
+        let anon = Anonymizer::new();
         for e in &mut entries {
             e.bytes = anon.apply(&String::from_utf8_lossy(&e.bytes)).into_bytes();
         }
@@ -313,7 +313,7 @@ fn system(notes: &mut Vec<String>) -> System {
     }
     let disk_free_bytes = nix::sys::statvfs::statvfs(".")
         .ok()
-        .map(|s| s.blocks_available() as u64 * s.fragment_size() as u64);
+        .map(|s| s.blocks_available() * s.fragment_size());
     System {
         rtdoctor: env!("CARGO_PKG_VERSION"),
         os: sysinfo::System::long_os_version().ok(),
@@ -436,8 +436,7 @@ struct Anonymizer {
 }
 
 impl Anonymizer {
-    fn new(report: &Report) -> Self {
-        let _ = report;
+    fn new() -> Self {
         let mut pairs = Vec::new();
         let token =
             |kind: &str, s: &str| format!("{kind}-{}", &hex(&Sha256::digest(s.as_bytes()))[..8]);
