@@ -91,9 +91,10 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     if config.bundle_only {
         let summary = &report.summary;
         print(&format!(
-            "{} passed, {} warnings, {} failed, {} skipped\n{}",
+            "{} passed, {} warning{}, {} failed, {} skipped\n{}",
             summary.pass,
             summary.warn,
+            if summary.warn == 1 { "" } else { "s" },
             summary.fail,
             summary.skip,
             bundle_line.unwrap_or_default()
