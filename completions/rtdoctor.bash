@@ -85,7 +85,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__bundle)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --port-range --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --port-range --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,6 +128,10 @@ _rtdoctor() {
                     return 0
                     ;;
                 --config-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +203,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__check)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --port-range --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --port-range --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +246,10 @@ _rtdoctor() {
                     return 0
                     ;;
                 --config-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

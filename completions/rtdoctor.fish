@@ -45,6 +45,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l bundle -d 'A
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l log -d 'A log file whose tail goes into the bundle, redacted (repeatable)' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l log-lines -d 'How many lines of each --log to keep' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config-file -d 'A config file copied into the bundle, redacted (repeatable)' -r -F
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l wait -d 'First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l health-path -d 'Health endpoint path [default: /health]' -r
@@ -81,6 +82,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l bundle -d '
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l log -d 'A log file whose tail goes into the bundle, redacted (repeatable)' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l log-lines -d 'How many lines of each --log to keep' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l config-file -d 'A config file copied into the bundle, redacted (repeatable)' -r -F
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l wait -d 'First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l health-path -d 'Health endpoint path [default: /health]' -r

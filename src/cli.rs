@@ -131,6 +131,10 @@ pub struct CheckArgs {
     #[arg(long, env = "RTDOCTOR_STRICT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true")]
     pub strict: Option<bool>,
 
+    /// First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background
+    #[arg(long, value_name = "DUR", env = "RTDOCTOR_WAIT", value_parser = config::parse_duration)]
+    pub wait: Option<std::time::Duration>,
+
     /// Where to look for the server when nothing listens on the target port (default: 10 ports either side)
     #[arg(long, value_name = "A-B", env = "RTDOCTOR_PORT_RANGE", value_parser = parse_range)]
     pub port_range: Option<(u16, u16)>,
@@ -252,7 +256,7 @@ fn parse_range(s: &str) -> Result<(u16, u16), String> {
 
 /// What main runs, fully resolved.
 pub enum Resolved {
-    Check(CheckConfig),
+    Check(Box<CheckConfig>),
     Ports(PortsConfig),
     Kill(crate::kill::KillConfig),
     Checks,
@@ -270,7 +274,7 @@ impl Cli {
                     .map(|path| args.bundle_config(Some(path)));
                 let mut config = args.resolve(checks)?;
                 config.bundle = bundle;
-                Resolved::Check(config)
+                Resolved::Check(Box::new(config))
             }
             Command::Bundle(mut args) => {
                 let path = args.output.take();
@@ -278,7 +282,7 @@ impl Cli {
                 let mut config = args.resolve(checks)?;
                 config.bundle = Some(bundle);
                 config.bundle_only = true;
-                Resolved::Check(config)
+                Resolved::Check(Box::new(config))
             }
             Command::Ports(args) => Resolved::Ports(PortsConfig {
                 ranges: args.ports,
@@ -336,12 +340,8 @@ impl CheckArgs {
                 targets.push(target_config(target, top.clone()));
             }
         }
-        if targets.is_empty() {
-            return Err(format!(
-                "no target: name one (rtdoctor check 8765, rtdoctor check http://localhost:8765) \
-or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
-            ));
-        }
+        // No target anywhere: the local real-time servers are found at run time.
+        let discover = targets.is_empty().then(|| top.probe.clone());
 
         let only = if self.only.is_empty() {
             fc.only.clone().unwrap_or_default()
@@ -404,6 +404,8 @@ or list [[target]] tables in {DEFAULT_CONFIG_FILE}"
             env,
             bundle: None,
             bundle_only: false,
+            wait: self.wait,
+            discover,
         })
     }
 }

@@ -49,6 +49,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
+    if let Some(probe) = &config.discover {
+        let mut config = config.clone();
+        config.targets = discover(&config, probe)?;
+        config.discover = None;
+        return check(&config, checks);
+    }
     let total = config.targets.len()
         * checks
             .iter()
@@ -126,6 +132,61 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// No target named: find the local real-time servers, say what was found
+/// on standard error, and check those.
+fn discover(
+    config: &CheckConfig,
+    probe: &crate::config::Probe,
+) -> Result<Vec<crate::config::TargetConfig>, Failure> {
+    let source = config
+        .env
+        .iter()
+        .find(|(k, _)| k == "RTDOCTOR_SOCKETS")
+        .map(|(_, v)| v.clone());
+    let table = host::read_table(source.as_deref())
+        .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
+    let tls = crate::probe::tls::client_config(None, false).map_err(Failure::Usage)?;
+    let http = crate::probe::http::Http::new(tls).map_err(Failure::Usage)?;
+    let found = runtime()?.block_on(crate::discover::run(&table, &http));
+    if found.found.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no target given, and none of the {} local TCP listeners answered as a Socket.IO or WebSocket server: \
+name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[target]] tables in rtdoctor.toml",
+            found.listeners
+        )));
+    }
+    if config.verbosity != crate::config::Verbosity::Quiet {
+        eprintln!(
+            "rtdoctor: no target given; found {} real-time server(s) among {} local listeners:",
+            found.found.len(),
+            found.listeners
+        );
+        for f in &found.found {
+            eprintln!(
+                "  {} {}{}",
+                f.target,
+                f.kind,
+                f.holder
+                    .as_ref()
+                    .map(|h| format!(" — {h}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(found
+        .found
+        .into_iter()
+        .map(|f| {
+            let mut probe = probe.clone();
+            probe.port_range = crate::config::Probe::default_range(f.target.port);
+            crate::config::TargetConfig {
+                target: f.target,
+                probe,
+            }
+        })
+        .collect())
 }
 
 /// What this run knows to be secret: `-H` values and `--auth` strings.

@@ -142,6 +142,11 @@ pub struct CheckConfig {
     /// The environment as rtdoctor saw it at start (checks such as
     /// `env.proxy` read this snapshot, never the live environment).
     pub env: Vec<(String, String)>,
+    /// No target was named: discover them, and probe them with these
+    /// settings.
+    pub discover: Option<Probe>,
+    /// First wait up to this long for each target to answer.
+    pub wait: Option<Duration>,
     /// Also write a debug bundle.
     pub bundle: Option<crate::bundle::BundleConfig>,
     /// `rtdoctor bundle`: the bundle is the product; the exit code says

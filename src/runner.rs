@@ -44,6 +44,9 @@ pub async fn run(
         .cloned()
         .collect();
 
+    if let Some(wait) = config.wait {
+        wait_for_targets(config, &host, wait).await;
+    }
     let mut pending = Vec::new();
     for tc in &config.targets {
         let ctx = Arc::new(Ctx::new(tc.target.clone(), tc.probe.clone(), host.clone()));
@@ -92,6 +95,32 @@ pub async fn run(
         start.elapsed().as_millis() as u64,
         targets,
     ))
+}
+
+/// `--wait`: all targets at once; a line on stderr for each (stdout is
+/// the report's).
+async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
+    let waits = config.targets.iter().map(|tc| {
+        let http = host.http_for(&tc.probe).ok();
+        async move {
+            let waited = crate::wait::until_ready(&tc.target, wait, http.as_ref()).await;
+            (tc.target.to_string(), waited)
+        }
+    });
+    for (target, waited) in futures_util::future::join_all(waits).await {
+        if config.verbosity == crate::config::Verbosity::Quiet {
+            continue;
+        }
+        match waited {
+            crate::wait::Waited::Answered(d) => {
+                eprintln!("rtdoctor: {target} answered after {} ms", d.as_millis())
+            }
+            crate::wait::Waited::TimedOut(last) => eprintln!(
+                "rtdoctor: {target} did not answer within {} ms (last: {last}); checking anyway",
+                wait.as_millis()
+            ),
+        }
+    }
 }
 
 async fn run_one(
@@ -205,6 +234,8 @@ mod tests {
             env: vec![],
             bundle: None,
             bundle_only: false,
+            wait: None,
+            discover: None,
         }
     }
 

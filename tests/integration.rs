@@ -26,6 +26,8 @@ mod peers;
 mod ports;
 #[path = "integration/reports.rs"]
 mod reports;
+#[path = "integration/smoke.rs"]
+mod smoke;
 #[path = "integration/socket_table.rs"]
 mod socket_table;
 #[path = "integration/socketio.rs"]

@@ -48,7 +48,6 @@ fn bad_targets_and_options_exit_2_with_a_sentence() {
         &["check", "8765", "--json", "--format", "junit"],
         "cannot be used with",
     );
-    usage_error(&["check"], "no target: name one");
     usage_error(&["ports", "99999"], "out of range");
     usage_error(&["explain", "port.lisen"], "did you mean port.listen?");
 }
