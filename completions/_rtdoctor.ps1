@@ -60,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate(s), PEM')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)')
+            [CompletionResult]::new('--checks', '--checks', [CompletionResultType]::ParameterName, 'Load extra declared checks (*.toml) from DIR')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'rtdoctor''s config file')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
@@ -105,6 +106,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra trusted CA certificate(s), PEM')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)')
+            [CompletionResult]::new('--checks', '--checks', [CompletionResultType]::ParameterName, 'Load extra declared checks (*.toml) from DIR')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'rtdoctor''s config file')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
@@ -131,11 +133,13 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             break
         }
         'rtdoctor;checks' {
+            [CompletionResult]::new('--checks', '--checks', [CompletionResultType]::ParameterName, 'Also list the declared checks in DIR')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'rtdoctor;explain' {
+            [CompletionResult]::new('--checks', '--checks', [CompletionResultType]::ParameterName, 'Also look among the declared checks in DIR')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

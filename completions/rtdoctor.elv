@@ -56,6 +56,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --cacert 'Extra trusted CA certificate(s), PEM'
             cand -H 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)'
             cand --header 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)'
+            cand --checks 'Load extra declared checks (*.toml) from DIR'
             cand --config 'rtdoctor''s config file'
             cand --color 'When to colour the output'
             cand --json 'Short for --format json'
@@ -99,6 +100,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --cacert 'Extra trusted CA certificate(s), PEM'
             cand -H 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)'
             cand --header 'Extra request header, e.g. ''Authorization: Bearer …'' (repeatable; values never printed)'
+            cand --checks 'Load extra declared checks (*.toml) from DIR'
             cand --config 'rtdoctor''s config file'
             cand --color 'When to colour the output'
             cand --json 'Short for --format json'
@@ -123,10 +125,12 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --help 'Print help'
         }
         &'rtdoctor;checks'= {
+            cand --checks 'Also list the declared checks in DIR'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'rtdoctor;explain'= {
+            cand --checks 'Also look among the declared checks in DIR'
             cand -h 'Print help'
             cand --help 'Print help'
         }

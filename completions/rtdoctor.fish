@@ -58,6 +58,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l page -d 'The
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l subprotocol -d 'WebSocket subprotocol to offer (repeatable)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l cacert -d 'Extra trusted CA certificate(s), PEM' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s H -l header -d 'Extra request header, e.g. \'Authorization: Bearer …\' (repeatable; values never printed)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l checks -d 'Load extra declared checks (*.toml) from DIR' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config -d 'rtdoctor\'s config file' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
@@ -95,6 +96,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l page -d 'Th
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l subprotocol -d 'WebSocket subprotocol to offer (repeatable)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l cacert -d 'Extra trusted CA certificate(s), PEM' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -s H -l header -d 'Extra request header, e.g. \'Authorization: Bearer …\' (repeatable; values never printed)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l checks -d 'Load extra declared checks (*.toml) from DIR' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l config -d 'rtdoctor\'s config file' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l color -d 'When to colour the output' -r -f -a "auto\t''
 always\t''
@@ -112,7 +114,9 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand kill" -s y -l yes -d '
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand kill" -l dry-run -d 'Only show what would be signalled'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand kill" -l json -d 'Report what was found and done as JSON'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand kill" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand checks" -l checks -d 'Also list the declared checks in DIR' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand checks" -s h -l help -d 'Print help'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand explain" -l checks -d 'Also look among the declared checks in DIR' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand help; and not __fish_seen_subcommand_from check ports bundle kill checks explain completions help" -f -a "check" -d 'Run the checks against each target and print a report'

@@ -40,11 +40,18 @@ pub enum Command {
     /// Stop what holds a port, safely: show the holders, ask, SIGTERM, wait, offer SIGKILL, confirm the port is free
     Kill(KillArgs),
     /// List the checks: id and title
-    Checks,
+    Checks {
+        /// Also list the declared checks in DIR
+        #[arg(long, value_name = "DIR")]
+        checks: Option<PathBuf>,
+    },
     /// Explain one check: what it looks at, the causes it tells apart, the fixes
     Explain {
         /// A check id, as listed by `rtdoctor checks`
         id: String,
+        /// Also look among the declared checks in DIR
+        #[arg(long, value_name = "DIR")]
+        checks: Option<PathBuf>,
     },
     /// Print shell completions
     Completions {
@@ -187,6 +194,10 @@ pub struct CheckArgs {
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
 
+    /// Load extra declared checks (*.toml) from DIR
+    #[arg(long, value_name = "DIR", env = "RTDOCTOR_CHECKS")]
+    pub checks: Option<PathBuf>,
+
     /// rtdoctor's config file
     #[arg(long, value_name = "FILE", env = "RTDOCTOR_CONFIG")]
     pub config: Option<PathBuf>,
@@ -265,7 +276,7 @@ pub enum Resolved {
 }
 
 impl Cli {
-    pub fn resolve(self, checks: &[std::sync::Arc<dyn Check>]) -> Result<Resolved, String> {
+    pub fn resolve(self, checks: &mut Vec<std::sync::Arc<dyn Check>>) -> Result<Resolved, String> {
         Ok(match self.command {
             Command::Check(args) => {
                 let bundle = args
@@ -297,8 +308,14 @@ impl Cli {
                 json: args.json,
                 sockets: std::env::var("RTDOCTOR_SOCKETS").ok(),
             }),
-            Command::Checks => Resolved::Checks,
-            Command::Explain { id } => Resolved::Explain(id),
+            Command::Checks { checks: dir } => {
+                add_declared(checks, dir.as_deref())?;
+                Resolved::Checks
+            }
+            Command::Explain { id, checks: dir } => {
+                add_declared(checks, dir.as_deref())?;
+                Resolved::Explain(id)
+            }
             Command::Completions { shell } => Resolved::Completions(shell),
         })
     }
@@ -315,7 +332,7 @@ impl CheckArgs {
         }
     }
 
-    fn resolve(self, checks: &[std::sync::Arc<dyn Check>]) -> Result<CheckConfig, String> {
+    fn resolve(self, checks: &mut Vec<std::sync::Arc<dyn Check>>) -> Result<CheckConfig, String> {
         let env: Vec<(String, String)> = std::env::vars().collect();
         let file = match &self.config {
             Some(path) => LoadedFile::load(path, true)?,
@@ -343,6 +360,8 @@ impl CheckArgs {
         // No target anywhere: the local real-time servers are found at run time.
         let discover = targets.is_empty().then(|| top.probe.clone());
 
+        let dir = self.checks.clone().or_else(|| fc.checks.clone());
+        add_declared(checks, dir.as_deref())?;
         let only = if self.only.is_empty() {
             fc.only.clone().unwrap_or_default()
         } else {
@@ -408,6 +427,19 @@ impl CheckArgs {
             discover,
         })
     }
+}
+
+/// Append the declared checks of `dir` to the registry.
+fn add_declared(
+    checks: &mut Vec<std::sync::Arc<dyn Check>>,
+    dir: Option<&std::path::Path>,
+) -> Result<(), String> {
+    if let Some(dir) = dir {
+        let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
+        let declared = crate::check::load_dir(dir, &ids)?;
+        checks.extend(declared);
+    }
+    Ok(())
 }
 
 /// Probe settings before the target's port is known: `port_range`

@@ -176,6 +176,8 @@ pub struct FileConfig {
     pub format: Option<Spanned<String>>,
     pub color: Option<Spanned<String>>,
     pub output: Option<PathBuf>,
+    /// A folder of declared checks (`*.toml`).
+    pub checks: Option<PathBuf>,
     #[serde(flatten)]
     pub socketio: FileSocketIo,
     #[serde(default)]

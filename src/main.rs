@@ -19,9 +19,9 @@ fn main() -> ExitCode {
     }));
     // Clap prints its own usage errors and exits with 2.
     let cli = cli::Cli::parse();
-    let checks = check::registry();
+    let mut checks = check::registry();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        let resolved = cli.resolve(&checks).map_err(Failure::Usage)?;
+        let resolved = cli.resolve(&mut checks).map_err(Failure::Usage)?;
         commands::run(resolved, &checks)
     }));
     match outcome {

@@ -10,6 +10,8 @@ mod support;
 mod bundle;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/declared.rs"]
+mod declared;
 #[path = "integration/generated.rs"]
 mod generated;
 #[path = "integration/hostile.rs"]

@@ -4,6 +4,7 @@
 //! `Outcome` with status `fail`, never an `Err`.
 
 mod cors;
+mod declared;
 mod dualstack;
 mod engineio;
 mod fd_limit;
@@ -19,6 +20,7 @@ mod tls;
 mod upgrade;
 mod websocket;
 
+pub use declared::load_dir;
 pub use engineio::Discovery;
 
 use std::net::IpAddr;

@@ -51,7 +51,8 @@ if (origin) opts.verifyClient = (info) => info.origin === origin;
 if (protocols.length) opts.handleProtocols = (offered) => protocols.find((p) => offered.has(p)) || false;
 new WebSocketServer(opts).on('connection', (ws) => {
   if (hello !== null) ws.send(hello);
-  ws.on('message', (m) => ws.send(m));
+  // ws 8 hands over a Buffer: echo text as text, binary as binary.
+  ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary }));
 });
 
 server.listen(port, '127.0.0.1', () => { process.stdout.write('ready\n'); });
