@@ -38,3 +38,5 @@ mod socketio;
 mod tls;
 #[path = "integration/websocket.rs"]
 mod websocket;
+#[path = "integration/fuzz.rs"]
+mod fuzz;
