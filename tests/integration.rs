@@ -12,6 +12,8 @@ mod bundle;
 mod cli;
 #[path = "integration/declared.rs"]
 mod declared;
+#[path = "integration/fuzz.rs"]
+mod fuzz;
 #[path = "integration/generated.rs"]
 mod generated;
 #[path = "integration/hostile.rs"]
@@ -38,5 +40,3 @@ mod socketio;
 mod tls;
 #[path = "integration/websocket.rs"]
 mod websocket;
-#[path = "integration/fuzz.rs"]
-mod fuzz;
