@@ -15,6 +15,7 @@ use crate::sockets::{SocketTable, Source};
 
 pub struct Host {
     env: Vec<(String, String)>,
+    bare: OnceCell<Result<Arc<SocketTable>, String>>,
     sockets: OnceCell<Result<Arc<SocketTable>, String>>,
     /// One HTTP client and one WebSocket TLS configuration per distinct
     /// (`cacert`, `insecure`) of the run's targets, built on first use.
@@ -44,6 +45,7 @@ impl Host {
     pub fn new(env: Vec<(String, String)>) -> Self {
         Host {
             env,
+            bare: OnceCell::new(),
             sockets: OnceCell::new(),
             clients: Mutex::new(Vec::new()),
         }
@@ -61,11 +63,26 @@ impl Host {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The socket table with the pids holding each socket.
     pub async fn sockets(&self) -> Result<Arc<SocketTable>, String> {
-        let source = self.var("RTDOCTOR_SOCKETS").map(str::to_owned);
         self.sockets
+            .get_or_init(|| async {
+                let bare = self.sockets_bare().await?;
+                tokio::task::spawn_blocking(move || Arc::new(bare.as_ref().clone().with_holders()))
+                    .await
+                    .map_err(|e| format!("reading the socket table crashed: {e}"))
+            })
+            .await
+            .clone()
+    }
+
+    /// The socket table without pids: ready before every process's fds
+    /// are scanned, which is what `sockets` adds.
+    pub async fn sockets_bare(&self) -> Result<Arc<SocketTable>, String> {
+        let source = self.var("RTDOCTOR_SOCKETS").map(str::to_owned);
+        self.bare
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || read_table(source.as_deref()))
+                tokio::task::spawn_blocking(move || read_bare(source.as_deref()))
                     .await
                     .map_err(|e| format!("reading the socket table crashed: {e}"))?
             })
@@ -83,6 +100,17 @@ impl Host {
     /// settings: the same trust as `http_for`'s client.
     pub fn ws_tls_for(&self, probe: &Probe) -> Result<Arc<rustls::ClientConfig>, String> {
         self.clients_for(probe).map(|c| c.ws_tls)
+    }
+
+    /// A client of its own, with the same trust as `http_for`'s, that
+    /// notifies `connected` each time it has made a connection.
+    pub fn observed_http_for(
+        &self,
+        probe: &Probe,
+        connected: Arc<tokio::sync::Notify>,
+    ) -> Result<Http, String> {
+        let tls = self.clients_for(probe)?.ws_tls;
+        Http::observed(tls.as_ref().clone(), connected)
     }
 
     fn clients_for(&self, probe: &Probe) -> Result<Clients, String> {
@@ -111,10 +139,14 @@ impl Host {
 /// knob for kernels whose sock_diag misbehaves, and how tests reach the
 /// fallback.
 pub fn read_table(source: Option<&str>) -> Result<Arc<SocketTable>, String> {
+    read_bare(source).map(|bare| Arc::new(Arc::unwrap_or_clone(bare).with_holders()))
+}
+
+fn read_bare(source: Option<&str>) -> Result<Arc<SocketTable>, String> {
     let table = match source {
-        Some("procfs") => SocketTable::read_from(Source::Procfs),
-        Some("netlink") => SocketTable::read_from(Source::Netlink),
-        _ => SocketTable::read(),
+        Some("procfs") => SocketTable::read_bare(Source::Procfs),
+        Some("netlink") => SocketTable::read_bare(Source::Netlink),
+        _ => SocketTable::read_bare_any(),
     };
     table.map(Arc::new).map_err(|e| format!("{e:#}"))
 }

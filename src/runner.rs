@@ -17,6 +17,9 @@ use crate::host::Host;
 use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
 
 type Slot = watch::Receiver<Option<CheckResult>>;
+/// Whether a check fails, as soon as that is known (`Check::fails`), else
+/// from its result: what the checks that need it wait on.
+type Gate = watch::Receiver<Option<bool>>;
 
 /// The longest one check may take.
 pub fn check_budget(probe: &Probe) -> Duration {
@@ -53,18 +56,34 @@ pub async fn run(
         let deadline = tokio::time::Instant::now() + run_budget(&tc.probe);
         let (senders, slots): (Vec<_>, Vec<Slot>) =
             selected.iter().map(|_| watch::channel(None)).unzip();
+        let (gate_senders, gates): (Vec<_>, Vec<Gate>) =
+            selected.iter().map(|_| watch::channel(None)).unzip();
         let mut handles = Vec::new();
-        for (check, tx) in selected.iter().zip(senders) {
-            let slot_of = |id: &&str| {
-                let j = selected.iter().position(|c| c.id() == *id)?;
-                Some((id.to_string(), slots[j].clone()))
-            };
-            let needs: Vec<(String, Slot)> = check.needs().iter().filter_map(slot_of).collect();
-            let after: Vec<(String, Slot)> = check.after().iter().filter_map(slot_of).collect();
+        for ((check, tx), gate) in selected.iter().zip(senders).zip(gate_senders) {
+            let index = |id: &str| selected.iter().position(|c| c.id() == id);
+            let needs: Vec<(String, Gate)> = check
+                .needs()
+                .iter()
+                .filter_map(|id| Some((id.to_string(), gates[index(id)?].clone())))
+                .collect();
+            let after: Vec<Slot> = check
+                .after()
+                .iter()
+                .filter_map(|id| Some(slots[index(id)?].clone()))
+                .collect();
             let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
             let id = check.id().to_string();
             let handle = tokio::spawn(async move {
-                let result = run_one(check.as_ref(), &ctx, needs, after, deadline).await;
+                let result = run_one(check.as_ref(), &ctx, needs, after, &gate, deadline).await;
+                let failed = result.status == Status::Fail;
+                // Unless `Check::fails` answered early.
+                gate.send_if_modified(|g| {
+                    let unset = g.is_none();
+                    if unset {
+                        *g = Some(failed);
+                    }
+                    unset
+                });
                 tx.send_replace(Some(result.clone()));
                 on_done();
                 result
@@ -126,11 +145,12 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
 async fn run_one(
     check: &dyn Check,
     ctx: &Ctx,
-    needs: Vec<(String, Slot)>,
-    after: Vec<(String, Slot)>,
+    needs: Vec<(String, Gate)>,
+    after: Vec<Slot>,
+    gate: &watch::Sender<Option<bool>>,
     deadline: tokio::time::Instant,
 ) -> CheckResult {
-    for (_, mut slot) in after {
+    for mut slot in after {
         // Whatever they found; a crash or the run's end stops the wait too.
         let _ = timeout_at(deadline, slot.wait_for(Option::is_some)).await;
     }
@@ -139,7 +159,13 @@ async fn run_one(
         Some(skip) => skip,
         None => {
             let budget = (tokio::time::Instant::now() + check_budget(&ctx.probe)).min(deadline);
-            match timeout_at(budget, check.run(ctx)).await {
+            let work = async {
+                if let Some(fails) = check.fails(ctx).await {
+                    gate.send_replace(Some(fails));
+                }
+                check.run(ctx).await
+            };
+            match timeout_at(budget, work).await {
                 Ok(outcome) => outcome,
                 Err(_) => Outcome::fail(format!(
                     "did not finish within {} ms (the probe timeout is {} ms)",
@@ -162,15 +188,13 @@ async fn run_one(
 
 /// `Some(outcome)` when the check must not run.
 async fn wait_for_needs(
-    needs: Vec<(String, Slot)>,
+    needs: Vec<(String, Gate)>,
     deadline: tokio::time::Instant,
 ) -> Option<Outcome> {
-    for (need, mut slot) in needs {
-        let verdict = match timeout_at(deadline, slot.wait_for(Option::is_some)).await {
-            Ok(Ok(result)) => result
-                .as_ref()
-                .filter(|r| r.status == Status::Fail)
-                .map(|_| Outcome::skip(format!("skipped because {need} failed"))),
+    for (need, mut gate) in needs {
+        let verdict = match timeout_at(deadline, gate.wait_for(Option::is_some)).await {
+            Ok(Ok(failed)) => (*failed == Some(true))
+                .then(|| Outcome::skip(format!("skipped because {need} failed"))),
             Ok(Err(_)) => Some(Outcome::skip(format!("{need} did not finish"))),
             Err(_) => Some(Outcome::fail(format!(
                 "did not start: {need} was still running when the run's time was up"
@@ -275,6 +299,99 @@ mod tests {
         assert_eq!(
             report.checks().nth(1).unwrap().summary,
             "skipped because a failed"
+        );
+    }
+
+    /// Says early whether it fails, then takes `delay_ms` to finish.
+    struct Early {
+        id: &'static str,
+        fails: bool,
+        delay_ms: u64,
+    }
+
+    #[async_trait]
+    impl Check for Early {
+        fn id(&self) -> &str {
+            self.id
+        }
+        fn title(&self) -> &str {
+            self.id
+        }
+        fn explain(&self) -> &str {
+            ""
+        }
+        async fn fails(&self, _: &Ctx) -> Option<bool> {
+            Some(self.fails)
+        }
+        async fn run(&self, _: &Ctx) -> Outcome {
+            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
+            let status = if self.fails {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
+            Outcome::new(status, "done")
+        }
+    }
+
+    /// Records when it started (tokio's clock).
+    struct Stamp(Arc<std::sync::Mutex<Option<tokio::time::Instant>>>);
+
+    #[async_trait]
+    impl Check for Stamp {
+        fn id(&self) -> &str {
+            "b"
+        }
+        fn title(&self) -> &str {
+            "b"
+        }
+        fn explain(&self) -> &str {
+            ""
+        }
+        fn needs(&self) -> &[&str] {
+            &["a"]
+        }
+        async fn run(&self, _: &Ctx) -> Outcome {
+            *self.0.lock().unwrap() = Some(tokio::time::Instant::now());
+            Outcome::new(Status::Pass, "done")
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_early_answer_starts_the_checks_that_need_it() {
+        let begin = tokio::time::Instant::now();
+        let started = Arc::new(std::sync::Mutex::new(None));
+        let checks: [Arc<dyn Check>; 2] = [
+            Arc::new(Early {
+                id: "a",
+                fails: false,
+                delay_ms: 1500,
+            }),
+            Arc::new(Stamp(started.clone())),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
+        let b_started = started.lock().unwrap().expect("b ran");
+        assert!(b_started - begin < Duration::from_millis(1500));
+        assert!(report.checks().all(|c| c.status == Status::Pass));
+
+        // An early "fails" skips them, as a failed result does.
+        let checks: [Arc<dyn Check>; 2] = [
+            Arc::new(Early {
+                id: "a",
+                fails: true,
+                delay_ms: 1500,
+            }),
+            Arc::new(Stamp(Arc::new(std::sync::Mutex::new(None)))),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
+        let b = report.checks().nth(1).unwrap();
+        assert_eq!(
+            (b.status, b.summary.as_str()),
+            (Status::Skip, "skipped because a failed")
         );
     }
 

@@ -38,6 +38,18 @@ sudo to see the process.\n\n\
 Applies to targets on this machine only; other hosts are skipped."
     }
 
+    /// The kernel's socket table says whether anything listens; the
+    /// process lookup (every process's fds) is what takes time.
+    async fn fails(&self, ctx: &Ctx) -> Option<bool> {
+        if !matches!(ctx.is_local().await, Ok(true)) {
+            return Some(false);
+        }
+        Some(match ctx.host.sockets_bare().await {
+            Ok(table) => table.listeners_on(ctx.target.port).next().is_none(),
+            Err(_) => true,
+        })
+    }
+
     async fn run(&self, ctx: &Ctx) -> Outcome {
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;

@@ -53,6 +53,13 @@ pub trait Check: Send + Sync {
     fn after(&self) -> &[&str] {
         &[]
     }
+    /// Whether `run` will fail, when that is known before it ends: the
+    /// checks that need this one start on this answer instead of waiting
+    /// for the whole result. It must agree with `run`'s status. `None`
+    /// (the default): they wait for the result.
+    async fn fails(&self, _ctx: &Ctx) -> Option<bool> {
+        None
+    }
     async fn run(&self, ctx: &Ctx) -> Outcome;
 }
 

@@ -3,9 +3,11 @@
 //! The upgrade is tried while a long-poll is pending, because a server with
 //! one single-threaded worker fails only then.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use tokio::sync::Notify;
 
 use super::engineio::fix_path;
 use super::health::proxy_name;
@@ -19,8 +21,10 @@ use crate::report::{Fix, Outcome};
 
 pub struct Upgrade;
 
-/// How long the long-poll is in flight before the upgrade starts.
-const POLL_HEAD_START: Duration = Duration::from_millis(150);
+/// How long after the long-poll's connection is made the upgrade starts:
+/// its request is written at once, and the upgrade still has a connection
+/// of its own to make before the server sees it.
+const POLL_MARGIN: Duration = Duration::from_millis(1);
 
 #[async_trait]
 impl Check for Upgrade {
@@ -174,22 +178,34 @@ impl Probe<'_> {
             return Err(Stop::NoUpgrades(format!("{:?}", session.upgrades)));
         }
         let sid = session.sid.clone();
-        // The long-poll a real client keeps open while it upgrades.
+        // The long-poll a real client keeps open while it upgrades, on a
+        // client that says when its connection is made (or, woken the
+        // same way, that the poll is over).
+        let connected = Arc::new(Notify::new());
+        let poll_http = self
+            .ctx
+            .host
+            .observed_http_for(&self.ctx.probe, connected.clone())
+            .map_err(Stop::Session)?;
         let poll = {
-            let (http, ep, sid, t) = (
-                self.http.clone(),
-                self.endpoint.clone(),
-                sid.clone(),
-                self.ctx.probe.timeout,
-            );
-            tokio::spawn(async move { engineio::poll(&http, &ep, &sid, t).await })
+            let (ep, sid, t) = (self.endpoint.clone(), sid.clone(), self.ctx.probe.timeout);
+            let done = connected.clone();
+            tokio::spawn(async move {
+                let answer = engineio::poll(&poll_http, &ep, &sid, t).await;
+                done.notify_one();
+                answer
+            })
         };
         // engine.io-client's poll reaches the server before its upgrade
-        // does; give ours the same head start, or a worker that serves one
-        // request at a time would take the upgrade first and look healthy.
-        tokio::time::sleep(POLL_HEAD_START).await;
+        // does, or a worker that serves one request at a time would take
+        // the upgrade first and look healthy. Such a worker accepts
+        // connections in the order they were made, so the upgrade starts
+        // once the poll's connection is made.
+        let _ = tokio::time::timeout(self.left(), connected.notified()).await;
         if poll.is_finished() {
             self.note("pending poll", "answered before the upgrade began");
+        } else {
+            tokio::time::sleep(POLL_MARGIN).await;
         }
         let start = Instant::now();
         let url = self.endpoint.websocket(Some(&sid));

@@ -3,14 +3,75 @@
 //! (a redirect is evidence), no proxy (`env.proxy` reports what a proxy
 //! would do), at most `BODY_LIMIT` bytes read, one deadline per request.
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, Method, RequestBuilder};
+use tokio::sync::Notify;
 use url::Url;
 
 use super::{BODY_LIMIT, Failure, classify};
 use crate::protocol::preview;
 use crate::report::Outcome;
+
+fn builder(tls: rustls::ClientConfig) -> reqwest::ClientBuilder {
+    super::ensure_crypto_provider();
+    Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .http1_only()
+        .user_agent(concat!("rtdoctor/", env!("CARGO_PKG_VERSION")))
+}
+
+/// A connector layer that notifies once per connection made.
+#[derive(Clone)]
+struct OnConnect(Arc<Notify>);
+
+impl<S> tower_layer::Layer<S> for OnConnect {
+    type Service = Notifying<S>;
+
+    fn layer(&self, inner: S) -> Notifying<S> {
+        Notifying {
+            inner,
+            connected: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Notifying<S> {
+    inner: S,
+    connected: Arc<Notify>,
+}
+
+impl<S, R> tower_service::Service<R> for Notifying<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let (connecting, connected) = (self.inner.call(req), self.connected.clone());
+        Box::pin(async move {
+            let conn = connecting.await;
+            if conn.is_ok() {
+                connected.notify_one();
+            }
+            conn
+        })
+    }
+}
 
 /// What the server answered.
 #[derive(Clone, Debug)]
@@ -118,14 +179,19 @@ pub struct Http {
 impl Http {
     /// A client whose TLS is `tls` (trust, `--insecure`; see `probe::tls`).
     pub fn new(tls: rustls::ClientConfig) -> Result<Http, String> {
-        super::ensure_crypto_provider();
-        let client = Client::builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .pool_max_idle_per_host(0)
-            .http1_only()
-            .user_agent(concat!("rtdoctor/", env!("CARGO_PKG_VERSION")))
+        Http::build(builder(tls))
+    }
+
+    /// A client like `new`'s that signals `connected` each time it has
+    /// made a connection (TCP, then TLS for https://): the moment the
+    /// server's kernel has queued it, so a server that accepts one
+    /// connection at a time will take it before any made later.
+    pub fn observed(tls: rustls::ClientConfig, connected: Arc<Notify>) -> Result<Http, String> {
+        Http::build(builder(tls).connector_layer(OnConnect(connected)))
+    }
+
+    fn build(builder: reqwest::ClientBuilder) -> Result<Http, String> {
+        let client = builder
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         Ok(Http { client })

@@ -80,25 +80,45 @@ pub struct Roots {
 }
 
 pub fn roots(cacert: Option<&Path>) -> Result<Roots, String> {
+    let extra = match cacert {
+        Some(path) => anchors(path)?,
+        None => Vec::new(),
+    };
+    Ok(trusting(&extra))
+}
+
+/// The certificates of a `--cacert` file, each one checked to be usable as
+/// a trust anchor (so a bad file is a usage error before any probe runs).
+fn anchors(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = load_cacert(path)?;
+    let mut scratch = RootCertStore::empty();
+    for cert in &certs {
+        scratch.add(cert.clone()).map_err(|e| {
+            format!(
+                "{}: a certificate in it cannot be a trust anchor: {e}",
+                path.display()
+            )
+        })?;
+    }
+    Ok(certs)
+}
+
+/// The system roots plus `extra` (already checked by `anchors`).
+fn trusting(extra: &[CertificateDer<'static>]) -> Roots {
     let mut store = RootCertStore::empty();
     let (system, _) = store.add_parsable_certificates(system_roots().iter().cloned());
-    let mut extra = 0;
-    if let Some(path) = cacert {
-        for cert in load_cacert(path)? {
-            store.add(cert).map_err(|e| {
-                format!(
-                    "{}: a certificate in it cannot be a trust anchor: {e}",
-                    path.display()
-                )
-            })?;
-            extra += 1;
-        }
-    }
-    Ok(Roots {
+    let (added, _) = store.add_parsable_certificates(extra.iter().cloned());
+    Roots {
         store,
         system,
-        extra,
-    })
+        extra: added,
+    }
+}
+
+fn webpki(store: RootCertStore, provider: Arc<CryptoProvider>) -> WebPki {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+        .build()
+        .ok()
 }
 
 fn provider() -> Arc<CryptoProvider> {
@@ -108,14 +128,22 @@ fn provider() -> Arc<CryptoProvider> {
 /// The configuration the HTTP and WebSocket probes use: the system roots
 /// plus `cacert`; with `insecure`, any certificate is accepted (the
 /// handshake's signatures are still checked, so it is still TLS).
+/// The system store is read at the first certificate to verify, not
+/// here: a run against plain http:// and ws:// targets never reads it.
 pub fn client_config(cacert: Option<&Path>, insecure: bool) -> Result<ClientConfig, String> {
-    let roots = roots(cacert)?;
+    let extra = match cacert {
+        Some(path) => anchors(path)?,
+        None => Vec::new(),
+    };
     let mode = if insecure {
         Mode::Accept
     } else {
         Mode::Enforce
     };
-    config(Verifier::new(roots.store, mode), PROBE_ALPN)
+    config(
+        Verifier::new(Trust::Lazy(extra, OnceLock::new()), mode),
+        PROBE_ALPN,
+    )
 }
 
 fn config(verifier: Verifier, alpn: &[&[u8]]) -> Result<ClientConfig, String> {
@@ -155,27 +183,43 @@ enum Mode {
 /// do with its verdict.
 #[derive(Debug)]
 struct Verifier {
-    /// `None` when nothing at all is trusted: webpki refuses to build a
-    /// verifier without roots, and every certificate is then of an
-    /// unknown issuer.
-    webpki: Option<Arc<WebPkiServerVerifier>>,
+    trust: Trust,
     provider: Arc<CryptoProvider>,
     algorithms: WebPkiSupportedAlgorithms,
     mode: Mode,
 }
 
+/// webpki's verifier over the trusted roots. `None` when nothing at all is
+/// trusted: webpki refuses to build a verifier without roots, and every
+/// certificate is then of an unknown issuer.
+type WebPki = Option<Arc<WebPkiServerVerifier>>;
+
+#[derive(Debug)]
+enum Trust {
+    /// Built from these roots.
+    Ready(WebPki),
+    /// The system roots plus these extra ones, built at first use.
+    Lazy(Vec<CertificateDer<'static>>, OnceLock<WebPki>),
+}
+
 impl Verifier {
-    fn new(store: RootCertStore, mode: Mode) -> Verifier {
+    fn new(trust: Trust, mode: Mode) -> Verifier {
         let provider = provider();
         let algorithms = provider.signature_verification_algorithms;
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-            .build()
-            .ok();
         Verifier {
-            webpki,
+            trust,
             provider,
             algorithms,
             mode,
+        }
+    }
+
+    fn webpki(&self) -> &WebPki {
+        match &self.trust {
+            Trust::Ready(webpki) => webpki,
+            Trust::Lazy(extra, built) => {
+                built.get_or_init(|| webpki(trusting(extra).store, self.provider.clone()))
+            }
         }
     }
 
@@ -187,7 +231,7 @@ impl Verifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Verification {
-        let result = match &self.webpki {
+        let result = match self.webpki() {
             Some(v) => v
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
                 .map(|_| ()),
@@ -386,7 +430,10 @@ pub async fn inspect(
     let roots = roots(cacert).map_err(Failure::Other)?;
     let (system_roots, extra_roots) = (roots.system, roots.extra);
     let slot = Arc::new(Mutex::new(None));
-    let verifier = Verifier::new(roots.store, Mode::Record(slot.clone()));
+    let verifier = Verifier::new(
+        Trust::Ready(webpki(roots.store, provider())),
+        Mode::Record(slot.clone()),
+    );
     let config = config(verifier, INSPECT_ALPN).map_err(Failure::Other)?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let start = Instant::now();

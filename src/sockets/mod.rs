@@ -109,11 +109,11 @@ pub struct SocketTable {
 impl SocketTable {
     /// Netlink sock_diag first (IPv4 and IPv6 TCP, all states); on any error fall back to /proc/net/tcp and /proc/net/tcp6, recording a note. Errors only if both fail.
     pub fn read() -> Result<SocketTable> {
-        Self::read_from(Source::Netlink).or_else(Self::fall_back)
+        Ok(Self::read_bare_any()?.with_holders())
     }
 
     fn fall_back(netlink_err: anyhow::Error) -> Result<SocketTable> {
-        let mut table = Self::read_from(Source::Procfs).map_err(|procfs_err| {
+        let mut table = Self::read_bare(Source::Procfs).map_err(|procfs_err| {
             anyhow!(
                 "cannot read the TCP socket table: netlink sock_diag failed ({netlink_err:#}) and /proc/net/tcp failed ({procfs_err:#})"
             )
@@ -130,33 +130,52 @@ impl SocketTable {
 
     /// Force one source (used by tests and by the `RTDOCTOR_SOCKETS=netlink|procfs` seam).
     pub fn read_from(source: Source) -> Result<SocketTable> {
+        Ok(Self::read_bare(source)?.with_holders())
+    }
+
+    /// The netlink sock_diag table, or /proc/net/tcp's when that fails, without pids.
+    pub fn read_bare_any() -> Result<SocketTable> {
+        Self::read_bare(Source::Netlink).or_else(Self::fall_back)
+    }
+
+    /// The sockets alone, without pids: the fast half of a read (the
+    /// kernel's table), for questions such as "does anything listen".
+    pub fn read_bare(source: Source) -> Result<SocketTable> {
         let mut notes = Vec::new();
         let mut sockets = match source {
             Source::Netlink => diag::dump().context("reading TCP sockets via netlink sock_diag")?,
             Source::Procfs => procfs::read_tables(&mut notes)?,
         };
+        sort_sockets(&mut sockets);
+        Ok(SocketTable {
+            sockets,
+            source,
+            unreadable_processes: 0,
+            notes,
+        })
+    }
+
+    /// The slow half: every process's fd table scanned for the pids
+    /// holding each socket.
+    pub fn with_holders(mut self) -> SocketTable {
         let holders = match scan_holders(Path::new("/proc")) {
             Ok(h) => h,
             Err(err) => {
                 // The table is still useful without pids, so degrade instead of failing.
-                notes.push(format!("could not map sockets to processes: {err:#}"));
+                self.notes
+                    .push(format!("could not map sockets to processes: {err:#}"));
                 Holders::default()
             }
         };
-        for socket in &mut sockets {
+        for socket in &mut self.sockets {
             if socket.inode != 0
                 && let Some(pids) = holders.by_inode.get(&socket.inode)
             {
                 socket.pids.clone_from(pids);
             }
         }
-        sort_sockets(&mut sockets);
-        Ok(SocketTable {
-            sockets,
-            source,
-            unreadable_processes: holders.unreadable,
-            notes,
-        })
+        self.unreadable_processes = holders.unreadable;
+        self
     }
 
     pub fn listeners(&self) -> impl Iterator<Item = &Socket> {
@@ -192,20 +211,56 @@ pub(crate) struct Holders {
     pub unreadable: usize,
 }
 
-/// One pass over `<proc>/[0-9]*/fd/*`, because a per-socket search would rescan every process.
+/// At most this many threads read fd tables: the time goes to the kernel
+/// resolving each fd link, which spreads across cores.
+const SCAN_THREADS: usize = 4;
+
+/// One pass over `<proc>/[0-9]*/fd/*`, because a per-socket search would
+/// rescan every process; the processes are shared out among a few threads.
 pub(crate) fn scan_holders(proc_root: &Path) -> Result<Holders> {
+    let pids: Vec<u32> = std::fs::read_dir(proc_root)
+        .with_context(|| format!("listing {}", proc_root.display()))?
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, SCAN_THREADS)
+        .min(pids.len().max(1));
+    let parts: Vec<Holders> = if threads == 1 {
+        vec![scan_pids(proc_root, pids.iter().copied())]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|k| {
+                    let mine = pids.iter().copied().skip(k).step_by(threads);
+                    scope.spawn(move || scan_pids(proc_root, mine))
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        })
+    };
     let mut holders = Holders::default();
-    let entries =
-        std::fs::read_dir(proc_root).with_context(|| format!("listing {}", proc_root.display()))?;
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let fd_dir = entry.path().join("fd");
+    for part in parts {
+        holders.unreadable += part.unreadable;
+        for (inode, pids) in part.by_inode {
+            holders.by_inode.entry(inode).or_default().extend(pids);
+        }
+    }
+    for pids in holders.by_inode.values_mut() {
+        pids.sort_unstable();
+        pids.dedup();
+    }
+    Ok(holders)
+}
+
+fn scan_pids(proc_root: &Path, pids: impl Iterator<Item = u32>) -> Holders {
+    let mut holders = Holders::default();
+    for pid in pids {
+        let fd_dir = proc_root.join(pid.to_string()).join("fd");
         let fds = match std::fs::read_dir(&fd_dir) {
             Ok(fds) => fds,
             Err(err) if err.kind() == ErrorKind::PermissionDenied => {
@@ -225,11 +280,7 @@ pub(crate) fn scan_holders(proc_root: &Path) -> Result<Holders> {
             }
         }
     }
-    for pids in holders.by_inode.values_mut() {
-        pids.sort_unstable();
-        pids.dedup();
-    }
-    Ok(holders)
+    holders
 }
 
 /// Parses the `socket:[INODE]` link target the kernel gives socket fds.
