@@ -47,7 +47,7 @@ only."
             return skip;
         }
         let port = ctx.target.port;
-        let table = match ctx.host.sockets().await {
+        let table = match ctx.host.sockets_bare().await {
             Ok(t) => t,
             Err(e) => return Outcome::fail(format!("cannot read the socket table: {e}")),
         };
