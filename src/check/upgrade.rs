@@ -127,6 +127,17 @@ socket.io both attached to the same HTTP server).\n\
     }
 }
 
+/// What became of the long-poll, for the evidence.
+fn poll_result(
+    answered: Result<Result<Answer, crate::probe::Failure>, tokio::task::JoinError>,
+) -> String {
+    match answered {
+        Ok(Ok(a)) => format!("returned {}: {}", a.status_line(), preview(&a.body, 80)),
+        Ok(Err(failure)) => failure.to_string(),
+        Err(e) => format!("the poll did not finish ({e})"),
+    }
+}
+
 /// Why the probe stopped.
 enum Stop {
     NoUpgrades(String),
@@ -202,30 +213,41 @@ impl Probe<'_> {
         // connections in the order they were made, so the upgrade starts
         // once the poll's connection is made.
         let _ = tokio::time::timeout(self.left(), connected.notified()).await;
-        if poll.is_finished() {
-            self.note("pending poll", "answered before the upgrade began");
+        let mut poll = Some(poll);
+        if let Some(over) = poll.take_if(|p| p.is_finished()) {
+            let how = poll_result(over.await);
+            self.note(
+                "pending poll",
+                format!("over before the upgrade began: {how}"),
+            );
         } else {
             tokio::time::sleep(POLL_MARGIN).await;
         }
         let start = Instant::now();
         let url = self.endpoint.websocket(Some(&sid));
-        self.note("upgrade", format!("GET {url} (a long-poll is pending)"));
+        let pending = if poll.is_some() {
+            " (a long-poll is pending)"
+        } else {
+            ""
+        };
+        self.note("upgrade", format!("GET {url}{pending}"));
         let result = self.upgrade_on(&url, start).await;
-        let abort = poll.abort_handle();
-        // After an upgrade the server answers the pending poll (a noop);
-        // after a failed one it may hold it for the whole ping interval.
-        if result.is_ok() {
-            match tokio::time::timeout(Duration::from_millis(300).min(self.left()), poll).await {
-                Ok(Ok(Ok(a))) => self.note(
-                    "pending poll",
-                    format!("returned {}: {}", a.status_line(), preview(&a.body, 80)),
-                ),
-                Ok(_) => {}
-                Err(_) => self.note("pending poll", "still pending after the upgrade"),
+        if let Some(poll) = poll {
+            let abort = poll.abort_handle();
+            // After an upgrade the server answers the pending poll (a
+            // noop); after a failed one it may hold it for the whole ping
+            // interval.
+            if result.is_ok() {
+                let wait = Duration::from_millis(300).min(self.left());
+                let how = match tokio::time::timeout(wait, poll).await {
+                    Ok(answered) => poll_result(answered),
+                    Err(_) => "still pending after the upgrade".to_string(),
+                };
+                self.note("pending poll", how);
             }
+            // Closing it tells the server this client is gone.
+            abort.abort();
         }
-        // Closing it tells the server this client is gone.
-        abort.abort();
         result
     }
 
