@@ -239,9 +239,12 @@ pub(crate) fn scan_holders(proc_root: &Path) -> Result<Holders> {
                 .collect();
             workers
                 .into_iter()
-                .map(|w| w.join().unwrap_or_default())
-                .collect()
-        })
+                .map(|w| {
+                    w.join()
+                        .map_err(|_| anyhow!("a thread scanning fd tables crashed"))
+                })
+                .collect::<Result<_>>()
+        })?
     };
     let mut holders = Holders::default();
     for part in parts {
