@@ -219,6 +219,10 @@ mod tests {
         needs: &'static [&'static str],
         status: Status,
         delay_ms: u64,
+        /// Answers `fails` before its delay.
+        early: bool,
+        /// When `run` began (tokio's clock).
+        started: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
     }
 
     #[async_trait]
@@ -235,7 +239,11 @@ mod tests {
         fn needs(&self) -> &[&str] {
             self.needs
         }
+        async fn fails(&self, _: &Ctx) -> Option<bool> {
+            self.early.then_some(self.status == Status::Fail)
+        }
         async fn run(&self, _: &Ctx) -> Outcome {
+            *self.started.lock().unwrap() = Some(tokio::time::Instant::now());
             tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
             Outcome::new(self.status, "done")
         }
@@ -274,6 +282,8 @@ mod tests {
             needs,
             status,
             delay_ms,
+            early: false,
+            started: Arc::default(),
         })
     }
 
@@ -302,97 +312,45 @@ mod tests {
         );
     }
 
-    /// Says early whether it fails, then takes `delay_ms` to finish.
-    struct Early {
-        id: &'static str,
-        fails: bool,
-        delay_ms: u64,
-    }
-
-    #[async_trait]
-    impl Check for Early {
-        fn id(&self) -> &str {
-            self.id
-        }
-        fn title(&self) -> &str {
-            self.id
-        }
-        fn explain(&self) -> &str {
-            ""
-        }
-        async fn fails(&self, _: &Ctx) -> Option<bool> {
-            Some(self.fails)
-        }
-        async fn run(&self, _: &Ctx) -> Outcome {
-            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
-            let status = if self.fails {
-                Status::Fail
-            } else {
-                Status::Pass
-            };
-            Outcome::new(status, "done")
-        }
-    }
-
-    /// Records when it started (tokio's clock).
-    struct Stamp(Arc<std::sync::Mutex<Option<tokio::time::Instant>>>);
-
-    #[async_trait]
-    impl Check for Stamp {
-        fn id(&self) -> &str {
-            "b"
-        }
-        fn title(&self) -> &str {
-            "b"
-        }
-        fn explain(&self) -> &str {
-            ""
-        }
-        fn needs(&self) -> &[&str] {
-            &["a"]
-        }
-        async fn run(&self, _: &Ctx) -> Outcome {
-            *self.0.lock().unwrap() = Some(tokio::time::Instant::now());
-            Outcome::new(Status::Pass, "done")
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn an_early_answer_starts_the_checks_that_need_it() {
-        let begin = tokio::time::Instant::now();
-        let started = Arc::new(std::sync::Mutex::new(None));
-        let checks: [Arc<dyn Check>; 2] = [
-            Arc::new(Early {
+        for status in [Status::Pass, Status::Fail] {
+            let begin = tokio::time::Instant::now();
+            let b = Fake {
+                id: "b",
+                needs: &["a"],
+                status: Status::Pass,
+                delay_ms: 0,
+                early: false,
+                started: Arc::default(),
+            };
+            let b_started = b.started.clone();
+            let a = Fake {
                 id: "a",
-                fails: false,
+                needs: &[],
+                status,
                 delay_ms: 1500,
-            }),
-            Arc::new(Stamp(started.clone())),
-        ];
-        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
-            .await
-            .unwrap();
-        let b_started = started.lock().unwrap().expect("b ran");
-        assert!(b_started - begin < Duration::from_millis(1500));
-        assert!(report.checks().all(|c| c.status == Status::Pass));
-
-        // An early "fails" skips them, as a failed result does.
-        let checks: [Arc<dyn Check>; 2] = [
-            Arc::new(Early {
-                id: "a",
-                fails: true,
-                delay_ms: 1500,
-            }),
-            Arc::new(Stamp(Arc::new(std::sync::Mutex::new(None)))),
-        ];
-        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
-            .await
-            .unwrap();
-        let b = report.checks().nth(1).unwrap();
-        assert_eq!(
-            (b.status, b.summary.as_str()),
-            (Status::Skip, "skipped because a failed")
-        );
+                early: true,
+                started: Arc::default(),
+            };
+            let checks: [Arc<dyn Check>; 2] = [Arc::new(a), Arc::new(b)];
+            let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+                .await
+                .unwrap();
+            let b = report.checks().nth(1).unwrap();
+            if status == Status::Pass {
+                // b ran while a was still in its delay.
+                let started = b_started.lock().unwrap().expect("b ran");
+                assert!(started - begin < Duration::from_millis(1500));
+                assert_eq!(b.status, Status::Pass);
+            } else {
+                // An early "fails" skips it, as a failed result does.
+                assert_eq!(
+                    (b.status, b.summary.as_str()),
+                    (Status::Skip, "skipped because a failed")
+                );
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]
