@@ -106,6 +106,7 @@ async fn probe(addr: SocketAddr, http: &Http) -> Option<(String, String)> {
         headers: &[],
         subprotocols: &[],
         offer_deflate: false,
+        tls: None,
     };
     match ws_handshake::upgrade(&req, PROBE_TIMEOUT).await {
         Ok(up) if up.answer.status == 101 => Some(("WebSocket at /".into(), ws_url.to_string())),

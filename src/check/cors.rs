@@ -233,10 +233,6 @@ impl Findings {
     /// `socketio`: the family of the Socket.IO server whose upgrade this is
     /// (its fix is that server's CORS setting); `None` for a plain endpoint.
     async fn upgrade(&mut self, ctx: &Ctx, url: &Url, origin: &str, socketio: Option<Family>) {
-        if url.scheme() != "ws" {
-            // wss:// upgrades are checked by websocket.upgrade / socketio.upgrade.
-            return;
-        }
         let mut headers = ctx.probe.headers.clone();
         headers.push(("Origin".into(), origin.to_string()));
         let req = Request {
@@ -244,6 +240,7 @@ impl Findings {
             headers: &headers,
             subprotocols: &ctx.probe.subprotocols,
             offer_deflate: false,
+            tls: ctx.host.ws_tls_for(&ctx.probe).ok(),
         };
         let label = format!("upgrade {}", url.path());
         match handshake::upgrade(&req, ctx.probe.timeout).await {

@@ -135,69 +135,73 @@ async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
     let mut status = Status::Pass;
     let mut out_fixes = Vec::new();
 
-    // 1. The handshake as sent and answered, checked by hand (ws:// only).
-    if url.scheme() == "ws" {
-        let req = Request {
-            url,
-            headers: &headers,
-            subprotocols: &ctx.probe.subprotocols,
-            offer_deflate: true,
-        };
-        match handshake::upgrade(&req, timeout).await {
-            Err(e) => {
-                let mut out = Outcome::fail(format!("the upgrade got {e}"));
-                out.fixes.extend(reset_hint(&e));
-                return out;
-            }
-            Ok(up) if up.answer.status != 101 => {
-                return refusal(&up.answer, url, ctx.probe.origin.as_deref());
-            }
-            Ok(up) => {
-                notes.extend(up.answer.evidence("handshake"));
-                if up.accept_ok == Some(false) {
-                    return with(
-                        Outcome::fail(
-                            "101 Switching Protocols, but Sec-WebSocket-Accept does not match the key sent: something in \
+    let tls = match ctx.host.ws_tls_for(&ctx.probe) {
+        Ok(t) => t,
+        Err(e) => return Outcome::fail(e),
+    };
+
+    // 1. The handshake as sent and answered, checked by hand.
+    let req = Request {
+        url,
+        headers: &headers,
+        subprotocols: &ctx.probe.subprotocols,
+        offer_deflate: true,
+        tls: Some(tls.clone()),
+    };
+    match handshake::upgrade(&req, timeout).await {
+        Err(e) => {
+            let mut out = Outcome::fail(format!("the upgrade got {e}"));
+            out.fixes.extend(reset_hint(&e));
+            return out;
+        }
+        Ok(up) if up.answer.status != 101 => {
+            return refusal(&up.answer, url, ctx.probe.origin.as_deref());
+        }
+        Ok(up) => {
+            notes.extend(up.answer.evidence("handshake"));
+            if up.accept_ok == Some(false) {
+                return with(
+                    Outcome::fail(
+                        "101 Switching Protocols, but Sec-WebSocket-Accept does not match the key sent: something in \
 between (a proxy or middleware) rewrote the handshake, and every client will close the connection",
-                        )
-                        .fix(proxy_fix()),
-                        notes,
-                    );
-                }
-                let protocol = up
-                    .answer
-                    .header("sec-websocket-protocol")
-                    .map(str::to_owned);
-                let extensions = up
-                    .answer
-                    .header("sec-websocket-extensions")
-                    .map(str::to_owned);
-                if !ctx.probe.subprotocols.is_empty() {
-                    match &protocol {
-                        Some(p) => chosen.push_str(&format!(", subprotocol {p}")),
-                        None => {
-                            status = Status::Warn;
-                            out_fixes.push(Fix::new(
-                                "Agree on a subprotocol",
-                                format!(
-                                    "The client offered {} and the server chose none. Browsers fail the connection \
+                    )
+                    .fix(proxy_fix()),
+                    notes,
+                );
+            }
+            let protocol = up
+                .answer
+                .header("sec-websocket-protocol")
+                .map(str::to_owned);
+            let extensions = up
+                .answer
+                .header("sec-websocket-extensions")
+                .map(str::to_owned);
+            if !ctx.probe.subprotocols.is_empty() {
+                match &protocol {
+                    Some(p) => chosen.push_str(&format!(", subprotocol {p}")),
+                    None => {
+                        status = Status::Warn;
+                        out_fixes.push(Fix::new(
+                            "Agree on a subprotocol",
+                            format!(
+                                "The client offered {} and the server chose none. Browsers fail the connection \
 when they asked for a subprotocol and got none: register it on the server (ws: handleProtocols; \
 websockets: subprotocols=[…]) or stop asking for it.",
-                                    ctx.probe.subprotocols.join(", ")
-                                ),
-                            ));
-                            chosen.push_str(&format!(
-                                ", none of the subprotocols {} was chosen",
                                 ctx.probe.subprotocols.join(", ")
-                            ));
-                        }
+                            ),
+                        ));
+                        chosen.push_str(&format!(
+                            ", none of the subprotocols {} was chosen",
+                            ctx.probe.subprotocols.join(", ")
+                        ));
                     }
                 }
-                chosen.push_str(&match extensions {
-                    Some(e) => format!(", extensions {e}"),
-                    None => ", no extensions".to_string(),
-                });
             }
+            chosen.push_str(&match extensions {
+                Some(e) => format!(", extensions {e}"),
+                None => ", no extensions".to_string(),
+            });
         }
     }
 
@@ -210,10 +214,6 @@ websockets: subprotocols=[…]) or stop asking for it.",
         ));
     }
     let start = Instant::now();
-    let tls = match ctx.host.ws_tls_for(&ctx.probe) {
-        Ok(t) => t,
-        Err(e) => return with(Outcome::fail(e), notes),
-    };
     let mut conn = match ws::connect(url, &ws_headers, timeout, Some(tls)).await {
         Ok(c) => c,
         Err(ConnectError::Refused(answer)) => {

@@ -1,12 +1,15 @@
 //! A WebSocket opening handshake written by hand, so that what the server
 //! answers can be checked rather than trusted: the status, the
 //! `Sec-WebSocket-Accept` against the key sent, and the subprotocol and
-//! extensions it chose. The connection is closed right after the answer's
-//! head; frames are tungstenite's business (`probe::ws`).
+//! extensions it chose, over ws:// and wss://. The connection is closed
+//! right after the answer's head; frames are tungstenite's business
+//! (`probe::ws`).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
 use url::Url;
@@ -24,6 +27,9 @@ pub struct Request<'a> {
     pub headers: &'a [(String, String)],
     pub subprotocols: &'a [String],
     pub offer_deflate: bool,
+    /// The TLS configuration of `wss://` URLs (the same trust as the
+    /// other probes).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// The head of the answer, and whether its accept key is right.
@@ -53,7 +59,7 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// Plain `ws://` only; a `wss://` endpoint goes through tungstenite alone.
+/// `ws://`, or `wss://` over `req.tls`.
 pub async fn upgrade(req: &Request<'_>, timeout: Duration) -> Result<Upgrade, Error> {
     let start = Instant::now();
     let attempt = async {
@@ -64,26 +70,51 @@ pub async fn upgrade(req: &Request<'_>, timeout: Duration) -> Result<Upgrade, Er
             .trim_matches(|c| c == '[' || c == ']')
             .to_string();
         let port = req.url.port_or_known_default().unwrap_or(80);
-        let mut stream = TcpStream::connect((host.as_str(), port))
+        let tcp = TcpStream::connect((host.as_str(), port))
             .await
             .map_err(|e| Error::Failed(classify(&e)))?;
-        let key = generate_key();
-        stream
-            .write_all(request_bytes(req, &key).as_bytes())
+        if req.url.scheme() != "wss" {
+            return exchange(tcp, req, start).await;
+        }
+        let Some(tls) = req.tls.clone() else {
+            return Err(Error::Failed(Failure::Other(
+                "no TLS configuration for a wss:// URL".into(),
+            )));
+        };
+        let name = ServerName::try_from(host.clone()).map_err(|e| {
+            Error::Failed(Failure::Other(format!(
+                "{host} is not a name TLS can check ({e})"
+            )))
+        })?;
+        let stream = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, tcp)
             .await
             .map_err(|e| Error::Failed(classify(&e)))?;
-        let head = read_head(&mut stream).await?;
-        let mut answer = parse_head(&head)?;
-        answer.elapsed = start.elapsed();
-        let accept_ok = (answer.status == 101).then(|| {
-            answer.header("sec-websocket-accept")
-                == Some(derive_accept_key(key.as_bytes()).as_str())
-        });
-        Ok(Upgrade { answer, accept_ok })
+        exchange(stream, req, start).await
     };
     tokio::time::timeout(timeout, attempt)
         .await
         .unwrap_or(Err(Error::Failed(Failure::TimedOut(timeout))))
+}
+
+/// The request written and the answer's head read, over any stream.
+async fn exchange(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    req: &Request<'_>,
+    start: Instant,
+) -> Result<Upgrade, Error> {
+    let key = generate_key();
+    stream
+        .write_all(request_bytes(req, &key).as_bytes())
+        .await
+        .map_err(|e| Error::Failed(classify(&e)))?;
+    let head = read_head(&mut stream).await?;
+    let mut answer = parse_head(&head)?;
+    answer.elapsed = start.elapsed();
+    let accept_ok = (answer.status == 101).then(|| {
+        answer.header("sec-websocket-accept") == Some(derive_accept_key(key.as_bytes()).as_str())
+    });
+    Ok(Upgrade { answer, accept_ok })
 }
 
 fn request_bytes(req: &Request<'_>, key: &str) -> String {
@@ -118,7 +149,7 @@ Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: rtdoctor/{}
     out
 }
 
-async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Error> {
+async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> Result<Vec<u8>, Error> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];
     loop {
@@ -227,6 +258,7 @@ mod tests {
             headers: &headers,
             subprotocols: &protos,
             offer_deflate: true,
+            tls: None,
         };
         let text = request_bytes(&req, "k");
         assert!(text.starts_with("GET /ws?x=1 HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n"));

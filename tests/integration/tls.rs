@@ -138,6 +138,60 @@ fn check_json(url: &str, args: &[&str]) -> (i32, Value) {
 }
 
 #[test]
+fn a_plain_websocket_over_wss_is_checked_by_hand_too() {
+    let pki = Pki::new();
+    let leaf = pki.leaf("good", LOCAL_NAMES, -1, 90);
+    let server = ws_server(&[
+        "--path",
+        "/ws",
+        "--protocol",
+        "chat",
+        "--deflate",
+        "--origin",
+        "https://app.example",
+    ]);
+    let proxy = nginx_tls(&leaf, server.port);
+    let ca = pki.ca_pem();
+    let url = format!("wss://127.0.0.1:{}/ws", proxy.port());
+    let only = [
+        "--only",
+        "websocket,cors",
+        "--cacert",
+        &ca,
+        "--subprotocol",
+        "chat",
+    ];
+
+    let (code, r) = check_json(
+        &url,
+        &[&only[..], &["--origin", "https://app.example"]].concat(),
+    );
+    assert_eq!(code, 0, "{r}");
+    // The handshake read by hand over TLS: the accept key, the subprotocol
+    // and the extensions the server chose.
+    let s = summary(&r, "websocket.upgrade");
+    assert!(s.contains("subprotocol chat"), "{s}");
+    assert!(s.contains("extensions permessage-deflate"), "{s}");
+    let ev = evidence(&r, "websocket.upgrade");
+    assert!(
+        ev.contains("handshake: HTTP/1.1 101 Switching Protocols"),
+        "{ev}"
+    );
+    assert_eq!(status(&r, "cors"), "pass");
+
+    // The upgrade with a foreign Origin, over wss:// too.
+    let (code, r) = check_json(
+        &url,
+        &[&only[..], &["--origin", "https://evil.example"]].concat(),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "websocket.upgrade"), "fail");
+    assert_eq!(status(&r, "cors"), "fail");
+    let ev = evidence(&r, "cors");
+    assert!(ev.contains("upgrade /ws: HTTP/1.1 401"), "{ev}");
+}
+
+#[test]
 fn a_ca_signed_certificate_passes_with_cacert_and_socketio_works_over_https_and_wss() {
     let pki = Pki::new();
     let leaf = pki.leaf("good", LOCAL_NAMES, -1, 90);
