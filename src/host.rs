@@ -82,7 +82,7 @@ impl Host {
         let source = self.var("RTDOCTOR_SOCKETS").map(str::to_owned);
         self.bare
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || read_bare(source.as_deref()))
+                tokio::task::spawn_blocking(move || read_bare(source.as_deref()).map(Arc::new))
                     .await
                     .map_err(|e| format!("reading the socket table crashed: {e}"))?
             })
@@ -139,14 +139,15 @@ impl Host {
 /// knob for kernels whose sock_diag misbehaves, and how tests reach the
 /// fallback.
 pub fn read_table(source: Option<&str>) -> Result<Arc<SocketTable>, String> {
-    read_bare(source).map(|bare| Arc::new(Arc::unwrap_or_clone(bare).with_holders()))
+    read_bare(source).map(|bare| Arc::new(bare.with_holders()))
 }
 
-fn read_bare(source: Option<&str>) -> Result<Arc<SocketTable>, String> {
+/// The table without pids, from the source `RTDOCTOR_SOCKETS` names.
+fn read_bare(source: Option<&str>) -> Result<SocketTable, String> {
     let table = match source {
         Some("procfs") => SocketTable::read_bare(Source::Procfs),
         Some("netlink") => SocketTable::read_bare(Source::Netlink),
         _ => SocketTable::read_bare_any(),
     };
-    table.map(Arc::new).map_err(|e| format!("{e:#}"))
+    table.map_err(|e| format!("{e:#}"))
 }
