@@ -6,8 +6,8 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use rcgen::{
@@ -38,8 +38,13 @@ fn dn(cn: &str) -> DistinguishedName {
     dn
 }
 
+/// `n` days from one instant fixed for the whole test binary, so a
+/// certificate's dates and the dates a test expects to see printed are
+/// computed from the same moment (a run that crosses midnight UTC still
+/// agrees with itself).
 fn days(n: i64) -> OffsetDateTime {
-    OffsetDateTime::now_utc() + time::Duration::days(n)
+    static NOW: LazyLock<OffsetDateTime> = LazyLock::new(OffsetDateTime::now_utc);
+    *NOW + time::Duration::days(n)
 }
 
 impl Pki {
