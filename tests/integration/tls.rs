@@ -1,7 +1,8 @@
 //! `tls.certificate` and TLS under the other probes, against nginx
 //! terminating TLS in front of socket.io 4, with certificates made at test
 //! time (rcgen): a CA and a leaf it signed, a self-signed leaf, an expired
-//! one, one for the wrong name, one expiring in 5 days. And an in-process
+//! one, one not valid for two more days, one for the wrong name, one expiring in
+//! 5 days. And an in-process
 //! listener that accepts and never answers the handshake.
 
 use std::net::TcpListener;
@@ -316,6 +317,22 @@ fn expired_wrong_host_ca_as_leaf_and_expiring_soon_are_told_apart() {
         )
     );
     assert!(fix_text(&r, "tls.certificate").contains("certbot renew"));
+    drop(proxy);
+
+    let future = pki.leaf("future", LOCAL_NAMES, 2, 90);
+    let proxy = nginx_tls(&future, app.port);
+    let (code, r) = check_json(&format!("https://127.0.0.1:{}", proxy.port()), &only);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    let s = summary(&r, "tls.certificate");
+    assert!(
+        s.starts_with(&format!(
+            "the certificate is not valid until {} (this machine's date is ",
+            days(2).date()
+        )),
+        "{s}"
+    );
+    assert!(fix_text(&r, "tls.certificate").contains("timedatectl status"));
     drop(proxy);
 
     let wrong = pki.leaf("wrong", &["app.example.com", "www.example.com"], -1, 90);
