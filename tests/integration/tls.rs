@@ -1,9 +1,9 @@
 //! `tls.certificate` and TLS under the other probes, against nginx
 //! terminating TLS in front of socket.io 4, with certificates made at test
 //! time (rcgen): a CA and a leaf it signed, a self-signed leaf, an expired
-//! one, one not valid for two more days, one for the wrong name, one expiring in
-//! 5 days. And an in-process
-//! listener that accepts and never answers the handshake.
+//! one, one not valid for two more days, one for the wrong name, one
+//! expiring in 5 days. And an in-process listener that accepts and never
+//! answers the handshake.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
