@@ -1,8 +1,9 @@
 //! Runs the selected checks of every target at once and assembles one
 //! ordered `Report`. Each check is bounded (twice the probe timeout plus a
 //! second); the whole run is bounded too, so no server can hang rtdoctor.
-//! A check that needs another waits for its result and is skipped, with
-//! the reason, when that one failed.
+//! A check that needs another waits until it is known whether that one
+//! fails (early, from `Check::fails`, or from its result) and is skipped,
+//! with the reason, when it does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
