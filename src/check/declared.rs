@@ -262,6 +262,18 @@ fn json_of(v: &toml::Value) -> Value {
 }
 
 impl Declared {
+    /// The run's `-H` headers, then the check's own.
+    fn headers(&self, ctx: &Ctx) -> Vec<(String, String)> {
+        let mut headers = ctx.probe.headers.clone();
+        headers.extend(
+            self.decl
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        headers
+    }
+
     /// Text (a body, a message, an ack) against contains / regex / json.
     fn matches(&self, text: &str) -> Result<(), String> {
         let e = &self.decl.expect;
@@ -317,13 +329,7 @@ impl Declared {
             );
         url.set_path(path);
         url.set_query(query);
-        let mut headers: Vec<(String, String)> = ctx.probe.headers.clone();
-        headers.extend(
-            self.decl
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let headers = self.headers(ctx);
         let method = self
             .decl
             .method
@@ -395,13 +401,7 @@ impl Declared {
             "ws"
         });
         url.set_path(self.decl.path.as_deref().unwrap_or("/"));
-        let mut headers: Vec<(String, String)> = ctx.probe.headers.clone();
-        headers.extend(
-            self.decl
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let mut headers = self.headers(ctx);
         if let Some(p) = &self.decl.subprotocol {
             headers.push(("Sec-WebSocket-Protocol".into(), p.clone()));
         }
