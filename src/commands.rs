@@ -65,10 +65,11 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         let bar = bar.clone();
         Arc::new(move || bar.inc(1))
     };
+    // Known before the run: its progress lines on stderr hide them too.
+    let redactor = redactor_for(config, checks);
     let mut report = runtime()?
         .block_on(runner::run(config, checks, on_done))
         .map_err(Failure::Internal)?;
-    let redactor = redactor_for(config);
     report.redact(&redactor);
     let written = match &config.bundle {
         Some(bundle) => {
@@ -108,7 +109,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(line) = &bundle_line {
-        eprint!("{line}");
+        eprint!("{}", crate::redact::line(line));
     }
     bar.finish_and_clear();
 
@@ -164,7 +165,7 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
             found.listeners
         );
         for f in &found.found {
-            eprintln!(
+            let line = format!(
                 "  {} {}{}",
                 f.target,
                 f.kind,
@@ -173,6 +174,7 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
                     .map(|h| format!(" — {h}"))
                     .unwrap_or_default()
             );
+            eprintln!("{}", crate::redact::line(&line));
         }
     }
     Ok(found
@@ -189,8 +191,10 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
         .collect())
 }
 
-/// What this run knows to be secret: `-H` values and `--auth` strings.
-pub fn redactor_for(config: &CheckConfig) -> crate::redact::Redactor {
+/// What this run knows to be secret: `-H` and config-file header values,
+/// `--auth` strings, and the declared checks' own headers and auth. They
+/// are remembered for the lines written on standard error too.
+pub fn redactor_for(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> crate::redact::Redactor {
     let mut known = Vec::new();
     for t in &config.targets {
         known.extend(t.probe.headers.iter().map(|(_, v)| v.clone()));
@@ -198,6 +202,10 @@ pub fn redactor_for(config: &CheckConfig) -> crate::redact::Redactor {
             crate::redact::json_strings(auth, &mut known);
         }
     }
+    for c in checks {
+        known.extend(c.secrets());
+    }
+    crate::redact::remember(known.iter().cloned());
     crate::redact::Redactor::new(known)
 }
 

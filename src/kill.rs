@@ -423,6 +423,8 @@ impl Output {
     }
 
     fn line(&mut self, text: &str) {
+        // Holders' command lines carry their secrets (`--requirepass x`).
+        let text = crate::redact::line(text);
         if self.json {
             eprintln!("{text}");
         } else {

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     }));
     // Clap prints its own usage errors and exits with 2.
     let cli = cli::Cli::parse();
+    // Before anything can fail: an error that echoes a malformed -H or
+    // --auth must not print its value.
+    rtdoctor::redact::remember(cli.raw_secrets());
     let mut checks = check::registry();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let resolved = cli.resolve(&mut checks).map_err(Failure::Usage)?;
@@ -27,13 +30,14 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
-            eprintln!("rtdoctor: error: {msg}");
+            eprintln!("rtdoctor: error: {}", rtdoctor::redact::line(&msg));
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
             eprintln!(
-                "rtdoctor: internal error (a bug): {err:#}\n\
-                 Please report it with the command you ran and the output of `rtdoctor --version`."
+                "rtdoctor: internal error (a bug): {}\n\
+                 Please report it with the command you ran and the output of `rtdoctor --version`.",
+                rtdoctor::redact::line(&format!("{err:#}"))
             );
             ExitCode::from(3)
         }

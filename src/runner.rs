@@ -131,15 +131,17 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
         if config.verbosity == crate::config::Verbosity::Quiet {
             continue;
         }
-        match waited {
+        let line = match waited {
             crate::wait::Waited::Answered(d) => {
-                eprintln!("rtdoctor: {target} answered after {} ms", d.as_millis())
+                format!("rtdoctor: {target} answered after {} ms", d.as_millis())
             }
-            crate::wait::Waited::TimedOut(last) => eprintln!(
+            crate::wait::Waited::TimedOut(last) => format!(
                 "rtdoctor: {target} did not answer within {} ms (last: {last}); checking anyway",
                 wait.as_millis()
             ),
-        }
+        };
+        // A target's userinfo and query are the user's secrets.
+        eprintln!("{}", crate::redact::line(&line));
     }
 }
 

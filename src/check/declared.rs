@@ -610,6 +610,14 @@ impl Check for Declared {
         };
         out.evidence("declared in", self.file.display().to_string())
     }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.decl.headers.values().cloned().collect();
+        if let Some(auth) = &self.decl.auth {
+            crate::redact::json_strings(&json_of(auth), &mut out);
+        }
+        out
+    }
 }
 
 #[async_trait]

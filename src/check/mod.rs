@@ -61,6 +61,11 @@ pub trait Check: Send + Sync {
         None
     }
     async fn run(&self, ctx: &Ctx) -> Outcome;
+    /// Secret values this check sends of its own (a declared check's
+    /// headers and auth): hidden wherever they appear in what rtdoctor writes.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The built-in checks, in catalogue order (the order reports use).

@@ -367,9 +367,9 @@ pub fn remember(values: impl IntoIterator<Item = String>) {
     }
 }
 
-/// A line for standard error, with the remembered values and every
-/// secret shape hidden.
-pub fn stderr_text(text: &str) -> String {
+/// A line written outside a report (standard error, `kill`'s lines), with
+/// the remembered values and every secret shape hidden.
+pub fn line(text: &str) -> String {
     let known = REMEMBERED.lock().map(|k| k.clone()).unwrap_or_default();
     Redactor::new(known).for_files().text(text)
 }
