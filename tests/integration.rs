@@ -30,6 +30,8 @@ mod peers;
 mod ports;
 #[path = "integration/reports.rs"]
 mod reports;
+#[path = "integration/secrets.rs"]
+mod secrets;
 #[path = "integration/smoke.rs"]
 mod smoke;
 #[path = "integration/socket_table.rs"]

@@ -17,8 +17,8 @@ use std::sync::{LazyLock, Mutex};
 use regex::{Captures, Regex};
 
 use patterns::{
-    ASSIGNMENT, AUTH_SCHEME, FLAG, HEADLESS_KEY, JWT, KEY_BLOCK, LINE_KEY, PAIR, QUERY,
-    SECRET_NAME, TOKEN, USERINFO, XML_PAIR,
+    ASSIGNMENT, AUTH_SCHEME, ESCAPED_PAIR, FLAG, HEADLESS_KEY, JWT, KEY_BLOCK, LINE_KEY, PAIR,
+    QUERY, SECRET_NAME, TOKEN, USERINFO, XML_PAIR,
 };
 
 pub const MARK: &str = "[REDACTED]";
@@ -211,6 +211,10 @@ impl Redactor {
             (is_secret_name(&c[2]) && hideable(unquote(&c[3])))
                 .then(|| format!("{}{}={}", &c[1], &c[2], quoted(&c[3])))
         });
+        let s = keep_or_hide(&ESCAPED_PAIR, s, &mut n, |c| {
+            (is_secret_name(&c[1]) && hideable(&c[3]))
+                .then(|| format!("\\\"{}\\\"{}\\\"{MARK}\\\"", &c[1], &c[2]))
+        });
         if !self.pairs {
             return (s, n);
         }
@@ -347,13 +351,41 @@ fn unquote(value: &str) -> &str {
 }
 
 /// Whether a value found by a shape is worth hiding: not already hidden,
-/// not a placeholder, a scheme word, a boolean or a number.
+/// not a placeholder (rtdoctor's own `'{"token":"…"}'` in a fix), a scheme
+/// word, a boolean or a number.
 fn hideable(bare: &str) -> bool {
     let scheme =
         ["bearer", "basic", "token", "digest"].contains(&bare.to_ascii_lowercase().as_str());
     let plain = matches!(bare, "true" | "false" | "null" | "None" | "~")
         || bare.chars().all(|ch| ch.is_ascii_digit());
-    !bare.is_empty() && !bare.contains(MARK) && !bare.starts_with('[') && !scheme && !plain
+    !bare.is_empty()
+        && !bare.contains(MARK)
+        && !bare.contains('…')
+        && !bare.starts_with('[')
+        && !scheme
+        && !plain
+}
+
+/// A command line's arguments with their secrets hidden: the value of a
+/// secret-named flag given as the next argument (`--requirepass x`), and
+/// whatever an argument holds by shape (`--db-password=x`, `PGPASSWORD=x`,
+/// a URL's userinfo).
+pub fn command_args(args: Vec<String>) -> Vec<String> {
+    let shapes = Redactor::default();
+    let mut hide_next = false;
+    args.into_iter()
+        .map(|arg| {
+            let value = hide_next && !arg.starts_with('-');
+            hide_next = arg.starts_with('-')
+                && !arg.contains('=')
+                && is_secret_name(arg.trim_start_matches('-'));
+            if value {
+                MARK.to_string()
+            } else {
+                shapes.text(&arg)
+            }
+        })
+        .collect()
 }
 
 /// Values the run knows to be secret, for the lines written on standard
@@ -467,6 +499,8 @@ mod tests {
             "redis://:Vurl1@127.0.0.1:6379/0",
             "redis://u:Vurl2@x@127.0.0.1:6379/0",
             r#"log {"password": "Vesc\"1"} end"#,
+            "log line {\"db\":{\"password\":\"Vjson2\"}} then text",
+            r#"invalid type: string "{\"token\": \"Vesc2\"}", expected"#,
             "DB_PASS=Vname1\npwd: Vname2\npassphrase = Vname3\nAWS_ACCESS_KEY_ID=Vname4\n",
             "GET /f?sig=Vq1&X-Amz-Signature=Vq2&code=Vq3&x=1",
             r#"Authorization: Digest username="u", nonce="n", response="Vdigest1""#,
@@ -481,6 +515,7 @@ mod tests {
             "VbodyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nVbody2AAAAAAAAAAAA==\n-----END PRIVATE KEY-----\n",
             "app --db-password=Vcmd1 --port 8 --api-token Vcmd2",
             "PGPASSWORD=Vcmd3 psql; redis-server --requirepass Vcmd4",
+            "NODE_OPTIONS=--api-token=Venv1",
         ];
         let planted = Regex::new("V[a-z0-9]").unwrap();
         for case in cases {
@@ -500,6 +535,29 @@ mod tests {
         assert_eq!(
             report.text("env PGPASSWORD=Vx psql -h db"),
             "env PGPASSWORD=[REDACTED] psql -h db"
+        );
+    }
+
+    #[test]
+    fn command_arguments_lose_their_secrets() {
+        let args = [
+            "redis-server",
+            "--requirepass",
+            "Vx1",
+            "--port",
+            "6379",
+            "--db-password=Vx2",
+        ];
+        assert_eq!(
+            command_args(args.iter().map(|a| a.to_string()).collect()),
+            [
+                "redis-server",
+                "--requirepass",
+                MARK,
+                "--port",
+                "6379",
+                "--db-password=[REDACTED]"
+            ]
         );
     }
 

@@ -83,9 +83,10 @@ pub static USERINFO: LazyLock<Regex> =
 pub static QUERY: LazyLock<Regex> =
     LazyLock::new(|| re(r"([?&;])([A-Za-z0-9_.-]+)=([^&\s#\x22']*)"));
 
-/// A command line's `--db-password=x`, `--requirepass x`, `-token x`.
+/// A command line's `--db-password=x`, `--requirepass x`, `-token x`,
+/// also as a variable's value (`NODE_OPTIONS=--api-token=x`).
 pub static FLAG: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(^|[\s"'])(--?[A-Za-z][\w.-]*)(=|[ \t]+)("[^"\n]*"|'[^'\n]*'|[^\s"']+)"#)
+    re(r#"(^|[\s"'=])(--?[A-Za-z][\w.-]*)(=|[ \t]+)("[^"\n]*"|'[^'\n]*'|[^\s"']+)"#)
 });
 
 /// `PGPASSWORD=x` in a command line, an environment or a log line.
@@ -98,8 +99,14 @@ pub static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 pub static PAIR: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r#"(["']?)([A-Za-z_][A-Za-z0-9_.-]*)(["']?)([ \t]*[:=][ \t]*)"#,
-        r#"("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;|&}\]]+)"#
+        r#"("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;|&{}\[\]"'][^\s,;|&}\]]*)"#
     ))
+});
+
+/// `\"token\": \"x\"`: JSON inside a JSON or TOML string, as an error
+/// message or an echoed body quotes it.
+pub static ESCAPED_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"\\"([A-Za-z_][\w.-]*)\\"([ \t]*:[ \t]*)\\"((?:[^"\\\n]|\\[^"\n])*)\\""#)
 });
 
 /// A line that starts with a key: INI, .env (`export K=v`), YAML (`- k: v`).
