@@ -25,7 +25,8 @@ pub const MARK: &str = "[REDACTED]";
 const KEY_MARK: &str = "[REDACTED PRIVATE KEY]";
 /// Known values shorter than this are hidden only where they stand as a
 /// value (after `=` or `:`, quoted, after an auth scheme): hiding every
-/// "1" in a report would hide the report.
+/// "1" in a report would hide the report. A short number is not hidden at
+/// all: `"pass": 1` in report.json must stay JSON.
 const SHORT: usize = 4;
 
 pub fn is_secret_name(name: &str) -> bool {
@@ -60,7 +61,7 @@ impl Known {
         for form in values.iter().flat_map(|v| forms(v)) {
             if form.chars().count() >= SHORT {
                 long.push(form);
-            } else if !form.is_empty() {
+            } else if !form.is_empty() && !form.chars().all(|c| c.is_ascii_digit()) {
                 short.push(form);
             }
         }
@@ -582,6 +583,24 @@ mod tests {
             );
         }
         assert_eq!(red.text("k9s and 1k9 stay"), "k9s and 1k9 stay");
+        let digit = Redactor::new(["1".to_string()]);
+        assert_eq!(
+            digit.text(r#"{"pass": 1, "x": "1"}"#),
+            r#"{"pass": 1, "x": "1"}"#
+        );
+    }
+
+    #[test]
+    fn stderr_lines_hide_remembered_values_and_shapes() {
+        remember(["Vremembered1".to_string()]);
+        assert_eq!(
+            line("rtdoctor: error: -H: 'X-Key Vremembered1' is not a header"),
+            "rtdoctor: error: -H: 'X-Key [REDACTED]' is not a header"
+        );
+        assert_eq!(
+            line("rtdoctor: http://alice:s3cret@127.0.0.1:1/ answered after 3 ms"),
+            "rtdoctor: http://[REDACTED]@127.0.0.1:1/ answered after 3 ms"
+        );
     }
 
     #[test]
