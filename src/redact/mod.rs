@@ -9,6 +9,7 @@
 //! headers), in every form they take in text; values found by parsing a
 //! structured file (`structured`); then shapes (`patterns`).
 
+mod lines;
 mod patterns;
 mod structured;
 
@@ -17,8 +18,8 @@ use std::sync::{LazyLock, Mutex};
 use regex::{Captures, Regex};
 
 use patterns::{
-    ASSIGNMENT, AUTH_SCHEME, ESCAPED_PAIR, FLAG, HEADLESS_KEY, JWT, KEY_BLOCK, LINE_KEY, PAIR,
-    QUERY, SECRET_NAME, TOKEN, USERINFO, XML_PAIR,
+    ASSIGNMENT, AUTH_SCHEME, ESCAPED_PAIR, FLAG, HEADLESS_KEY, JWT, KEY_BLOCK, PAIR, QUERY,
+    SECRET_NAME, TOKEN, USERINFO, XML_PAIR,
 };
 
 pub const MARK: &str = "[REDACTED]";
@@ -219,7 +220,7 @@ impl Redactor {
         if !self.pairs {
             return (s, n);
         }
-        let s = key_lines(s, &mut n);
+        let s = lines::key_lines(s, &mut n);
         let s = keep_or_hide(&PAIR, s, &mut n, |c| {
             (is_secret_name(&c[2]) && hideable(unquote(&c[5])))
                 .then(|| format!("{}{}{}{}{}", &c[1], &c[2], &c[3], &c[4], quoted(&c[5])))
@@ -265,79 +266,6 @@ fn keep_or_hide(
     }
 }
 
-/// Lines that start with a secret-named key (INI, .env, YAML, one JSON
-/// member a line): the rest of the line is the value; a YAML block scalar
-/// (`password: |`) is every more-indented line after it.
-fn key_lines(s: String, n: &mut usize) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut block: Option<usize> = None;
-    for line in s.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let end = &line[body.len()..];
-        let indent = body.len() - body.trim_start().len();
-        if let Some(key_indent) = block {
-            if body.trim().is_empty() {
-                out.push_str(line);
-                continue;
-            }
-            if indent > key_indent {
-                *n += 1;
-                out.push_str(&body[..indent]);
-                out.push_str(MARK);
-                out.push_str(end);
-                continue;
-            }
-            block = None;
-        }
-        match LINE_KEY.captures(body) {
-            Some(c) if is_secret_name(&c[3]) => {
-                let rest = c[6].trim_end();
-                let head = &body[..c.get(6).map_or(body.len(), |m| m.start())];
-                let indicator = rest.strip_prefix(['|', '>']);
-                if indicator.is_some_and(|m| m.chars().all(|ch| "+-0123456789".contains(ch))) {
-                    block = Some(indent);
-                    out.push_str(body);
-                } else if hideable(unquote(rest)) {
-                    *n += 1;
-                    out.push_str(head);
-                    out.push_str(&quoted_prefix(rest));
-                } else {
-                    out.push_str(body);
-                }
-            }
-            _ => out.push_str(body),
-        }
-        out.push_str(end);
-    }
-    out
-}
-
-/// A quoted value becomes `"[REDACTED]"` with what followed the closing
-/// quote (`,`) kept; anything else becomes the mark.
-fn quoted_prefix(rest: &str) -> String {
-    for q in ['"', '\''] {
-        if let Some(inner) = rest.strip_prefix(q)
-            && let Some(close) = closing(inner, q)
-        {
-            return format!("{q}{MARK}{q}{}", &inner[close + 1..]);
-        }
-    }
-    MARK.to_string()
-}
-
-/// Where a string's closing quote is (a backslash escapes one).
-fn closing(inner: &str, q: char) -> Option<usize> {
-    let mut escaped = false;
-    for (i, ch) in inner.char_indices() {
-        match ch {
-            '\\' if !escaped => escaped = true,
-            c if c == q && !escaped => return Some(i),
-            _ => escaped = false,
-        }
-    }
-    None
-}
-
 fn quoted(value: &str) -> String {
     for q in ['"', '\''] {
         if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
@@ -347,14 +275,14 @@ fn quoted(value: &str) -> String {
     MARK.to_string()
 }
 
-fn unquote(value: &str) -> &str {
+pub(super) fn unquote(value: &str) -> &str {
     value.trim().trim_matches(|ch| ch == '"' || ch == '\'')
 }
 
 /// Whether a value found by a shape is worth hiding: not already hidden,
 /// not a placeholder (rtdoctor's own `'{"token":"…"}'` in a fix), a scheme
 /// word, a boolean or a number.
-fn hideable(bare: &str) -> bool {
+pub(super) fn hideable(bare: &str) -> bool {
     let scheme =
         ["bearer", "basic", "token", "digest"].contains(&bare.to_ascii_lowercase().as_str());
     let plain = matches!(bare, "true" | "false" | "null" | "None" | "~")
