@@ -29,6 +29,10 @@ const KEY_MARK: &str = "[REDACTED PRIVATE KEY]";
 /// "1" in a report would hide the report. A short number is not hidden at
 /// all: `"pass": 1` in report.json must stay JSON.
 const SHORT: usize = 4;
+/// Known values longer than this (a whole key file in a config value) are
+/// hidden as they are, in their own letter case: compiling them into a
+/// case-insensitive regex costs seconds and may exceed its size limit.
+const BIG: usize = 4096;
 
 pub fn is_secret_name(name: &str) -> bool {
     SECRET_NAME.is_match(name)
@@ -50,7 +54,9 @@ pub struct Redactor {
 #[derive(Clone, Debug, Default)]
 struct Known {
     /// Hidden wherever they appear, in any letter case.
-    anywhere: Option<Regex>,
+    anywhere: Vec<Regex>,
+    /// Forms too big for a regex even alone: hidden as they are.
+    literal: Vec<String>,
     /// Hidden in value positions only (short values).
     as_value: Option<Regex>,
 }
@@ -66,48 +72,61 @@ impl Known {
                 short.push(form);
             }
         }
-        let alternation = |mut v: Vec<String>| {
-            // Longest first: the regex takes the first alternative that
-            // matches, so a secret that contains another is hidden whole.
+        // Longest first: the regex takes the first alternative that
+        // matches, so a secret that contains another is hidden whole.
+        for v in [&mut long, &mut short] {
             v.sort_by_key(|f| std::cmp::Reverse(f.len()));
             v.dedup();
+        }
+        let alternation = |v: &[String]| {
             v.iter()
                 .map(|f| regex::escape(f))
                 .collect::<Vec<_>>()
                 .join("|")
         };
-        let anywhere = (!long.is_empty())
-            .then(|| Regex::new(&format!("(?i)(?:{})", alternation(long))).ok())
-            .flatten();
-        let as_value = (!short.is_empty())
-            .then(|| {
-                Regex::new(&format!(
-                    r#"(?i)(=[ \t]*|:[ \t]*|["']|\b(?:bearer|basic|token)[ \t]+)(?:{})([^\w]|$)"#,
-                    alternation(short)
-                ))
-                .ok()
-            })
-            .flatten();
-        Known { anywhere, as_value }
+        let mut known = Known::default();
+        let (big, long): (Vec<String>, Vec<String>) = long.into_iter().partition(|f| f.len() > BIG);
+        known.literal = big;
+        if long.is_empty() {
+        } else if let Ok(re) = Regex::new(&format!("(?i)(?:{})", alternation(&long))) {
+            known.anywhere.push(re);
+        } else {
+            // Too big for one automaton (huge values): one at a time, and
+            // a value too big even alone is hidden as it is (never skipped).
+            for f in long {
+                match Regex::new(&format!("(?i){}", regex::escape(&f))) {
+                    Ok(re) => known.anywhere.push(re),
+                    Err(_) => known.literal.push(f),
+                }
+            }
+        }
+        if !short.is_empty() {
+            let pattern = format!(
+                r#"(?i)(=[ \t]*|:[ \t]*|["']|\b(?:bearer|basic|token)[ \t]+)(?:{})([^\w]|$)"#,
+                alternation(&short)
+            );
+            match Regex::new(&pattern) {
+                Ok(re) => known.as_value = Some(re),
+                Err(_) => known.literal.extend(short),
+            }
+        }
+        known
     }
 
     fn hide(&self, s: String, n: &mut usize) -> String {
         let mut s = s;
-        if let Some(re) = &self.anywhere {
-            s = re
-                .replace_all(&s, |_: &Captures| {
-                    *n += 1;
-                    MARK
-                })
-                .into_owned();
+        for f in &self.literal {
+            let hits = s.matches(f.as_str()).count();
+            if hits > 0 {
+                *n += hits;
+                s = s.replace(f.as_str(), MARK);
+            }
+        }
+        for re in &self.anywhere {
+            s = replace(re, s, n, |_| MARK.to_string());
         }
         if let Some(re) = &self.as_value {
-            s = re
-                .replace_all(&s, |c: &Captures| {
-                    *n += 1;
-                    format!("{}{MARK}{}", &c[1], &c[2])
-                })
-                .into_owned();
+            s = replace(re, s, n, |c| format!("{}{MARK}{}", &c[1], &c[2]));
         }
         s
     }
@@ -515,6 +534,18 @@ mod tests {
         assert_eq!(
             digit.text(r#"{"pass": 1, "x": "1"}"#),
             r#"{"pass": 1, "x": "1"}"#
+        );
+    }
+
+    #[test]
+    fn a_value_too_big_for_a_regex_is_still_hidden() {
+        let huge = "Vhuge".repeat(10_000);
+        let red = Redactor::new([huge.clone(), "Vsmall1".to_string()]);
+        let out = red.text(&format!("a {huge} b Vsmall1 c"));
+        assert_eq!(out, "a [REDACTED] b [REDACTED] c");
+        assert_eq!(
+            Redactor::default().text("Digest authentication is not offered"),
+            "Digest authentication is not offered"
         );
     }
 

@@ -72,7 +72,10 @@ pub static JWT: LazyLock<Regex> =
 /// `Bearer x`, `Basic x`, `Token x`; a Digest header's parameters
 /// (`response=…` among them) are hidden to the end of the line.
 pub static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(bearer|basic|token)[ \t]+[A-Za-z0-9._~+/=-]{6,}|\b(digest)[ \t]+[^\r\n]+")
+    re(concat!(
+        r"(?i)\b(bearer|basic|token)[ \t]+[A-Za-z0-9._~+/=-]{6,}",
+        r"|\b(digest)[ \t]+[\w-]+=[^\r\n]+"
+    ))
 });
 
 /// `scheme://user:password@`, also with an empty user or an `@` inside the
