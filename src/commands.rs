@@ -205,8 +205,10 @@ pub fn redactor_for(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> crate::r
     for c in checks {
         known.extend(c.secrets());
     }
-    crate::redact::remember(known.iter().cloned());
-    crate::redact::Redactor::new(known)
+    crate::redact::remember(known);
+    // With what was remembered before: the raw command line's values and
+    // the config and declared-check files' secrets.
+    crate::redact::Redactor::new(crate::redact::remembered())
 }
 
 fn spinner(enabled: bool, total: usize) -> ProgressBar {

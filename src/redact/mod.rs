@@ -137,9 +137,15 @@ impl Known {
 /// JSON-escaped, URL-encoded.
 fn forms(value: &str) -> Vec<String> {
     let mut base = vec![value.to_string(), value.trim().to_string()];
-    let words: Vec<&str> = value.split_whitespace().collect();
-    if words.len() == 2 && words[0].chars().all(|c| c.is_ascii_alphabetic()) {
-        base.push(words[1].to_string());
+    // A whole header as a config file lists it: `Name: value`.
+    if let Some((_, v)) = value.split_once(": ") {
+        base.push(v.trim().to_string());
+    }
+    for b in base.clone() {
+        let words: Vec<&str> = b.split_whitespace().collect();
+        if words.len() == 2 && words[0].chars().all(|c| c.is_ascii_alphabetic()) {
+            base.push(words[1].to_string());
+        }
     }
     if value.contains('\n') {
         base.extend(
@@ -340,6 +346,11 @@ pub fn command_args(args: Vec<String>) -> Vec<String> {
 /// error (which are written where no `Redactor` is at hand).
 static REMEMBERED: LazyLock<Mutex<Vec<String>>> = LazyLock::new(|| Mutex::new(Vec::new()));
 
+/// What has been remembered.
+pub fn remembered() -> Vec<String> {
+    REMEMBERED.lock().map(|k| k.clone()).unwrap_or_default()
+}
+
 /// Add values to those every standard-error line hides.
 pub fn remember(values: impl IntoIterator<Item = String>) {
     if let Ok(mut known) = REMEMBERED.lock() {
@@ -350,8 +361,14 @@ pub fn remember(values: impl IntoIterator<Item = String>) {
 /// A line written outside a report (standard error, `kill`'s lines), with
 /// the remembered values and every secret shape hidden.
 pub fn line(text: &str) -> String {
-    let known = REMEMBERED.lock().map(|k| k.clone()).unwrap_or_default();
-    Redactor::new(known).for_files().text(text)
+    Redactor::new(remembered()).for_files().text(text)
+}
+
+/// The values under secret-named keys (at any depth) of a structured
+/// file: a config file's are remembered as soon as it is read, so that an
+/// error about it, or a report, never quotes them.
+pub fn secret_values(text: &str) -> Vec<String> {
+    structured::secret_values(text)
 }
 
 /// Every string of a JSON value (an `--auth` payload's secrets).

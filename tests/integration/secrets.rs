@@ -251,6 +251,15 @@ emit = "ping"
         ),
     )
     .unwrap();
+    // A file that does not load: its error, in the report, quotes the value.
+    let bad = g.bare("declared check", "header in a load error");
+    std::fs::write(
+        dir.join("bad.toml"),
+        format!(
+            "[[check]]\nid = \"app.bad\"\ntitle = \"bad\"\nkind = \"http\"\nfix = \"none\"\nheaders = \"X-Bad: {bad}\"\n"
+        ),
+    )
+    .unwrap();
     dir.to_string_lossy().into_owned()
 }
 
@@ -309,6 +318,7 @@ fn plant_and_run(secrets: Vec<String>) -> (Vec<Plant>, Vec<(String, String)>) {
     let env_url = g.bare("env", "NPM_CONFIG_PROXY userinfo");
     let bad_header = g.bare("error", "-H without a colon");
     let bad_config = g.bare("error", "rtdoctor.toml auth in an error");
+    let config_header = g.bare("config file", "rtdoctor.toml headers");
 
     let target = format!("http://u:{user}@127.0.0.1:{}/?token={query}", server.port);
     let auth_json = format!(r#"{{"token":"{auth}"}}"#);
@@ -352,7 +362,7 @@ fn plant_and_run(secrets: Vec<String>) -> (Vec<Plant>, Vec<(String, String)>) {
     common(&mut cmd);
     let out = run(&mut cmd);
     // The echo channels did reach the report (else they would test nothing).
-    for echoed in ["x-check-token", "x-api-key", "refused auth"] {
+    for echoed in ["x-check-token", "x-api-key", "refused auth", "declared.load"] {
         assert!(
             out.stdout.to_ascii_lowercase().contains(echoed),
             "{echoed} not in {}",
@@ -380,6 +390,12 @@ fn plant_and_run(secrets: Vec<String>) -> (Vec<Plant>, Vec<(String, String)>) {
     let out = run(rtdoctor().args(["check", "1", "--config"]).arg(&config));
     assert_eq!(out.code, 2, "{}", out.stderr);
     outputs.push(("config error".to_string(), out.stderr));
+    std::fs::write(&config, format!("headers = [\"X-Cfg: {config_header}\"]\n")).unwrap();
+    let out = run(rtdoctor()
+        .args(["check", "1", "--only", "port.listen", "-v", "--config"])
+        .arg(&config));
+    outputs.push(("config headers stdout".to_string(), out.stdout));
+    outputs.push(("config headers stderr".to_string(), out.stderr));
     (g.plants, outputs)
 }
 
