@@ -23,11 +23,7 @@ pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, String> {
         for line in paragraph.lines() {
             // List items keep their dash and hang their continuation lines.
             match line.strip_prefix("- ") {
-                Some(item) => {
-                    let wrapped = wrap(item, 88, "    ");
-                    out.push_str("  -");
-                    out.push_str(&wrapped[3..]);
-                }
+                Some(item) => out.push_str(&list_item(item)),
                 None => out.push_str(&wrap(line, 88, "  ")),
             }
         }
@@ -40,4 +36,25 @@ pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, String> {
         ));
     }
     Ok(out.trim_end().to_string() + "\n")
+}
+
+/// `- item` wrapped with its continuation lines hanging under the text. An
+/// empty item (a declared check's fix may have a bare `- ` line) wraps to
+/// an empty line, which has no indent to put the dash into.
+fn list_item(item: &str) -> String {
+    let wrapped = wrap(item, 88, "    ");
+    match wrapped.strip_prefix("    ") {
+        Some(rest) => format!("  - {rest}"),
+        None => format!("  -{wrapped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn list_items_hang_and_an_empty_one_is_just_a_dash() {
+        assert_eq!(super::list_item("one"), "  - one\n");
+        assert_eq!(super::list_item(""), "  -\n");
+        assert_eq!(super::list_item("   "), "  -\n");
+    }
 }

@@ -41,7 +41,7 @@ pub async fn run(
 ) -> anyhow::Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
-    let host = Arc::new(Host::new(config.env.clone()));
+    let host = Arc::new(Host::new(config.env.clone(), config.sockets));
     let selected: Vec<Arc<dyn Check>> = checks
         .iter()
         .filter(|c| config.selection.includes(c.id()))
@@ -267,6 +267,7 @@ mod tests {
             env: vec![],
             bundle: None,
             bundle_only: false,
+            sockets: None,
             wait: None,
             discover: None,
         }
