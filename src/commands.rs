@@ -154,14 +154,15 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
             found.listeners
         );
         for f in &found.found {
+            let holder = f.holder.as_ref().map(|h| format!(" — {h}"));
             eprintln!(
-                "  {} {}{}",
-                f.target,
-                f.kind,
-                f.holder
-                    .as_ref()
-                    .map(|h| format!(" — {h}"))
-                    .unwrap_or_default()
+                "  {}",
+                crate::escape::escape(&format!(
+                    "{} {}{}",
+                    f.target,
+                    f.kind,
+                    holder.unwrap_or_default()
+                ))
             );
         }
     }

@@ -364,7 +364,7 @@ fn wait_for_exit(pid: u32, grace: Duration, spinner: bool) -> bool {
 /// `[y/N]` on the terminal: only y or yes says yes.
 fn ask(question: &str) -> bool {
     let mut err = std::io::stderr();
-    let _ = write!(err, "{question} [y/N] ");
+    let _ = write!(err, "{} [y/N] ", crate::escape::escape(question));
     let _ = err.flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
@@ -422,7 +422,11 @@ impl Output {
         Output { json }
     }
 
+    /// Each line names processes (their names and command lines are
+    /// anyone's to choose), so it is escaped as a whole: none of these
+    /// lines has a line break of its own.
     fn line(&mut self, text: &str) {
+        let text = crate::escape::escape(text);
         if self.json {
             eprintln!("{text}");
         } else {

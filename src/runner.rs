@@ -136,8 +136,9 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
                 eprintln!("rtdoctor: {target} answered after {} ms", d.as_millis())
             }
             crate::wait::Waited::TimedOut(last) => eprintln!(
-                "rtdoctor: {target} did not answer within {} ms (last: {last}); checking anyway",
-                wait.as_millis()
+                "rtdoctor: {target} did not answer within {} ms (last: {}); checking anyway",
+                wait.as_millis(),
+                crate::escape::escape(&last)
             ),
         }
     }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::wrap;
 use crate::config::Verbosity;
+use crate::escape::{escape, escape_keeping_lines};
 use crate::report::{Report, Status};
 use crate::style::Style;
 
@@ -19,7 +20,10 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "{}", style.bold(&target.target));
+        // Every field may quote a server, a certificate or a process:
+        // escaped here, field by field, so only rtdoctor's own line breaks
+        // and colours reach the terminal.
+        let _ = writeln!(out, "{}", style.bold(&escape(&target.target)));
         for check in &target.checks {
             if quiet && matches!(check.status, Status::Pass | Status::Skip) {
                 continue;
@@ -28,16 +32,16 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
                 out,
                 "  {} {:<id_width$}  {}",
                 style.mark(check.status),
-                check.id,
-                check.summary
+                escape(&check.id),
+                escape(&check.summary)
             );
             if verbosity == Verbosity::Verbose {
                 for e in &check.evidence {
                     let _ = writeln!(
                         out,
                         "      {} {}",
-                        style.dim(&format!("{}:", e.label)),
-                        e.value
+                        style.dim(&format!("{}:", escape(&e.label))),
+                        escape(&e.value)
                     );
                 }
             }
@@ -55,11 +59,13 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
                         out,
                         "  {} {} — {}",
                         style.mark(check.status),
-                        check.id,
-                        style.bold(&fix.title)
+                        escape(&check.id),
+                        style.bold(&escape(&fix.title))
                     );
-                    out.push_str(&wrap(&fix.detail, WIDTH, "      "));
+                    let detail = escape_keeping_lines(&fix.detail);
+                    out.push_str(&wrap(&detail, WIDTH, "      "));
                     if let Some(cmd) = &fix.command {
+                        let cmd = escape(cmd);
                         let _ = writeln!(out, "      {}", style.cyan(&format!("$ {cmd}")));
                     }
                 }
