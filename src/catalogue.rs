@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use crate::check::Check;
+use crate::escape::escape;
 use crate::render::wrap;
 
 pub fn list(checks: &[Arc<dyn Check>]) -> String {
     let width = checks.iter().map(|c| c.id().len()).max().unwrap_or(0);
     checks
         .iter()
-        .map(|c| format!("{:<width$}  {}\n", c.id(), c.title()))
+        .map(|c| format!("{:<width$}  {}\n", c.id(), escape(c.title())))
         .collect()
 }
 
@@ -18,13 +19,15 @@ pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, String> {
         let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
         return Err(crate::cli::unknown_check(id, &ids));
     };
-    let mut out = format!("{} — {}\n\n", check.id(), check.title());
+    // A declared check's text comes from a file in the checkout.
+    let mut out = format!("{} — {}\n\n", check.id(), escape(check.title()));
     for paragraph in check.explain().split("\n\n") {
         for line in paragraph.lines() {
+            let line = escape(line);
             // List items keep their dash and hang their continuation lines.
             match line.strip_prefix("- ") {
                 Some(item) => out.push_str(&list_item(item)),
-                None => out.push_str(&wrap(line, 88, "  ")),
+                None => out.push_str(&wrap(&line, 88, "  ")),
             }
         }
         out.push('\n');

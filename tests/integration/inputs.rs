@@ -25,7 +25,10 @@ fn a_line_break_in_a_header_or_subprotocol_is_a_usage_error_that_hides_the_value
     assert!(!out.stderr.contains("s3cret") && !out.stderr.contains("Injected"));
 
     let out = rt(&["check", &target, "-H", "X-A: s3cret\x1b[2J"]);
-    usage_error(&out, "the value of header X-A contains the control character U+001B");
+    usage_error(
+        &out,
+        "the value of header X-A contains the control character U+001B",
+    );
     let out = rt(&["check", &target, "-H", "X A: s3cret"]);
     usage_error(&out, "not a valid header name");
     assert!(!out.stderr.contains("s3cret"));
