@@ -13,24 +13,15 @@ use std::fmt::Write as _;
 /// `text` with every control character (C0, DEL, C1), every Unicode bidi
 /// control and the Unicode line/paragraph separators written as escapes:
 /// `\n`, `\r`, `\t`, `\x1b`, `\u{202e}`. Text without any comes back as is.
+/// Each field is escaped on its own (a summary, an evidence value, a fix,
+/// a table cell); the line breaks of the assembled view are rtdoctor's.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    escape_with(text, false)
-}
-
-/// As `escape`, but a line break stays a line break: for rtdoctor's own
-/// multi-line text (a fix's snippet) that may quote a server.
-pub fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
-    escape_with(text, true)
-}
-
-fn escape_with(text: &str, keep_lines: bool) -> Cow<'_, str> {
-    let unsafe_char = |c: char| needs_escape(c) && !(keep_lines && c == '\n');
-    if !text.chars().any(unsafe_char) {
+    if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if !unsafe_char(c) {
+        if !needs_escape(c) {
             out.push(c);
             continue;
         }
@@ -95,13 +86,5 @@ mod tests {
             let got = escape(&c.to_string()).into_owned();
             assert_eq!(got, format!("\\u{{{:x}}}", c as u32));
         }
-    }
-
-    #[test]
-    fn keeping_lines_escapes_everything_but_the_line_break() {
-        assert_eq!(
-            escape_keeping_lines("line one\nline\r two\x1b[31m"),
-            "line one\nline\\r two\\x1b[31m"
-        );
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use rtdoctor::commands::{self, Failure};
-use rtdoctor::escape::escape_keeping_lines;
+use rtdoctor::escape::escape;
 use rtdoctor::{check, cli};
 
 fn main() -> ExitCode {
@@ -29,14 +29,14 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
             // A message may quote a config file, a target or a server.
-            eprintln!("rtdoctor: error: {}", escape_keeping_lines(&msg));
+            eprintln!("rtdoctor: error: {}", escape(&msg));
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
             eprintln!(
                 "rtdoctor: internal error (a bug): {}\n\
                  Please report it with the command you ran and the output of `rtdoctor --version`.",
-                escape_keeping_lines(&format!("{err:#}"))
+                escape(&format!("{err:#}"))
             );
             ExitCode::from(3)
         }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::wrap;
 use crate::config::Verbosity;
-use crate::escape::{escape, escape_keeping_lines};
+use crate::escape::escape;
 use crate::report::{Report, Status};
 use crate::style::Style;
 
@@ -62,8 +62,9 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
                         escape(&check.id),
                         style.bold(&escape(&fix.title))
                     );
-                    let detail = escape_keeping_lines(&fix.detail);
-                    out.push_str(&wrap(&detail, WIDTH, "      "));
+                    // A fix may quote a certificate's names or a declared
+                    // check's file: its line breaks are escaped too.
+                    out.push_str(&wrap(&escape(&fix.detail), WIDTH, "      "));
                     if let Some(cmd) = &fix.command {
                         let cmd = escape(cmd);
                         let _ = writeln!(out, "      {}", style.cyan(&format!("$ {cmd}")));
@@ -84,4 +85,57 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
     .join(", ");
     let _ = writeln!(out, "\n{line} ({} ms)", report.duration_ms);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckResult, Evidence, Fix, TargetReport};
+
+    #[test]
+    fn every_field_is_escaped() {
+        let evil = "a\x1b[2J\r\nb\u{202e}";
+        let check = CheckResult {
+            id: "socketio.namespace".into(),
+            title: "t".into(),
+            status: Status::Fail,
+            summary: format!("refused: {evil}"),
+            evidence: vec![Evidence {
+                label: format!("l{evil}"),
+                value: format!("v{evil}"),
+            }],
+            fixes: vec![
+                Fix::new(
+                    format!("title {evil}"),
+                    format!("line one\nline two {evil}"),
+                )
+                .command(format!("cmd {evil}")),
+            ],
+            duration_ms: 1,
+        };
+        let report = Report::new(
+            "now".into(),
+            1,
+            vec![TargetReport {
+                target: format!("http://x{evil}"),
+                status: Status::Fail,
+                checks: vec![check],
+            }],
+        );
+        let text = human(&report, Verbosity::Verbose, Style { color: true });
+        let shown = "a\\x1b[2J\\r\\nb\\u{202e}";
+        for field in [
+            format!("http://x{shown}"),
+            format!("refused: {shown}"),
+            format!("l{shown}:"),
+            format!("v{shown}"),
+            format!("title {shown}"),
+            format!("      line one\\nline two {shown}"),
+            format!("$ cmd {shown}"),
+        ] {
+            assert!(text.contains(&field), "{field:?} not in:\n{text}");
+        }
+        // rtdoctor's own colours are all that is left of ESC.
+        assert!(!text.contains("\x1b[2J") && !text.contains('\r') && !text.contains('\u{202e}'));
+    }
 }

@@ -146,3 +146,79 @@ fn a_config_files_output_stays_inside_its_folder() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(elsewhere.exists());
 }
+
+/// Answers every request with 200 and the request's own head as the body,
+/// as a debug endpoint that echoes headers does.
+fn echo_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
+                match stream.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let mut reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                head.len()
+            )
+            .into_bytes();
+            reply.extend_from_slice(&head);
+            let _ = stream.write_all(&reply);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_declared_checks_own_header_value_is_sent_and_never_shown() {
+    let port = echo_server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("echo.toml"),
+        "[[check]]\nid = \"app.echo\"\ntitle = \"t\"\nkind = \"http\"\npath = \"/echo\"\n\
+fix = \"f\"\nheaders = { \"X-Tenant\" = \"tenant-7f3a9c2e\" }\n\n[check.expect]\ncontains = \"never there\"\n",
+    )
+    .unwrap();
+    let checks = dir.path().to_str().unwrap();
+    let target = format!("127.0.0.1:{port}");
+    let out = rt(&[
+        "check", &target, "--checks", checks, "--only", "app.echo", "--json",
+    ]);
+    let r = out.json();
+    assert_eq!(status(&r, "app.echo"), "fail", "{r:#}");
+    let seen = evidence(&r, "app.echo");
+    assert!(
+        seen.to_ascii_lowercase().contains("x-tenant: [redacted]"),
+        "{seen}"
+    );
+    assert!(!out.stdout.contains("tenant-7f3a9c2e"), "{}", out.stdout);
+    let out = rt(&[
+        "check", &target, "--checks", checks, "--only", "app.echo", "-v",
+    ]);
+    assert!(!out.stdout.contains("tenant-7f3a9c2e"), "{}", out.stdout);
+
+    // A line break in it is refused when the file loads, without the value.
+    std::fs::write(
+        dir.path().join("echo.toml"),
+        "[[check]]\nid = \"app.echo\"\ntitle = \"t\"\nkind = \"http\"\npath = \"/echo\"\n\
+fix = \"f\"\nheaders = { \"X-Tenant\" = \"tenant-7f3a9c2e\\r\\nX-Injected: 1\" }\n",
+    )
+    .unwrap();
+    let out = rt(&[
+        "check", &target, "--checks", checks, "--only", "declared", "--json",
+    ]);
+    let r = out.json();
+    let s = summary(&r, "declared.load");
+    assert!(
+        s.contains("headers: the value of header X-Tenant contains a line break"),
+        "{s}"
+    );
+    assert!(!out.stdout.contains("tenant-7f3a9c2e"), "{}", out.stdout);
+}
