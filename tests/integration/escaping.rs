@@ -31,7 +31,8 @@ fn assert_escaped(text: &str) {
 }
 
 /// Engine.IO 4 polling as a server would speak it, with `EVIL` as the
-/// session id and as the CONNECT_ERROR message. One request per connection.
+/// session id and as the CONNECT_ERROR message; under `/err/`, an
+/// Engine.IO error with `EVIL` as its message. One request per connection.
 fn evil_socketio() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -63,7 +64,12 @@ fn evil_socketio() -> u16 {
                     .unwrap_or(0);
                 let mut body = vec![0u8; length.min(65536)];
                 let _ = stream.read_exact(&mut body);
-                let (status, reply) = if !first.contains("/socket.io/") {
+                let (status, reply) = if first.contains("/err/") {
+                    (
+                        "400 Bad Request",
+                        format!("{{\"code\":3,\"message\":{evil}}}"),
+                    )
+                } else if !first.contains("/socket.io/") {
                     ("404 Not Found", "not found".to_string())
                 } else if first.starts_with("POST") {
                     ("200 OK", "ok".to_string())
@@ -119,6 +125,22 @@ fn a_servers_sid_and_connect_error_are_escaped_for_people_and_exact_in_json() {
         format!("the server refused the CONNECT to /: \"{EVIL}\"")
     );
     assert!(evidence(&r, "socketio.namespace").contains(&format!("sid {EVIL}")));
+
+    let args = [&args[..], &["--socketio-path", "/err/"]].concat();
+    let out = rt(&[&args[..], &["-v"]].concat());
+    assert_escaped(&out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("the handshake was refused: {SHOWN}")),
+        "{}",
+        out.stdout
+    );
+    let r = rt(&[&args[..], &["--json"]].concat()).json();
+    assert!(
+        summary(&r, "socketio.handshake")
+            .starts_with(&format!("the handshake was refused: {EVIL}")),
+        "{r:#}"
+    );
 }
 
 /// A python3 listener whose process name (comm) and arguments carry `EVIL`.
