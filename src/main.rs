@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use rtdoctor::commands::{self, Failure};
+use rtdoctor::escape::escape;
 use rtdoctor::{check, cli};
 
 fn main() -> ExitCode {
@@ -27,13 +28,15 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
-            eprintln!("rtdoctor: error: {msg}");
+            // A message may quote a config file, a target or a server.
+            eprintln!("rtdoctor: error: {}", escape(&msg));
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
             eprintln!(
-                "rtdoctor: internal error (a bug): {err:#}\n\
-                 Please report it with the command you ran and the output of `rtdoctor --version`."
+                "rtdoctor: internal error (a bug): {}\n\
+                 Please report it with the command you ran and the output of `rtdoctor --version`.",
+                escape(&format!("{err:#}"))
             );
             ExitCode::from(3)
         }

@@ -41,7 +41,7 @@ pub async fn run(
 ) -> anyhow::Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
-    let host = Arc::new(Host::new(config.env.clone()));
+    let host = Arc::new(Host::new(config.env.clone(), config.sockets));
     let selected: Vec<Arc<dyn Check>> = checks
         .iter()
         .filter(|c| config.selection.includes(c.id()))
@@ -136,8 +136,9 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
                 eprintln!("rtdoctor: {target} answered after {} ms", d.as_millis())
             }
             crate::wait::Waited::TimedOut(last) => eprintln!(
-                "rtdoctor: {target} did not answer within {} ms (last: {last}); checking anyway",
-                wait.as_millis()
+                "rtdoctor: {target} did not answer within {} ms (last: {}); checking anyway",
+                wait.as_millis(),
+                crate::escape::escape(&last)
             ),
         }
     }
@@ -267,6 +268,7 @@ mod tests {
             env: vec![],
             bundle: None,
             bundle_only: false,
+            sockets: None,
             wait: None,
             discover: None,
         }

@@ -61,6 +61,11 @@ pub trait Check: Send + Sync {
         None
     }
     async fn run(&self, ctx: &Ctx) -> Outcome;
+    /// Values this check sends that must never be shown (a declared
+    /// check's own headers and auth): the redactor hides them everywhere.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The built-in checks, in catalogue order (the order reports use).
