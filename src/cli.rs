@@ -11,6 +11,7 @@ use crate::config::{
     self, CheckConfig, DEFAULT_CONFIG_FILE, DEFAULT_TIMEOUT, FileConfig, FileSocketIo, FileTarget,
     Format, LoadedFile, PortsConfig, Probe, Selection, TargetConfig, Verbosity,
 };
+use crate::secret::{self, Secret};
 use crate::style::{self, ColorChoice};
 use crate::target::{self, Target};
 
@@ -320,6 +321,7 @@ impl Cli {
             Command::Ports(args) => Resolved::Ports(PortsConfig {
                 ranges: args.ports,
                 json: args.json,
+                sockets: sockets_from_env()?,
             }),
             Command::Kill(args) => Resolved::Kill(crate::kill::KillConfig {
                 port: args.port,
@@ -328,7 +330,7 @@ impl Cli {
                 grace: args.grace,
                 dry_run: args.dry_run,
                 json: args.json,
-                sockets: std::env::var("RTDOCTOR_SOCKETS").ok(),
+                sockets: sockets_from_env()?,
             }),
             Command::Checks { checks: dir } => {
                 add_declared(checks, dir.as_deref())?;
@@ -356,6 +358,7 @@ impl CheckArgs {
 
     fn resolve(self, checks: &mut Vec<std::sync::Arc<dyn Check>>) -> Result<CheckConfig, String> {
         let env: Vec<(String, String)> = std::env::vars().collect();
+        let sockets = sockets_from_env()?;
         let file = match &self.config {
             Some(path) => LoadedFile::load(path, true)?,
             None => LoadedFile::load(std::path::Path::new(DEFAULT_CONFIG_FILE), false)?,
@@ -419,7 +422,10 @@ impl CheckArgs {
                 None => ColorChoice::Auto,
             },
         };
-        let output = self.output.or(fc.output.clone());
+        let output = match self.output {
+            Some(path) => Some(path),
+            None => file.output()?,
+        };
         let verbosity = if self.verbose {
             Verbosity::Verbose
         } else if self.quiet {
@@ -445,10 +451,15 @@ impl CheckArgs {
             env,
             bundle: None,
             bundle_only: false,
+            sockets,
             wait: self.wait,
             discover,
         })
     }
+}
+
+fn sockets_from_env() -> Result<Option<crate::sockets::Source>, String> {
+    crate::host::socket_source(std::env::var_os("RTDOCTOR_SOCKETS").as_deref())
 }
 
 /// Append the declared checks of `dir` to the registry.
@@ -515,8 +526,10 @@ impl CheckArgs {
         }
         let auth = match &self.auth {
             Some(text) => Some(config::parse_auth(text).map_err(|e| format!("--auth: {e}"))?),
-            None => file_auth.or(base_probe.auth.clone()),
-        };
+            None => file_auth,
+        }
+        .map(Secret::new)
+        .or(base_probe.auth.clone());
         let eio = match &self.eio {
             Some(text) => config::parse_eio(text).map_err(|e| format!("--eio: {e}"))?,
             None => file_eio.unwrap_or(base_probe.eio),
@@ -554,6 +567,14 @@ impl CheckArgs {
             Some(text) => Some(config::parse_origin(text).map_err(|e| format!("--origin: {e}"))?),
             None => file_origin.or(base_probe.origin.clone()),
         };
+        let subprotocols = pick_list(
+            &self.subprotocols,
+            &keys.subprotocols,
+            &base_probe.subprotocols,
+        );
+        for p in &subprotocols {
+            secret::parse_subprotocol(p)?;
+        }
         let cacert = self
             .cacert
             .clone()
@@ -589,11 +610,7 @@ impl CheckArgs {
                 ws_paths: pick_list(&self.ws_paths, &keys.ws_paths, &base_probe.ws_paths),
                 origin,
                 page,
-                subprotocols: pick_list(
-                    &self.subprotocols,
-                    &keys.subprotocols,
-                    &base_probe.subprotocols,
-                ),
+                subprotocols,
                 cacert,
                 insecure: self.insecure || keys.insecure.unwrap_or(base_probe.insecure),
             },

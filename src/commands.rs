@@ -73,12 +73,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     report.redact(&redactor);
     let written = match &config.bundle {
         Some(bundle) => {
-            let source = config
-                .env
-                .iter()
-                .find(|(k, _)| k == "RTDOCTOR_SOCKETS")
-                .map(|(_, v)| v.clone());
-            let table = host::read_table(source.as_deref()).ok();
+            let table = host::read_table(config.sockets).ok();
             Some(
                 crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
                     .map_err(Failure::Usage)?,
@@ -141,12 +136,7 @@ fn discover(
     config: &CheckConfig,
     probe: &crate::config::Probe,
 ) -> Result<Vec<crate::config::TargetConfig>, Failure> {
-    let source = config
-        .env
-        .iter()
-        .find(|(k, _)| k == "RTDOCTOR_SOCKETS")
-        .map(|(_, v)| v.clone());
-    let table = host::read_table(source.as_deref())
+    let table = host::read_table(config.sockets)
         .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
     let tls = crate::probe::tls::client_config(None, false).map_err(Failure::Usage)?;
     let http = crate::probe::http::Http::new(tls).map_err(Failure::Usage)?;
@@ -165,16 +155,9 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
             found.listeners
         );
         for f in &found.found {
-            let line = format!(
-                "  {} {}{}",
-                f.target,
-                f.kind,
-                f.holder
-                    .as_ref()
-                    .map(|h| format!(" — {h}"))
-                    .unwrap_or_default()
-            );
-            eprintln!("{}", crate::redact::line(&line));
+            let holder = f.holder.as_ref().map(|h| format!(" — {h}"));
+            let line = format!("{} {}{}", f.target, f.kind, holder.unwrap_or_default());
+            eprintln!("  {}", crate::escape::escape(&crate::redact::line(&line)));
         }
     }
     Ok(found
@@ -191,15 +174,15 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
         .collect())
 }
 
-/// What this run knows to be secret: `-H` and config-file header values,
-/// `--auth` strings, and the declared checks' own headers and auth. They
+/// What this run knows to be secret: the values of `-H` and config-file
+/// headers, the strings of `--auth`, and the declared checks' own. They
 /// are remembered for the lines written on standard error too.
 pub fn redactor_for(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> crate::redact::Redactor {
     let mut known = Vec::new();
     for t in &config.targets {
-        known.extend(t.probe.headers.iter().map(|(_, v)| v.clone()));
+        known.extend(t.probe.headers.iter().map(|h| h.value().expose().clone()));
         if let Some(auth) = &t.probe.auth {
-            crate::redact::json_strings(auth, &mut known);
+            crate::redact::json_strings(auth.expose(), &mut known);
         }
     }
     for c in checks {
@@ -225,8 +208,7 @@ fn spinner(enabled: bool, total: usize) -> ProgressBar {
 }
 
 fn ports(config: &PortsConfig) -> Result<ExitCode, Failure> {
-    let source = std::env::var("RTDOCTOR_SOCKETS").ok();
-    let table = host::read_table(source.as_deref())
+    let table = host::read_table(config.sockets)
         .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
     let report = ports::collect(&table, &config.ranges);
     print(&if config.json {

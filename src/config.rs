@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::secret::{Header, Secret};
 use crate::target::Target;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -50,10 +51,10 @@ pub struct Probe {
     pub health_path: String,
     pub namespace: String,
     /// The Socket.IO CONNECT auth payload: sent, never shown.
-    pub auth: Option<serde_json::Value>,
+    pub auth: Option<Secret<serde_json::Value>>,
     pub eio: EioMode,
     /// Extra request headers (`-H`): sent, their values never shown.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     /// Plain WebSocket endpoints to probe (`--ws-path`; a ws:// target's
     /// own path is added by the check).
     pub ws_paths: Vec<String>,
@@ -152,6 +153,9 @@ pub struct CheckConfig {
     /// `rtdoctor bundle`: the bundle is the product; the exit code says
     /// whether it was written, not what the checks found.
     pub bundle_only: bool,
+    /// Where the socket table comes from (`RTDOCTOR_SOCKETS`; `None`: netlink,
+    /// falling back on /proc).
+    pub sockets: Option<crate::sockets::Source>,
 }
 
 #[derive(Clone, Debug)]
@@ -159,6 +163,8 @@ pub struct PortsConfig {
     /// Inclusive ranges; empty means every listener.
     pub ranges: Vec<(u16, u16)>,
     pub json: bool,
+    /// Where the socket table comes from (`RTDOCTOR_SOCKETS`).
+    pub sockets: Option<crate::sockets::Source>,
 }
 
 // ---- the config file -------------------------------------------------------
@@ -175,7 +181,9 @@ pub struct FileConfig {
     pub strict: Option<bool>,
     pub format: Option<Spanned<String>>,
     pub color: Option<Spanned<String>>,
-    pub output: Option<PathBuf>,
+    /// Where the report goes: a path inside the config file's folder
+    /// (`LoadedFile::output`).
+    pub output: Option<Spanned<String>>,
     /// A folder of declared checks (`*.toml`).
     pub checks: Option<PathBuf>,
     #[serde(flatten)]
@@ -266,6 +274,21 @@ impl LoadedFile {
         )
     }
 
+    /// `output` from the file, resolved against the file's folder. A config
+    /// file may come with a checkout that is not the user's own, so it may
+    /// not make rtdoctor write outside that folder (over a dotfile, say).
+    pub fn output(&self) -> Result<Option<PathBuf>, String> {
+        let Some(v) = &self.config.output else {
+            return Ok(None);
+        };
+        let folder = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        self.value(v, "output", |text| confined(folder, text))
+            .map(Some)
+    }
+
     /// `auth` as JSON: a TOML table converts, a string must hold JSON.
     pub fn auth(&self, v: &Spanned<toml::Value>) -> Result<serde_json::Value, String> {
         match v.get_ref() {
@@ -291,6 +314,48 @@ fn unknown_key_line(text: &str, message: &str) -> Option<usize> {
 
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// `text`, a path a config file names, as a path inside `folder`: relative,
+/// without `..`, and with no symbolic link on the way that leads out
+/// (the checkout may hold `report.txt -> ~/.bashrc`).
+fn confined(folder: &Path, text: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let shown = crate::escape::escape(text);
+    let rule = "a config file may only name a file inside its own folder (write elsewhere with -o)";
+    let rel = Path::new(text);
+    let mut names = 0;
+    for part in rel.components() {
+        match part {
+            Component::Normal(_) => names += 1,
+            Component::CurDir => {}
+            Component::ParentDir => return Err(format!("'{shown}' climbs out with '..': {rule}")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("'{shown}' is an absolute path: {rule}"));
+            }
+        }
+    }
+    if names == 0 {
+        return Err(format!("'{shown}' names no file"));
+    }
+    let path = folder.join(rel);
+    let root = folder
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve the config file's folder: {e}"))?;
+    // The deepest part of the path that exists decides where a write lands.
+    let existing = path
+        .ancestors()
+        .find(|p| p.symlink_metadata().is_ok())
+        .unwrap_or(folder);
+    let resolved = existing
+        .canonicalize()
+        .map_err(|_| format!("'{shown}' goes through a link that leads nowhere: {rule}"))?;
+    if !resolved.starts_with(&root) {
+        return Err(format!(
+            "'{shown}' leads out of the folder through a link: {rule}"
+        ));
+    }
+    Ok(path)
 }
 
 /// `--auth '{"token":"…"}'`: a JSON object (Socket.IO sends it as is).
@@ -326,30 +391,9 @@ pub fn parse_page(text: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
-/// `-H 'Name: value'`.
-pub fn parse_header(text: &str) -> Result<(String, String), String> {
-    let (name, value) = text
-        .split_once(':')
-        .ok_or_else(|| format!("'{}' is not a header: write 'Name: value'", name_only(text)))?;
-    let name = name.trim();
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-    {
-        return Err(format!("'{}' is not a valid header name", name_only(name)));
-    }
-    Ok((name.to_string(), value.trim().to_string()))
-}
-
-/// Never echo what may be a secret header value in an error.
-fn name_only(text: &str) -> String {
-    text.split(':')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(40)
-        .collect()
+/// `-H 'Name: value'`, checked so that every probe sends it as given.
+pub fn parse_header(text: &str) -> Result<Header, String> {
+    Header::parse(text)
 }
 
 pub fn parse_eio(text: &str) -> Result<EioMode, String> {
@@ -416,15 +460,11 @@ mod tests {
 
     #[test]
     fn headers_auth_and_eio() {
-        assert_eq!(
-            parse_header("Authorization: Bearer x:y"),
-            Ok(("Authorization".into(), "Bearer x:y".into()))
-        );
+        let h = parse_header("Authorization: Bearer x:y").unwrap();
+        assert_eq!(h.name(), "Authorization");
+        assert_eq!(h.value().expose(), "Bearer x:y");
         let err = parse_header("Bearer secret-token").unwrap_err();
-        assert!(
-            !err.contains("secret-token") || err.contains("'Bearer secret-token'"),
-            "{err}"
-        );
+        assert!(!err.contains("secret-token"), "{err}");
         assert!(parse_header("Bad Name: v").is_err());
         assert!(parse_auth(r#"{"token":"t"}"#).is_ok());
         assert!(parse_auth("[1]").is_err());
@@ -466,6 +506,45 @@ mod tests {
             )
             .unwrap_err();
         assert!(err.contains("rtdoctor.toml:1: invalid timeout"), "{err}");
+    }
+
+    #[test]
+    fn a_config_file_writes_only_inside_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("checkout");
+        std::fs::create_dir_all(folder.join("reports")).unwrap();
+        assert_eq!(
+            confined(&folder, "reports/r.txt"),
+            Ok(folder.join("reports/r.txt"))
+        );
+        assert_eq!(confined(&folder, "./r.txt"), Ok(folder.join("./r.txt")));
+        for (bad, why) in [
+            ("../x", "climbs out"),
+            ("reports/../../x", "climbs out"),
+            ("/tmp/abs", "absolute"),
+            (".", "names no file"),
+        ] {
+            let err = confined(&folder, bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        std::os::unix::fs::symlink(dir.path(), folder.join("out")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("dotfile"), folder.join("r.txt")).unwrap();
+        assert!(
+            confined(&folder, "out/x")
+                .unwrap_err()
+                .contains("through a link")
+        );
+        assert!(
+            confined(&folder, "r.txt")
+                .unwrap_err()
+                .contains("leads nowhere")
+        );
+        std::fs::write(dir.path().join("dotfile"), "").unwrap();
+        assert!(
+            confined(&folder, "r.txt")
+                .unwrap_err()
+                .contains("through a link")
+        );
     }
 
     #[test]

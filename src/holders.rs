@@ -207,25 +207,19 @@ pub fn command_line(p: &ProcessInfo) -> String {
         .join(" ")
 }
 
+/// An argument as a shell would need it, with control characters and bidi
+/// controls escaped (`escape::escape`), as every view of a process shows them.
 fn quote(arg: &str) -> String {
+    let shown = crate::escape::escape(arg);
     let plain = !arg.is_empty()
+        && matches!(shown, std::borrow::Cow::Borrowed(_))
         && !arg
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '\'' || c == '"');
+            .any(|c| c.is_whitespace() || c == '\'' || c == '"');
     if plain {
         return arg.to_string();
     }
-    let escaped: String = arg
-        .chars()
-        .map(|c| match c {
-            '\n' => "\\n".to_string(),
-            '\t' => "\\t".to_string(),
-            '\'' => "'\\''".to_string(),
-            c if c.is_control() => format!("\\x{:02x}", c as u32),
-            c => c.to_string(),
-        })
-        .collect();
-    format!("'{escaped}'")
+    format!("'{}'", shown.replace('\'', "'\\''"))
 }
 
 /// The command line with the program's directory left out and cut to a

@@ -15,6 +15,8 @@ use crate::sockets::{SocketTable, Source};
 
 pub struct Host {
     env: Vec<(String, String)>,
+    /// `RTDOCTOR_SOCKETS`, as resolved: `None` tries netlink, then /proc.
+    source: Option<Source>,
     bare: OnceCell<Result<Arc<SocketTable>, String>>,
     sockets: OnceCell<Result<Arc<SocketTable>, String>>,
     /// One HTTP client and one WebSocket TLS configuration per distinct
@@ -42,9 +44,10 @@ impl Clients {
 }
 
 impl Host {
-    pub fn new(env: Vec<(String, String)>) -> Self {
+    pub fn new(env: Vec<(String, String)>, source: Option<Source>) -> Self {
         Host {
             env,
+            source,
             bare: OnceCell::new(),
             sockets: OnceCell::new(),
             clients: Mutex::new(Vec::new()),
@@ -79,10 +82,10 @@ impl Host {
     /// The socket table without pids: ready before every process's fds
     /// are scanned, which is what `sockets` adds.
     pub async fn sockets_bare(&self) -> Result<Arc<SocketTable>, String> {
-        let source = self.var("RTDOCTOR_SOCKETS").map(str::to_owned);
+        let source = self.source;
         self.bare
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || read_bare(source.as_deref()).map(Arc::new))
+                tokio::task::spawn_blocking(move || read_bare(source).map(Arc::new))
                     .await
                     .map_err(|e| format!("reading the socket table crashed: {e}"))?
             })
@@ -137,17 +140,48 @@ impl Host {
 
 /// `RTDOCTOR_SOCKETS=procfs|netlink` forces one source: a troubleshooting
 /// knob for kernels whose sock_diag misbehaves, and how tests reach the
-/// fallback.
-pub fn read_table(source: Option<&str>) -> Result<Arc<SocketTable>, String> {
+/// fallback. Read once, when the command is resolved: a value that is
+/// neither is a usage error rather than a silent "try both".
+pub fn socket_source(value: Option<&std::ffi::OsStr>) -> Result<Option<Source>, String> {
+    match value.map(|v| v.to_str()) {
+        None | Some(Some("")) => Ok(None),
+        Some(Some("procfs")) => Ok(Some(Source::Procfs)),
+        Some(Some("netlink")) => Ok(Some(Source::Netlink)),
+        Some(_) => Err("RTDOCTOR_SOCKETS must be procfs or netlink \
+(or unset: netlink sock_diag, falling back on /proc/net/tcp)"
+            .into()),
+    }
+}
+
+/// The socket table with its holders, from `source` (`None`: netlink,
+/// falling back on /proc).
+pub fn read_table(source: Option<Source>) -> Result<Arc<SocketTable>, String> {
     read_bare(source).map(|bare| Arc::new(bare.with_holders()))
 }
 
-/// The table without pids, from the source `RTDOCTOR_SOCKETS` names.
-fn read_bare(source: Option<&str>) -> Result<SocketTable, String> {
+/// The table without pids.
+fn read_bare(source: Option<Source>) -> Result<SocketTable, String> {
     let table = match source {
-        Some("procfs") => SocketTable::read_bare(Source::Procfs),
-        Some("netlink") => SocketTable::read_bare(Source::Netlink),
-        _ => SocketTable::read_bare_any(),
+        Some(source) => SocketTable::read_bare(source),
+        None => SocketTable::read_bare_any(),
     };
     table.map_err(|e| format!("{e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_source_takes_two_names_and_refuses_the_rest() {
+        let source = |v: &str| socket_source(Some(std::ffi::OsStr::new(v)));
+        assert_eq!(socket_source(None), Ok(None));
+        assert_eq!(source(""), Ok(None));
+        assert_eq!(source("procfs"), Ok(Some(Source::Procfs)));
+        assert_eq!(source("netlink"), Ok(Some(Source::Netlink)));
+        for bad in ["proc", "NETLINK", " procfs", "auto"] {
+            let err = source(bad).unwrap_err();
+            assert!(err.contains("procfs or netlink"), "{err}");
+        }
+    }
 }

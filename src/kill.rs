@@ -27,7 +27,7 @@ pub struct KillConfig {
     pub dry_run: bool,
     pub json: bool,
     /// Where the socket table comes from (`RTDOCTOR_SOCKETS`).
-    pub sockets: Option<String>,
+    pub sockets: Option<crate::sockets::Source>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -113,8 +113,8 @@ pub fn alive(pid: u32) -> bool {
 }
 
 pub fn run(config: &KillConfig) -> Result<(KillReport, Ending), String> {
-    let table = read_table(config.sockets.as_deref())
-        .map_err(|e| format!("cannot read the socket table: {e}"))?;
+    let table =
+        read_table(config.sockets).map_err(|e| format!("cannot read the socket table: {e}"))?;
     let found = PortHolders::find(&table, config.port);
     let mut out = Output::new(config.json);
     let mut report = KillReport {
@@ -254,8 +254,8 @@ without asking, or --dry-run to see what would be done"
     }
 
     // The verdict comes from the socket table, never from the signals.
-    let after = read_table(config.sockets.as_deref())
-        .map_err(|e| format!("cannot read the socket table: {e}"))?;
+    let after =
+        read_table(config.sockets).map_err(|e| format!("cannot read the socket table: {e}"))?;
     let still = PortHolders::find(&after, config.port);
     report.free = still.is_empty();
     if config.dry_run {
@@ -288,7 +288,7 @@ enum Sent {
 fn signal_checked(config: &KillConfig, holder: &Holder, sig: Signal) -> Sent {
     let pid = holder.process.pid;
     let now = process::lookup(&[pid]).into_iter().next();
-    let holds = read_table(config.sockets.as_deref())
+    let holds = read_table(config.sockets)
         .map(|t| {
             PortHolders::find(&t, config.port)
                 .holders
@@ -364,7 +364,7 @@ fn wait_for_exit(pid: u32, grace: Duration, spinner: bool) -> bool {
 /// `[y/N]` on the terminal: only y or yes says yes.
 fn ask(question: &str) -> bool {
     let mut err = std::io::stderr();
-    let _ = write!(err, "{question} [y/N] ");
+    let _ = write!(err, "{} [y/N] ", crate::escape::escape(question));
     let _ = err.flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
@@ -422,9 +422,13 @@ impl Output {
         Output { json }
     }
 
+    /// Each line names processes (their names and command lines are
+    /// anyone's to choose), so it is escaped as a whole: none of these
+    /// lines has a line break of its own.
     fn line(&mut self, text: &str) {
         // Holders' command lines carry their secrets (`--requirepass x`).
-        let text = crate::redact::line(text);
+        let redacted = crate::redact::line(text);
+        let text = crate::escape::escape(&redacted);
         if self.json {
             eprintln!("{text}");
         } else {

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use rtdoctor::commands::{self, Failure};
-use rtdoctor::{check, cli};
+use rtdoctor::escape::escape;
+use rtdoctor::{check, cli, redact};
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     // Before anything can fail: an error that echoes a malformed -H or
     // --auth must not print its value.
-    rtdoctor::redact::remember(cli.raw_secrets());
+    redact::remember(cli.raw_secrets());
     let mut checks = check::registry();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let resolved = cli.resolve(&mut checks).map_err(Failure::Usage)?;
@@ -30,14 +31,15 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
-            eprintln!("rtdoctor: error: {}", rtdoctor::redact::line(&msg));
+            // A message may quote a config file, a target or a server.
+            eprintln!("rtdoctor: error: {}", escape(&redact::line(&msg)));
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
             eprintln!(
                 "rtdoctor: internal error (a bug): {}\n\
                  Please report it with the command you ran and the output of `rtdoctor --version`.",
-                rtdoctor::redact::line(&format!("{err:#}"))
+                escape(&redact::line(&format!("{err:#}")))
             );
             ExitCode::from(3)
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
+use crate::escape::escape;
 use crate::holders::{Holder, ListenSocket, PortHolders, started, user_name};
 use crate::sockets::SocketTable;
 
@@ -103,7 +104,7 @@ pub fn render_table(report: &PortsReport) -> String {
                 let owners = e
                     .hidden_owners
                     .iter()
-                    .map(|u| user_name(*u))
+                    .map(|u| escape(&user_name(*u)).into_owned())
                     .collect::<Vec<_>>()
                     .join(", ");
                 table.add_row(vec![
@@ -136,12 +137,13 @@ pub fn render_table(report: &PortsReport) -> String {
                         String::new()
                     },
                     h.process.pid.to_string(),
-                    h.process.user.clone().unwrap_or_else(|| {
+                    escape(&h.process.user.clone().unwrap_or_else(|| {
                         h.process.uid.map(|u| u.to_string()).unwrap_or_default()
-                    }),
-                    format!("{}{role}", h.process.name),
+                    }))
+                    .into_owned(),
+                    format!("{}{role}", escape(&h.process.name)),
                     started(h.process.start_time),
-                    h.command_line(),
+                    escape(&h.command_line()).into_owned(),
                     if i == 0 {
                         states.clone()
                     } else {
@@ -164,7 +166,7 @@ pub fn render_table(report: &PortsReport) -> String {
         out.push_str("no TCP listeners on this machine\n");
     }
     for n in &report.notes {
-        out.push_str(&format!("note: {n}\n"));
+        out.push_str(&format!("note: {}\n", escape(n)));
     }
     out
 }

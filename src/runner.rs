@@ -41,7 +41,7 @@ pub async fn run(
 ) -> anyhow::Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
-    let host = Arc::new(Host::new(config.env.clone()));
+    let host = Arc::new(Host::new(config.env.clone(), config.sockets));
     let selected: Vec<Arc<dyn Check>> = checks
         .iter()
         .filter(|c| config.selection.includes(c.id()))
@@ -140,8 +140,9 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
                 wait.as_millis()
             ),
         };
-        // A target's userinfo and query are the user's secrets.
-        eprintln!("{}", crate::redact::line(&line));
+        // A target's userinfo and query are the user's secrets; the last
+        // error quotes a server.
+        eprintln!("{}", crate::escape::escape(&crate::redact::line(&line)));
     }
 }
 
@@ -269,6 +270,7 @@ mod tests {
             env: vec![],
             bundle: None,
             bundle_only: false,
+            sockets: None,
             wait: None,
             discover: None,
         }

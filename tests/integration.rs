@@ -12,12 +12,16 @@ mod bundle;
 mod cli;
 #[path = "integration/declared.rs"]
 mod declared;
+#[path = "integration/escaping.rs"]
+mod escaping;
 #[path = "integration/fuzz.rs"]
 mod fuzz;
 #[path = "integration/generated.rs"]
 mod generated;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/inputs.rs"]
+mod inputs;
 #[path = "integration/kill.rs"]
 mod kill;
 #[path = "integration/listen.rs"]

@@ -14,6 +14,7 @@ use crate::probe::handshake::{self, Request};
 use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, ErrorKind};
 use crate::report::{Fix, Outcome, Status};
+use crate::secret::Header;
 
 pub struct Cors;
 
@@ -75,7 +76,7 @@ Without an origin there is nothing to check: skipped."
             && let Ok(http) = ctx.host.http_for(&ctx.probe)
         {
             let mut headers = d.endpoint.headers.clone();
-            headers.push(("Origin".into(), origin.clone()));
+            headers.extend(Header::new("Origin", &origin));
             let url = d.endpoint.polling(None);
             match http.get(&url, &headers, ctx.probe.timeout).await {
                 Ok(answer) => findings.polling(&answer, &origin, fam),
@@ -88,19 +89,16 @@ Without an origin there is nothing to check: skipped."
                     .probe
                     .headers
                     .iter()
-                    .map(|(k, _)| k.to_ascii_lowercase())
+                    .map(|h| h.name().to_ascii_lowercase())
                     .collect();
-                let pre = vec![
-                    ("Origin".to_string(), origin.clone()),
-                    (
-                        "Access-Control-Request-Method".to_string(),
-                        "GET".to_string(),
-                    ),
-                    (
-                        "Access-Control-Request-Headers".to_string(),
-                        names.join(","),
-                    ),
-                ];
+                let pre: Vec<Header> = [
+                    Header::new("Origin", &origin),
+                    Header::new("Access-Control-Request-Method", "GET"),
+                    Header::new("Access-Control-Request-Headers", &names.join(",")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 match http.options(&url, &pre, ctx.probe.timeout).await {
                     Ok(answer) => findings.preflight(&answer, &origin, &names, fam),
                     Err(f) => findings.fail(format!("the preflight OPTIONS got {f}")),
@@ -234,7 +232,7 @@ impl Findings {
     /// (its fix is that server's CORS setting); `None` for a plain endpoint.
     async fn upgrade(&mut self, ctx: &Ctx, url: &Url, origin: &str, socketio: Option<Family>) {
         let mut headers = ctx.probe.headers.clone();
-        headers.push(("Origin".into(), origin.to_string()));
+        headers.extend(Header::new("Origin", origin));
         let req = Request {
             url,
             headers: &headers,

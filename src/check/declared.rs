@@ -20,6 +20,7 @@ use crate::probe::ws::{self, Received};
 use crate::protocol::engineio::{Kind as EioKind, Packet};
 use crate::protocol::socketio::{self, ConnectReply, Kind as SioKind};
 use crate::report::{Fix, Outcome};
+use crate::secret::{Header, Secret, parse_subprotocol};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,12 +40,12 @@ struct Decl {
     path: Option<String>,
     method: Option<String>,
     #[serde(default)]
-    headers: BTreeMap<String, String>,
+    headers: BTreeMap<String, Secret>,
     body: Option<String>,
     subprotocol: Option<String>,
     send: Option<String>,
     namespace: Option<String>,
-    auth: Option<toml::Value>,
+    auth: Option<Secret<toml::Value>>,
     emit: Option<String>,
     #[serde(default)]
     args: Vec<toml::Value>,
@@ -69,6 +70,8 @@ struct Expect {
 
 pub struct Declared {
     decl: Decl,
+    /// The check's own `headers`, checked as `-H` values are.
+    headers: Vec<Header>,
     file: PathBuf,
     timeout: Option<Duration>,
     regex: Option<regex::Regex>,
@@ -157,6 +160,15 @@ fn load_file(path: &Path) -> Result<Vec<Declared>, String> {
                 .map(regex::Regex::new)
                 .transpose()
                 .map_err(|e| format!("{at}: {}: expect.regex: {e}", decl.id))?;
+            let headers = decl
+                .headers
+                .iter()
+                .map(|(k, v)| Header::new(k, v.expose()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{at}: {}: headers: {e}", decl.id))?;
+            if let Some(p) = &decl.subprotocol {
+                parse_subprotocol(p).map_err(|e| format!("{at}: {}: subprotocol: {e}", decl.id))?;
+            }
             let explain = format!(
                 "Declared in {} ({} check).\n\n{}\n\nWhen it fails: {}",
                 path.display(),
@@ -166,6 +178,7 @@ fn load_file(path: &Path) -> Result<Vec<Declared>, String> {
             );
             Ok(Declared {
                 decl,
+                headers,
                 file: path.to_path_buf(),
                 timeout,
                 regex,
@@ -265,14 +278,9 @@ fn json_of(v: &toml::Value) -> Value {
 
 impl Declared {
     /// The run's `-H` headers, then the check's own.
-    fn headers(&self, ctx: &Ctx) -> Vec<(String, String)> {
+    fn headers(&self, ctx: &Ctx) -> Vec<Header> {
         let mut headers = ctx.probe.headers.clone();
-        headers.extend(
-            self.decl
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        headers.extend(self.headers.iter().cloned());
         headers
     }
 
@@ -405,7 +413,10 @@ impl Declared {
         url.set_path(self.decl.path.as_deref().unwrap_or("/"));
         let mut headers = self.headers(ctx);
         if let Some(p) = &self.decl.subprotocol {
-            headers.push(("Sec-WebSocket-Protocol".into(), p.clone()));
+            match Header::new("Sec-WebSocket-Protocol", p) {
+                Ok(h) => headers.push(h),
+                Err(e) => return self.fail(e),
+            }
         }
         let tls = ctx.host.ws_tls_for(&ctx.probe).ok();
         let mut conn = match ws::connect(&url, &headers, timeout, tls).await {
@@ -483,12 +494,12 @@ impl Declared {
             .decl
             .auth
             .as_ref()
-            .map(json_of)
+            .map(|a| Secret::new(json_of(a.expose())))
             .or_else(|| ctx.probe.auth.clone());
         let deadline = Instant::now() + timeout;
         let result = async {
             if !(eio == crate::protocol::engineio::Eio::V3 && nsp == "/") {
-                let connect = socketio::connect(&nsp, auth.as_ref(), eio);
+                let connect = socketio::connect(&nsp, auth.as_ref().map(Secret::expose), eio);
                 session
                     .send(&[Packet::new(EioKind::Message, connect)], timeout)
                     .await
@@ -599,6 +610,18 @@ impl Check for Declared {
         &self.explain
     }
 
+    fn secrets(&self) -> Vec<String> {
+        let mut known: Vec<String> = self
+            .headers
+            .iter()
+            .map(|h| h.value().expose().clone())
+            .collect();
+        if let Some(auth) = &self.decl.auth {
+            crate::redact::json_strings(&json_of(auth.expose()), &mut known);
+        }
+        known
+    }
+
     fn needs(&self) -> &[&str] {
         &["port.listen"]
     }
@@ -611,14 +634,6 @@ impl Check for Declared {
             _ => self.socketio(ctx, timeout).await,
         };
         out.evidence("declared in", self.file.display().to_string())
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.decl.headers.values().cloned().collect();
-        if let Some(auth) = &self.decl.auth {
-            crate::redact::json_strings(&json_of(auth), &mut out);
-        }
-        out
     }
 }
 

@@ -61,8 +61,8 @@ pub trait Check: Send + Sync {
         None
     }
     async fn run(&self, ctx: &Ctx) -> Outcome;
-    /// Secret values this check sends of its own (a declared check's
-    /// headers and auth): hidden wherever they appear in what rtdoctor writes.
+    /// Values this check sends that must never be shown (a declared
+    /// check's own headers and auth): the redactor hides them everywhere.
     fn secrets(&self) -> Vec<String> {
         Vec::new()
     }

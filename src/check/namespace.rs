@@ -67,7 +67,8 @@ credentials. Fix: send what it wants (io(url, { auth: {…} }); --auth '{…}' h
         )];
         // socket.io 2 connects the default namespace by itself.
         if !(eio == Eio::V3 && nsp == "/") {
-            let connect = socketio::connect(nsp, ctx.probe.auth.as_ref(), eio);
+            let auth = ctx.probe.auth.as_ref().map(crate::secret::Secret::expose);
+            let connect = socketio::connect(nsp, auth, eio);
             let shown = if ctx.probe.auth.is_some() && eio == Eio::V4 {
                 format!(
                     "4{}",

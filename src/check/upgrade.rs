@@ -481,11 +481,11 @@ does not forward websockets"
 pub fn proxy_fix() -> Fix {
     Fix::new(
         "Pass websocket upgrades through the proxy",
-        "nginx, in the location that proxies Socket.IO:\n\
-proxy_http_version 1.1;\n\
-proxy_set_header Upgrade $http_upgrade;\n\
-proxy_set_header Connection $connection_upgrade;\n\
-and once in http {}: map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n\
+        // One paragraph: the human report shows a fix's line breaks as
+        // `\n`, like any other text a fix may quote.
+        "nginx, in the location that proxies Socket.IO: proxy_http_version 1.1; \
+proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; \
+and once in http {}: map $http_upgrade $connection_upgrade { default upgrade; '' close; }. \
 Vite / webpack-dev-server proxy: add ws: true to the /socket.io entry. Other proxies: enable \
 WebSocket (HTTP/1.1 Upgrade) forwarding.",
     )

@@ -15,6 +15,7 @@ use crate::probe::handshake::{self, Request};
 use crate::probe::http::Answer;
 use crate::probe::ws::{self, ConnectError, RecvError};
 use crate::report::{Fix, Outcome, Status};
+use crate::secret::Header;
 use crate::target::Scheme;
 
 pub struct WebSocket;
@@ -128,7 +129,7 @@ async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
     let timeout = ctx.probe.timeout;
     let mut headers = ctx.probe.headers.clone();
     if let Some(origin) = &ctx.probe.origin {
-        headers.push(("Origin".into(), origin.clone()));
+        headers.extend(Header::new("Origin", origin));
     }
     let mut notes: Vec<(String, String)> = Vec::new();
     let mut chosen = String::new();
@@ -208,9 +209,9 @@ websockets: subprotocols=[…]) or stop asking for it.",
     // 2. A real client session: ping, pong, close.
     let mut ws_headers = headers.clone();
     if !ctx.probe.subprotocols.is_empty() && status == Status::Pass {
-        ws_headers.push((
-            "Sec-WebSocket-Protocol".into(),
-            ctx.probe.subprotocols.join(", "),
+        ws_headers.extend(Header::new(
+            "Sec-WebSocket-Protocol",
+            &ctx.probe.subprotocols.join(", "),
         ));
     }
     let start = Instant::now();

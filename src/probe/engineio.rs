@@ -9,6 +9,7 @@ use url::Url;
 use super::Failure;
 use super::http::{Answer, Http};
 use crate::protocol::engineio::{self, DecodeError, Eio, EngineError, Open, Packet};
+use crate::secret::Header;
 use crate::target::Target;
 
 #[derive(Clone, Debug)]
@@ -16,12 +17,12 @@ pub struct Endpoint {
     http: Url,
     ws: Url,
     pub eio: Eio,
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
 }
 
 impl Endpoint {
     /// `path` as given by `--socketio-path`; normalised to `/path/`.
-    pub fn new(target: &Target, path: &str, eio: Eio, headers: Vec<(String, String)>) -> Endpoint {
+    pub fn new(target: &Target, path: &str, eio: Eio, headers: Vec<Header>) -> Endpoint {
         let path = normalise_path(path);
         let (http_scheme, ws_scheme) = if target.scheme.is_tls() {
             ("https", "wss")

@@ -16,6 +16,7 @@ use url::Url;
 
 use super::http::Answer;
 use super::{Failure, classify};
+use crate::secret::Header;
 
 /// The most of an answer's head (and the body bytes that came with it)
 /// that is read: a server sending a megabyte of headers gets cut here.
@@ -24,7 +25,7 @@ pub const HEAD_LIMIT: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub struct Request<'a> {
     pub url: &'a Url,
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [Header],
     pub subprotocols: &'a [String],
     pub offer_deflate: bool,
     /// The TLS configuration of `wss://` URLs (the same trust as the
@@ -142,8 +143,10 @@ Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: rtdoctor/{}
     if req.offer_deflate {
         out.push_str("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
     }
-    for (k, v) in req.headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
+    // Names and values were checked when the command was resolved
+    // (`secret::Header`): neither can hold a line break.
+    for h in req.headers {
+        out.push_str(&format!("{}: {}\r\n", h.name(), h.value().expose()));
     }
     out.push_str("\r\n");
     out
@@ -251,7 +254,11 @@ mod tests {
     #[test]
     fn the_request_offers_what_was_asked() {
         let url = Url::parse("ws://127.0.0.1:9000/ws?x=1").unwrap();
-        let headers = vec![("Origin".to_string(), "https://app.example".to_string())];
+        let headers = vec![
+            Header::new("Origin", "https://app.example").unwrap(),
+            Header::new("X-Tag", "a").unwrap(),
+            Header::new("X-Tag", "b").unwrap(),
+        ];
         let protos = vec!["chat".to_string(), "json".to_string()];
         let req = Request {
             url: &url,
@@ -265,6 +272,7 @@ mod tests {
         assert!(text.contains("Sec-WebSocket-Protocol: chat, json\r\n"));
         assert!(text.contains("permessage-deflate"));
         assert!(text.contains("Origin: https://app.example\r\n"));
+        assert!(text.contains("X-Tag: a\r\nX-Tag: b\r\n"));
         assert!(text.ends_with("\r\n\r\n"));
     }
 }

@@ -15,6 +15,7 @@ use url::Url;
 use super::{BODY_LIMIT, Failure, classify};
 use crate::protocol::preview;
 use crate::report::Outcome;
+use crate::secret::Header;
 
 fn builder(tls: rustls::ClientConfig) -> reqwest::ClientBuilder {
     super::ensure_crypto_provider();
@@ -200,7 +201,7 @@ impl Http {
     pub async fn get(
         &self,
         url: &Url,
-        headers: &[(String, String)],
+        headers: &[Header],
         timeout: Duration,
     ) -> Result<Answer, Failure> {
         self.send(self.request(Method::GET, url, headers), timeout)
@@ -211,7 +212,7 @@ impl Http {
         &self,
         url: &Url,
         body: String,
-        headers: &[(String, String)],
+        headers: &[Header],
         timeout: Duration,
     ) -> Result<Answer, Failure> {
         let req = self
@@ -224,17 +225,19 @@ impl Http {
     pub async fn options(
         &self,
         url: &Url,
-        headers: &[(String, String)],
+        headers: &[Header],
         timeout: Duration,
     ) -> Result<Answer, Failure> {
         self.send(self.request(Method::OPTIONS, url, headers), timeout)
             .await
     }
 
-    fn request(&self, method: Method, url: &Url, headers: &[(String, String)]) -> RequestBuilder {
+    /// Every header is sent, repeated names included (reqwest appends).
+    fn request(&self, method: Method, url: &Url, headers: &[Header]) -> RequestBuilder {
         let mut req = self.client.request(method, url.clone());
-        for (k, v) in headers {
-            req = req.header(k.as_str(), v.as_str());
+        for h in headers {
+            let (name, value) = h.to_http();
+            req = req.header(name, value);
         }
         req
     }

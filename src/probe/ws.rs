@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
@@ -16,6 +15,7 @@ use url::Url;
 
 use super::http::Answer;
 use super::{BODY_LIMIT, Failure, classify};
+use crate::secret::Header;
 
 pub type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -38,7 +38,7 @@ pub struct Conn {
 /// `probe::tls`); `None` means tungstenite's own (the system roots).
 pub async fn connect(
     url: &Url,
-    headers: &[(String, String)],
+    headers: &[Header],
     timeout: Duration,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<Conn, ConnectError> {
@@ -48,13 +48,11 @@ pub async fn connect(
         .as_str()
         .into_client_request()
         .map_err(|e| ConnectError::Protocol(format!("cannot build the upgrade request: {e}")))?;
-    for (k, v) in headers {
-        if let (Ok(name), Ok(value)) = (
-            k.parse::<tokio_tungstenite::tungstenite::http::HeaderName>(),
-            HeaderValue::from_str(v),
-        ) {
-            request.headers_mut().insert(name, value);
-        }
+    // `append`, not `insert`: a name given twice is sent twice, as the
+    // other probes send it.
+    for h in headers {
+        let (name, value) = h.to_http();
+        request.headers_mut().append(name, value);
     }
     let config = WebSocketConfig::default()
         .max_message_size(Some(BODY_LIMIT * 16))

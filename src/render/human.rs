@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::wrap;
 use crate::config::Verbosity;
+use crate::escape::escape;
 use crate::report::{Report, Status};
 use crate::style::Style;
 
@@ -19,7 +20,10 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "{}", style.bold(&target.target));
+        // Every field may quote a server, a certificate or a process:
+        // escaped here, field by field, so only rtdoctor's own line breaks
+        // and colours reach the terminal.
+        let _ = writeln!(out, "{}", style.bold(&escape(&target.target)));
         for check in &target.checks {
             if quiet && matches!(check.status, Status::Pass | Status::Skip) {
                 continue;
@@ -28,16 +32,16 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
                 out,
                 "  {} {:<id_width$}  {}",
                 style.mark(check.status),
-                check.id,
-                check.summary
+                escape(&check.id),
+                escape(&check.summary)
             );
             if verbosity == Verbosity::Verbose {
                 for e in &check.evidence {
                     let _ = writeln!(
                         out,
                         "      {} {}",
-                        style.dim(&format!("{}:", e.label)),
-                        e.value
+                        style.dim(&format!("{}:", escape(&e.label))),
+                        escape(&e.value)
                     );
                 }
             }
@@ -55,11 +59,14 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
                         out,
                         "  {} {} — {}",
                         style.mark(check.status),
-                        check.id,
-                        style.bold(&fix.title)
+                        escape(&check.id),
+                        style.bold(&escape(&fix.title))
                     );
-                    out.push_str(&wrap(&fix.detail, WIDTH, "      "));
+                    // A fix may quote a certificate's names or a declared
+                    // check's file: its line breaks are escaped too.
+                    out.push_str(&wrap(&escape(&fix.detail), WIDTH, "      "));
                     if let Some(cmd) = &fix.command {
+                        let cmd = escape(cmd);
                         let _ = writeln!(out, "      {}", style.cyan(&format!("$ {cmd}")));
                     }
                 }
@@ -78,4 +85,57 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
     .join(", ");
     let _ = writeln!(out, "\n{line} ({} ms)", report.duration_ms);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckResult, Evidence, Fix, TargetReport};
+
+    #[test]
+    fn every_field_is_escaped() {
+        let evil = "a\x1b[2J\r\nb\u{202e}";
+        let check = CheckResult {
+            id: "socketio.namespace".into(),
+            title: "t".into(),
+            status: Status::Fail,
+            summary: format!("refused: {evil}"),
+            evidence: vec![Evidence {
+                label: format!("l{evil}"),
+                value: format!("v{evil}"),
+            }],
+            fixes: vec![
+                Fix::new(
+                    format!("title {evil}"),
+                    format!("line one\nline two {evil}"),
+                )
+                .command(format!("cmd {evil}")),
+            ],
+            duration_ms: 1,
+        };
+        let report = Report::new(
+            "now".into(),
+            1,
+            vec![TargetReport {
+                target: format!("http://x{evil}"),
+                status: Status::Fail,
+                checks: vec![check],
+            }],
+        );
+        let text = human(&report, Verbosity::Verbose, Style { color: true });
+        let shown = "a\\x1b[2J\\r\\nb\\u{202e}";
+        for field in [
+            format!("http://x{shown}"),
+            format!("refused: {shown}"),
+            format!("l{shown}:"),
+            format!("v{shown}"),
+            format!("title {shown}"),
+            format!("      line one\\nline two {shown}"),
+            format!("$ cmd {shown}"),
+        ] {
+            assert!(text.contains(&field), "{field:?} not in:\n{text}");
+        }
+        // rtdoctor's own colours are all that is left of ESC.
+        assert!(!text.contains("\x1b[2J") && !text.contains('\r') && !text.contains('\u{202e}'));
+    }
 }

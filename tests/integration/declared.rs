@@ -139,3 +139,27 @@ fn a_bad_file_is_reported_with_path_line_and_field_and_the_rest_run() {
         "{s}"
     );
 }
+
+#[test]
+fn explain_shows_a_fix_with_an_empty_list_item() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bare-dash.toml"),
+        "[[check]]\nid = \"app.dash\"\ntitle = \"t\"\nkind = \"http\"\npath = \"/\"\n\
+fix = \"\"\"\nDo this:\n- \n- restart the server\n\"\"\"\n",
+    )
+    .unwrap();
+    let out = rt(&[
+        "explain",
+        "app.dash",
+        "--checks",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("  - restart the server"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\n  -\n"), "{}", out.stdout);
+}

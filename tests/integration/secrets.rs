@@ -362,7 +362,12 @@ fn plant_and_run(secrets: Vec<String>) -> (Vec<Plant>, Vec<(String, String)>) {
     common(&mut cmd);
     let out = run(&mut cmd);
     // The echo channels did reach the report (else they would test nothing).
-    for echoed in ["x-check-token", "x-api-key", "refused auth", "declared.load"] {
+    for echoed in [
+        "x-check-token",
+        "x-api-key",
+        "refused auth",
+        "declared.load",
+    ] {
         assert!(
             out.stdout.to_ascii_lowercase().contains(echoed),
             "{echoed} not in {}",

@@ -466,3 +466,37 @@ fn a_cacert_file_without_a_certificate_is_a_usage_error() {
         out.stderr
     );
 }
+
+/// A certificate's names are the server's to choose: a person sees their
+/// control characters and bidi controls escaped, JSON keeps them exact.
+#[test]
+fn a_certificates_names_are_escaped_for_people_and_exact_in_json() {
+    let pki = Pki::new();
+    let cn = "evil\x1b]0;pwned\x07\r\nFAKE\u{202e}";
+    let key = KeyPair::generate().unwrap();
+    let cert = Pki::params(cn, LOCAL_NAMES, -1, 90)
+        .self_signed(&key)
+        .unwrap();
+    let leaf = pki.write("evil", &cert.pem(), &key.serialize_pem());
+    // Nothing behind nginx: the TLS handshake is all this check needs.
+    let proxy = nginx_tls(&leaf, free_port());
+    let url = format!("https://127.0.0.1:{}", proxy.port());
+
+    let out = rt(&["check", &url, "--only", "tls", "-v"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    for raw in ['\x1b', '\x07', '\r', '\u{202e}'] {
+        assert!(!out.stdout.contains(raw), "raw {raw:?} in:\n{}", out.stdout);
+    }
+    assert!(
+        out.stdout
+            .contains("CN=evil\\x1b]0;pwned\\x07\\r\\nFAKE\\u{202e}"),
+        "{}",
+        out.stdout
+    );
+
+    let (_, r) = check_json(&url, &["--only", "tls"]);
+    assert!(
+        summary(&r, "tls.certificate").contains(&format!("CN={cn}")),
+        "{r:#}"
+    );
+}

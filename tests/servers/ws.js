@@ -9,6 +9,9 @@
 //   --origin O       verifyClient accepts only this Origin (others: 403)
 //   --hello TEXT     send TEXT to each client when it connects
 //   --deflate        perMessageDeflate: true (off by default in ws 8)
+//   --log-headers F  append one JSON line per request to F: method, url,
+//                    upgrade or not, user-agent, and every X-Tag header as
+//                    sent (rawHeaders: repeated names stay apart)
 //   /health          200 application/json {"status":"ok"}; other GETs 426
 //                    "Upgrade Required", as ws's own HTTP server answers
 //
@@ -21,7 +24,7 @@ const peers = process.env.RTDOCTOR_PEERS || path.join(__dirname, '..', '..', 'ta
 const { WebSocketServer } = require(require.resolve('ws', { paths: [path.join(peers, 'node4')] }));
 
 const argv = process.argv.slice(2);
-let port = null, wsPath = undefined, origin = null, hello = null, deflate = false;
+let port = null, wsPath = undefined, origin = null, hello = null, deflate = false, logHeaders = null;
 const protocols = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -30,12 +33,25 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--origin') origin = argv[++i];
   else if (a === '--hello') hello = argv[++i];
   else if (a === '--deflate') deflate = true;
+  else if (a === '--log-headers') logHeaders = argv[++i];
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`ws.js: unknown argument ${a}`); process.exit(2); }
 }
 if (port === null) { console.error('usage: ws.js PORT [--path P] [--protocol N]... [--origin O] [--hello T] [--deflate]'); process.exit(2); }
 
+function log(req) {
+  if (logHeaders === null) return;
+  const tags = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i].toLowerCase() === 'x-tag') tags.push(req.rawHeaders[i + 1]);
+  }
+  const line = { method: req.method, url: req.url, upgrade: !!req.headers.upgrade,
+    ua: req.headers['user-agent'] || '', tags };
+  require('fs').appendFileSync(logHeaders, JSON.stringify(line) + '\n');
+}
+
 const server = http.createServer((req, res) => {
+  log(req);
   if (req.url === '/health') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end('{"status":"ok"}');
@@ -45,6 +61,7 @@ const server = http.createServer((req, res) => {
   res.end('Upgrade Required');
 });
 
+server.on('upgrade', (req) => log(req));
 const opts = { server, perMessageDeflate: deflate };
 if (wsPath) opts.path = wsPath;
 if (origin) opts.verifyClient = (info) => info.origin === origin;
