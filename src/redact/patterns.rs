@@ -13,13 +13,14 @@ fn re(pattern: &str) -> Regex {
 
 /// Names (of variables, headers, config keys, flags, query parameters)
 /// whose values are secret. `headers` too: rtdoctor never shows a header
-/// value, and a config file's `headers` list holds them. `pass` alone counts only as a whole part of a
+/// value, and a config file's `headers` list holds them (not `header`: a
+/// declared check's `expect.header` holds what the answer should carry). `pass` alone counts only as a whole part of a
 /// name (`DB_PASS`, `requirepass`), not inside a word like `passive`.
 pub static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?i)(passw(or)?d|passwd|passphrase|pwd|pass$|pass[_.-]|^pass|secret|token|",
         r"api[_-]?key|access[_-]?key|[_-]key\b|[_-]key[_-]|^key$|auth|cookie|session|",
-        r"credential|private|signature|^sig$|^code$|^response$|^headers?$)"
+        r"credential|private|signature|^sig$|^code$|^response$|^headers$)"
     ))
 });
 

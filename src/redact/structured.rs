@@ -150,6 +150,8 @@ mod tests {
         assert_eq!(found("password: |\n  b1\n  b2\nport: 1\n"), ["b1\nb2"]);
         assert_eq!(found("<cfg><db><password>x1</password></db></cfg>"), ["x1"]);
         assert_eq!(found("credentials:\n  - k1\n  - k2\n"), ["k1", "k2"]);
+        assert_eq!(found("headers = [\"X-A: h1\"]\n"), ["X-A: h1"]);
+        assert!(found("[check.expect]\nheader = { \"content-type\" = \"json\" }\n").is_empty());
     }
 
     #[test]
