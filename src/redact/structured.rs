@@ -4,7 +4,11 @@
 //! triple-quoted strings, escaped quotes). What comes out is a list of plain
 //! values; the redactor then hides them in the raw text, so the file keeps
 //! its layout. Text that parses as none of these is left to the line
-//! patterns.
+//! patterns (which run on parsed files too: they only ever hide more).
+//!
+//! YAML is read with yaml-rust2: serde_yaml is archived, serde_yaml_ng and
+//! serde_norway carry a port of libyaml, and a walk over a plain tree is
+//! all that is needed here (no serde model).
 
 use super::is_secret_name;
 
