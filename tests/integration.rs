@@ -10,6 +10,8 @@ mod support;
 mod bundle;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/config_file.rs"]
+mod config_file;
 #[path = "integration/declared.rs"]
 mod declared;
 #[path = "integration/fuzz.rs"]
