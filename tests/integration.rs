@@ -26,6 +26,8 @@ mod kill;
 mod listen;
 #[path = "integration/local_checks.rs"]
 mod local_checks;
+#[path = "integration/misreports.rs"]
+mod misreports;
 #[path = "integration/peers.rs"]
 mod peers;
 #[path = "integration/ports.rs"]

@@ -364,17 +364,29 @@ waits for the client to start, looks like this. If it serves plain HTTP, use htt
             )
             .command(probe),
         ),
-        // rustls reads a plain-HTTP answer (`HTTP/1.1 400`) as a record of
-        // an unknown content type.
-        Failure::Tls(e) if e.contains("InvalidContentType") => Outcome::fail(format!(
+        Failure::NotTls(bytes) if crate::probe::is_http(bytes) => Outcome::fail(format!(
             "the server on port {port} answered the TLS handshake in plain text: it serves \
-plain HTTP, not TLS ({e})"
+plain HTTP, not TLS ({})",
+            crate::protocol::preview(bytes, 40)
         ))
         .fix(Fix::new(
             "Use http:// and ws://, or enable TLS on the server",
             "The client must use the scheme the server speaks. To serve TLS, configure it on the \
 server or the proxy in front (nginx: listen 443 ssl; ssl_certificate …; ssl_certificate_key …).",
         )),
+        Failure::NotTls(bytes) => Outcome::fail(format!(
+            "the port {port} answered the TLS handshake with bytes that are neither TLS nor HTTP \
+({}): something else listens there",
+            crate::protocol::preview(bytes, 24)
+        ))
+        .fix(
+            Fix::new(
+                "Find out what listens on this port",
+                "Another program (a database, a message broker, a custom protocol) holds the \
+port, or the URL names the wrong port. rtdoctor ports shows what listens where.",
+            )
+            .command(format!("rtdoctor ports {port}")),
+        ),
         Failure::Tls(e) => Outcome::fail(format!("the TLS handshake failed: {e}")).fix(
             Fix::new(
                 "Compare the server's TLS settings with what clients support",
@@ -558,11 +570,17 @@ mod tests {
     #[test]
     fn a_plain_http_port_and_a_stall_are_told_apart() {
         let plain = no_handshake(
-            &Failure::Tls("received corrupt message of type InvalidContentType".into()),
+            &Failure::NotTls(b"HTTP/1.1 400 Bad Request\r\n".to_vec()),
             "localhost",
             8080,
         );
         assert!(plain.summary.contains("plain HTTP"), "{}", plain.summary);
+        let noise = no_handshake(&Failure::NotTls(vec![0x9c, 0x01, 0xff]), "localhost", 8080);
+        assert!(
+            noise.summary.contains("neither TLS nor HTTP") && !noise.summary.contains("plain HTTP"),
+            "{}",
+            noise.summary
+        );
         let stall = no_handshake(
             &Failure::TimedOut(Duration::from_secs(1)),
             "localhost",

@@ -3,6 +3,7 @@
 //! wire; the checks decide what it means.
 
 pub mod engineio;
+pub mod first_bytes;
 pub mod handshake;
 pub mod http;
 pub mod tls;
@@ -31,7 +32,15 @@ pub enum Failure {
     Reset,
     TimedOut(Duration),
     Tls(String),
+    /// A TLS handshake was answered with bytes that are not TLS: these,
+    /// as they came (at most `first_bytes::KEPT`).
+    NotTls(Vec<u8>),
     Other(String),
+}
+
+/// A plain-HTTP server answers a ClientHello with its own error page.
+pub fn is_http(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"HTTP/")
 }
 
 impl fmt::Display for Failure {
@@ -41,6 +50,16 @@ impl fmt::Display for Failure {
             Failure::Reset => f.write_str("the connection was reset"),
             Failure::TimedOut(d) => write!(f, "no answer within {} ms", d.as_millis()),
             Failure::Tls(e) => write!(f, "TLS error: {e}"),
+            Failure::NotTls(bytes) if is_http(bytes) => write!(
+                f,
+                "an answer in plain HTTP, not TLS ({})",
+                crate::protocol::preview(bytes, 40)
+            ),
+            Failure::NotTls(bytes) => write!(
+                f,
+                "bytes that are neither TLS nor HTTP ({})",
+                crate::protocol::preview(bytes, 24)
+            ),
             Failure::Other(e) => f.write_str(e),
         }
     }
