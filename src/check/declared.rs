@@ -405,7 +405,12 @@ impl Declared {
         if let Some(p) = &self.decl.subprotocol {
             headers.push(("Sec-WebSocket-Protocol".into(), p.clone()));
         }
-        let tls = ctx.host.ws_tls_for(&ctx.probe).ok();
+        // The run's trust (--cacert, --insecure), as every other probe
+        // has it; a trust that cannot be built is this check's failure.
+        let tls = match ctx.host.ws_tls_for(&ctx.probe) {
+            Ok(tls) => tls,
+            Err(e) => return self.fail(format!("cannot set up TLS for the upgrade: {e}")),
+        };
         let mut conn = match ws::connect(&url, &headers, timeout, tls).await {
             Ok(c) => c,
             Err(ws::ConnectError::Refused(a)) => {

@@ -306,7 +306,7 @@ impl Probe<'_> {
             .host
             .ws_tls_for(&self.ctx.probe)
             .map_err(Stop::NoAnswer)?;
-        match ws::connect(url, &self.endpoint.headers, t, Some(tls)).await {
+        match ws::connect(url, &self.endpoint.headers, t, tls).await {
             Ok(conn) => {
                 self.note("upgrade answer", conn.answer.status_line());
                 Ok(conn)

@@ -214,7 +214,7 @@ websockets: subprotocols=[…]) or stop asking for it.",
         ));
     }
     let start = Instant::now();
-    let mut conn = match ws::connect(url, &ws_headers, timeout, Some(tls)).await {
+    let mut conn = match ws::connect(url, &ws_headers, timeout, tls).await {
         Ok(c) => c,
         Err(ConnectError::Refused(answer)) => {
             return refusal(&answer, url, ctx.probe.origin.as_deref());

@@ -35,12 +35,13 @@ pub struct Conn {
 }
 
 /// `tls` is the configuration for a wss:// URL (trust, `--insecure`; see
-/// `probe::tls`); `None` means tungstenite's own (the system roots).
+/// `probe::tls`). It is not optional: tungstenite's own would trust the
+/// system roots only, silently ignoring `--cacert` and `--insecure`.
 pub async fn connect(
     url: &Url,
     headers: &[(String, String)],
     timeout: Duration,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    tls: Arc<rustls::ClientConfig>,
 ) -> Result<Conn, ConnectError> {
     super::ensure_crypto_provider();
     let start = Instant::now();
@@ -63,7 +64,7 @@ pub async fn connect(
         request,
         Some(config),
         true,
-        tls.map(Connector::Rustls),
+        Some(Connector::Rustls(tls)),
     );
     match tokio::time::timeout(timeout, attempt).await {
         Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
