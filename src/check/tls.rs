@@ -10,6 +10,7 @@ use rustls::CertificateError;
 use super::{Check, Ctx};
 use crate::probe::Failure;
 use crate::probe::tls::{self, CertInfo, INSPECT_ALPN, TlsReport};
+use crate::probe::tls_words;
 use crate::report::{Fix, Outcome};
 
 pub struct Certificate;
@@ -131,12 +132,10 @@ fn problems(r: &TlsReport, now: i64) -> Vec<Problem> {
                 ));
                 name_done = true;
             }
-            // webpki's reason travels as an opaque OtherError: its name is
-            // all there is to match.
-            other if other.to_string().contains("CaUsedAsEndEntity") => {
-                found.push(Problem::CaAsLeaf)
-            }
-            other => found.push(Problem::Other(other.to_string())),
+            // webpki's reason travels inside an opaque OtherError,
+            // downcast to its type.
+            other if tls_words::is_ca_used_as_leaf(other) => found.push(Problem::CaAsLeaf),
+            other => found.push(Problem::Other(tls_words::words(other))),
         }
     }
     // webpki stops at its first error; a wrong name behind, say, an unknown
@@ -433,7 +432,7 @@ fn add_evidence(out: &mut Outcome, r: &TlsReport, ctx: &Ctx) {
         "verification",
         match &r.verification.result {
             Ok(()) => format!("ok for {}", ctx.target.host),
-            Err(e) => e.to_string(),
+            Err(e) => tls_words::words(e),
         },
     );
     let extra = match &ctx.probe.cacert {
@@ -565,6 +564,42 @@ mod tests {
         );
         assert!(out.summary.contains("no intermediate"));
         assert!(out.fixes[0].detail.contains("fullchain.pem"));
+    }
+
+    /// rustls hands webpki's CaUsedAsEndEntity over inside an opaque
+    /// OtherError: the verdict finds it by type, and no other opaque error
+    /// is taken for it; neither verdict shows a Debug name.
+    #[test]
+    fn a_ca_as_leaf_is_found_by_type_not_by_message_text() {
+        let opaque = |e: webpki::Error| {
+            Err(invalid(CertificateError::Other(rustls::OtherError(
+                std::sync::Arc::new(e),
+            ))))
+        };
+        let r = report(
+            cert(true, NOW - DAY, NOW + 90 * DAY),
+            opaque(webpki::Error::CaUsedAsEndEntity),
+            true,
+        );
+        let out = verdict(&r, "localhost", NOW);
+        assert!(
+            out.summary.contains("is a CA certificate"),
+            "{}",
+            out.summary
+        );
+        let r = report(
+            cert(false, NOW - DAY, NOW + 90 * DAY),
+            opaque(webpki::Error::PathLenConstraintViolated),
+            true,
+        );
+        let out = verdict(&r, "localhost", NOW);
+        assert!(
+            !out.summary.contains("is a CA certificate"),
+            "{}",
+            out.summary
+        );
+        assert!(out.summary.contains("path length"), "{}", out.summary);
+        assert!(!out.summary.contains("OtherError"), "{}", out.summary);
     }
 
     #[test]

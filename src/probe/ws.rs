@@ -165,7 +165,7 @@ pub enum Received {
     Closed(Option<(u16, String)>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum RecvError {
     TimedOut(Duration),
     /// Bytes that are not WebSocket frames.

@@ -270,3 +270,32 @@ fn random_bytes_on_a_tls_port_are_not_called_plain_http() {
     let r = check(plain.port, "https", "tls.certificate");
     assert!(summary(&r, "tls.certificate").contains("plain HTTP"), "{r}");
 }
+
+/// reqwest's and hyper's wrappers ("error sending request for url (…)",
+/// "client error (Connect)") and Rust Debug names never reach the report:
+/// a TLS port that closes at once, and one that answers plain HTTP.
+#[test]
+fn failures_are_said_in_words() {
+    let closes = talker(|_| Vec::new());
+    let plain = talker(|_| http("400 Bad Request", "text/html", b"<h1>400</h1>"));
+    for server in [&closes, &plain] {
+        let r = check(
+            server.port,
+            "https",
+            "tls.certificate,http.health,socketio.handshake",
+        );
+        let text = r.to_string();
+        for wrapper in [
+            "error sending request",
+            "client error (",
+            "Other(",
+            "OtherError",
+            "InvalidContentType",
+            "corrupt message",
+        ] {
+            assert!(!text.contains(wrapper), "{wrapper} in {r:#}");
+        }
+        let s = summary(&r, "http.health");
+        assert!(s.starts_with("GET /health got "), "{s}");
+    }
+}
