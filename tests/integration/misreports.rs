@@ -299,3 +299,72 @@ fn failures_are_said_in_words() {
         assert!(s.starts_with("GET /health got "), "{s}");
     }
 }
+
+/// A listener with a backlog of 0 that never accepts, its accept queue
+/// filled by connections of this test: the kernel then drops new
+/// connection attempts, which time out. Returns the port, the listening
+/// socket and the queued connections (kept open), and how many connection
+/// attempts timed out while filling.
+fn full_backlog() -> (u16, std::os::fd::OwnedFd, Vec<TcpStream>, usize) {
+    use nix::sys::socket::{
+        AddressFamily, Backlog, SockFlag, SockType, SockaddrIn, bind, getsockname, listen, socket,
+    };
+    use std::os::fd::AsRawFd;
+    let fd = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::empty(),
+        None,
+    )
+    .unwrap();
+    bind(
+        fd.as_raw_fd(),
+        &SockaddrIn::from(std::net::SocketAddrV4::new(
+            std::net::Ipv4Addr::LOCALHOST,
+            0,
+        )),
+    )
+    .unwrap();
+    listen(&fd, Backlog::new(0).unwrap()).unwrap();
+    let port = getsockname::<SockaddrIn>(fd.as_raw_fd()).unwrap().port();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut queued = Vec::new();
+    let mut timed_out = 0;
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(s) => queued.push(s),
+            Err(_) => {
+                timed_out += 1;
+                if timed_out == 2 {
+                    break;
+                }
+            }
+        }
+    }
+    (port, fd, queued, timed_out)
+}
+
+#[test]
+fn a_listener_whose_accept_queue_is_full_is_said_to_accept_nothing() {
+    let (port, _listener, _queued, timed_out) = full_backlog();
+    assert!(timed_out > 0, "the accept queue never filled");
+    let out = rt(&[
+        "check",
+        &format!("127.0.0.1:{port}"),
+        "--json",
+        "--timeout",
+        "1s",
+        "--only",
+        "port.listen,net.dualstack",
+    ]);
+    let r = out.json();
+    assert_eq!(status(&r, "net.dualstack"), "fail", "{r:#}");
+    let s = summary(&r, "net.dualstack");
+    assert!(s.contains("accepts no connections"), "{s}");
+    assert!(s.contains("backlog"), "{s}");
+    let fixes = fix_text(&r, "net.dualstack");
+    assert!(
+        !fixes.contains("Listen on both address families"),
+        "{fixes}"
+    );
+}
