@@ -423,7 +423,7 @@ impl Declared {
             Err(ws::ConnectError::Failed(f)) => {
                 return self.fail(format!("the upgrade to {} got {f}", url.path()));
             }
-            Err(ws::ConnectError::Protocol(e)) => {
+            Err(ws::ConnectError::Protocol(e) | ws::ConnectError::WrongAccept(e)) => {
                 return self.fail(format!("the upgrade to {} failed: {e}", url.path()));
             }
         };

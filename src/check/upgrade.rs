@@ -321,7 +321,7 @@ impl Probe<'_> {
             Err(ConnectError::Failed(f)) => {
                 Err(Stop::NoAnswer(format!("the upgrade request got {f}")))
             }
-            Err(ConnectError::Protocol(e)) => Err(Stop::Invalid(e)),
+            Err(ConnectError::Protocol(e) | ConnectError::WrongAccept(e)) => Err(Stop::Invalid(e)),
         }
     }
 

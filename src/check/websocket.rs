@@ -219,7 +219,7 @@ websockets: subprotocols=[…]) or stop asking for it.",
         Err(ConnectError::Refused(answer)) => {
             return refusal(&answer, url, ctx.probe.origin.as_deref());
         }
-        Err(ConnectError::Protocol(e)) if e.contains("Accept") => {
+        Err(ConnectError::WrongAccept(e)) => {
             return with(
                 Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
                     .fix(proxy_fix()),

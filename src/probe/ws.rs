@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -24,8 +25,11 @@ pub enum ConnectError {
     Failed(Failure),
     /// The server answered, but not with 101.
     Refused(Answer),
-    /// The answer was not a valid upgrade (bad accept key, bad headers).
+    /// The answer was not a valid upgrade (bad headers).
     Protocol(String),
+    /// A 101 whose Sec-WebSocket-Accept does not match the key sent (told
+    /// by tungstenite's typed error, not its message).
+    WrongAccept(String),
 }
 
 pub struct Conn {
@@ -87,6 +91,9 @@ pub async fn connect(
                 Some(body),
                 start,
             )))
+        }
+        Ok(Err(WsError::Protocol(e @ ProtocolError::SecWebSocketAcceptKeyMismatch))) => {
+            Err(ConnectError::WrongAccept(e.to_string()))
         }
         Ok(Err(WsError::Protocol(e))) => Err(ConnectError::Protocol(e.to_string())),
         Ok(Err(e)) => Err(ConnectError::Failed(classify(&e))),
