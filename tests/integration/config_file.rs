@@ -386,3 +386,37 @@ fn test_ca() -> String {
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.self_signed(&key).unwrap().pem()
 }
+
+/// A bad value of one of these keys is a usage error naming the file and
+/// the value's own line (the span survives the shared-key parsing).
+#[test]
+fn bad_values_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rt.toml");
+    let p = path.to_str().unwrap();
+    for (text, said) in [
+        (
+            "[[target]]\nurl = \"localhost:1\"\n\neio = \"5\"\n",
+            ":4: invalid eio",
+        ),
+        ("origin = \"app.example.com\"\n", ":1: invalid origin"),
+        ("\npage = \"file:///x\"\n", ":2: invalid page"),
+        (
+            "headers = [\"X-Ok: 1\",\n  \"no colon\"]\n",
+            ":2: invalid headers",
+        ),
+        (
+            "[[target]]\nurl = \"localhost:1\"\nauth = \"[1]\"\n",
+            ":3: invalid auth",
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let out = rt(&["check", "--config", p]);
+        assert_eq!(out.code, 2, "{text}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{p}{said}")),
+            "{text}: {}",
+            out.stderr
+        );
+    }
+}
