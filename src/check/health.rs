@@ -154,6 +154,7 @@ const UNHEALTHY: &[&str] = &[
     "outofservice",
     "out_of_service",
     "red",
+    "false",
 ];
 const DEGRADED: &[&str] = &["warn", "warning", "degraded", "yellow", "partial"];
 
@@ -173,11 +174,10 @@ can read, and a health checker that reads it whole never gets one",
         ));
     }
     let json = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    let Some((key, said)) = json.as_ref().and_then(health_field) else {
+    let Some((key, word, shown)) = json.as_ref().and_then(health_field) else {
         return Outcome::pass(format!("{head})"));
     };
-    let word = said.to_ascii_lowercase();
-    let summary = format!("{head}, {key} \"{said}\")");
+    let summary = format!("{head}, {key} {shown})");
     if UNHEALTHY.contains(&word.as_str()) {
         Outcome::fail(format!(
             "{summary}: the server answers, but says it is not healthy"
@@ -194,15 +194,19 @@ queue); otherwise the server's log says why it reports itself down.",
     }
 }
 
-/// The JSON body's own health word: `status`, `state` or `health`, a
-/// string (or a boolean `healthy`/`ok`-style value under those keys).
-fn health_field(v: &serde_json::Value) -> Option<(&'static str, String)> {
+/// The JSON body's own health word (`status`, `state` or `health`): the
+/// key, the word lower-cased to compare, and how it is shown (a string in
+/// quotes and bounded, since it is the server's text; a boolean as is).
+fn health_field(v: &serde_json::Value) -> Option<(&'static str, String, String)> {
     ["status", "state", "health"]
         .into_iter()
         .find_map(|key| match v.get(key)? {
-            serde_json::Value::String(s) => Some((key, s.clone())),
-            serde_json::Value::Bool(true) => Some((key, "ok".into())),
-            serde_json::Value::Bool(false) => Some((key, "fail".into())),
+            serde_json::Value::String(s) => Some((
+                key,
+                s.to_ascii_lowercase(),
+                format!("\"{}\"", crate::protocol::preview(s.as_bytes(), 60)),
+            )),
+            serde_json::Value::Bool(b) => Some((key, b.to_string(), b.to_string())),
             _ => None,
         })
 }
