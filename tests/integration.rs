@@ -10,6 +10,8 @@ mod support;
 mod bundle;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/config_file.rs"]
+mod config_file;
 #[path = "integration/declared.rs"]
 mod declared;
 #[path = "integration/escaping.rs"]
@@ -28,6 +30,8 @@ mod kill;
 mod listen;
 #[path = "integration/local_checks.rs"]
 mod local_checks;
+#[path = "integration/misreports.rs"]
+mod misreports;
 #[path = "integration/peers.rs"]
 mod peers;
 #[path = "integration/ports.rs"]

@@ -416,7 +416,12 @@ impl Declared {
                 Err(e) => return self.fail(e),
             }
         }
-        let tls = ctx.host.ws_tls_for(&ctx.probe).ok();
+        // The run's trust (--cacert, --insecure), as every other probe
+        // has it; a trust that cannot be built is this check's failure.
+        let tls = match ctx.host.ws_tls_for(&ctx.probe) {
+            Ok(tls) => tls,
+            Err(e) => return self.fail(format!("cannot set up TLS for the upgrade: {e}")),
+        };
         let mut conn = match ws::connect(&url, &headers, timeout, tls).await {
             Ok(c) => c,
             Err(ws::ConnectError::Refused(a)) => {
@@ -429,7 +434,7 @@ impl Declared {
             Err(ws::ConnectError::Failed(f)) => {
                 return self.fail(format!("the upgrade to {} got {f}", url.path()));
             }
-            Err(ws::ConnectError::Protocol(e)) => {
+            Err(ws::ConnectError::Protocol(e) | ws::ConnectError::WrongAccept(e)) => {
                 return self.fail(format!("the upgrade to {} failed: {e}", url.path()));
             }
         };

@@ -442,10 +442,13 @@ pub async fn inspect(
             .await
             .map_err(|e| classify(&e))?;
         let peer = tcp.peer_addr().map_err(|e| classify(&e))?;
-        let tls = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| classify(&e))?;
+        let (tcp, kept) = super::first_bytes::FirstBytes::new(tcp);
+        let tls = connector.connect(name, tcp).await.map_err(|e| {
+            match (classify(&e), super::first_bytes::not_tls(&kept)) {
+                (Failure::Tls(_), Some(bytes)) => Failure::NotTls(bytes),
+                (other, _) => other,
+            }
+        })?;
         Ok::<_, Failure>((peer, tls))
     };
     let (peer, tls) = tokio::time::timeout(timeout, handshake)

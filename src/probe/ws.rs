@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
@@ -24,8 +25,11 @@ pub enum ConnectError {
     Failed(Failure),
     /// The server answered, but not with 101.
     Refused(Answer),
-    /// The answer was not a valid upgrade (bad accept key, bad headers).
+    /// The answer was not a valid upgrade (bad headers).
     Protocol(String),
+    /// A 101 whose Sec-WebSocket-Accept does not match the key sent (told
+    /// by tungstenite's typed error, not its message).
+    WrongAccept(String),
 }
 
 pub struct Conn {
@@ -35,12 +39,13 @@ pub struct Conn {
 }
 
 /// `tls` is the configuration for a wss:// URL (trust, `--insecure`; see
-/// `probe::tls`); `None` means tungstenite's own (the system roots).
+/// `probe::tls`). It is not optional: tungstenite's own would trust the
+/// system roots only, silently ignoring `--cacert` and `--insecure`.
 pub async fn connect(
     url: &Url,
     headers: &[Header],
     timeout: Duration,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    tls: Arc<rustls::ClientConfig>,
 ) -> Result<Conn, ConnectError> {
     super::ensure_crypto_provider();
     let start = Instant::now();
@@ -61,7 +66,7 @@ pub async fn connect(
         request,
         Some(config),
         true,
-        tls.map(Connector::Rustls),
+        Some(Connector::Rustls(tls)),
     );
     match tokio::time::timeout(timeout, attempt).await {
         Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
@@ -84,6 +89,9 @@ pub async fn connect(
                 Some(body),
                 start,
             )))
+        }
+        Ok(Err(WsError::Protocol(e @ ProtocolError::SecWebSocketAcceptKeyMismatch))) => {
+            Err(ConnectError::WrongAccept(e.to_string()))
         }
         Ok(Err(WsError::Protocol(e))) => Err(ConnectError::Protocol(e.to_string())),
         Ok(Err(e)) => Err(ConnectError::Failed(classify(&e))),
@@ -162,7 +170,7 @@ pub enum Received {
     Closed(Option<(u16, String)>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum RecvError {
     TimedOut(Duration),
     /// Bytes that are not WebSocket frames.
