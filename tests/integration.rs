@@ -12,6 +12,8 @@ mod bundle;
 mod cli;
 #[path = "integration/declared.rs"]
 mod declared;
+#[path = "integration/flood.rs"]
+mod flood;
 #[path = "integration/fuzz.rs"]
 mod fuzz;
 #[path = "integration/generated.rs"]
