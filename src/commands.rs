@@ -1,7 +1,6 @@
 //! The body of each subcommand: run the resolved configuration and say
 //! which exit code the result means.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,13 +29,11 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         Resolved::Checks => print(&catalogue::list(checks)),
         Resolved::Explain(id) => print(&catalogue::explain(checks, &id).map_err(Failure::Usage)?),
         Resolved::Completions(shell) => {
-            clap_complete::generate(
-                shell,
-                &mut crate::cli::command(),
-                "rtdoctor",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::SUCCESS)
+            // Into memory first: clap_complete panics when its writer fails
+            // (`rtdoctor completions fish | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::command(), "rtdoctor", &mut script);
+            print(&String::from_utf8_lossy(&script))
         }
     }
 }
@@ -108,7 +105,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(line) = &bundle_line {
-        eprint!("{line}");
+        crate::stdio::err(line);
     }
     bar.finish_and_clear();
 
@@ -158,13 +155,13 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
         )));
     }
     if config.verbosity != crate::config::Verbosity::Quiet {
-        eprintln!(
+        crate::say!(
             "rtdoctor: no target given; found {} real-time server(s) among {} local listeners:",
             found.found.len(),
             found.listeners
         );
         for f in &found.found {
-            eprintln!(
+            crate::say!(
                 "  {} {}{}",
                 f.target,
                 f.kind,
@@ -243,16 +240,11 @@ fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Failure> {
     })
 }
 
+/// A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
 fn print(text: &str) -> Result<ExitCode, Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        // A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(Failure::Usage(format!(
-            "cannot write to standard output: {e}"
-        ))),
-    }
+    crate::stdio::out(text.as_bytes())
+        .map(|()| ExitCode::SUCCESS)
+        .map_err(|e| Failure::Usage(format!("cannot write to standard output: {e}")))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {

@@ -424,9 +424,9 @@ impl Output {
 
     fn line(&mut self, text: &str) {
         if self.json {
-            eprintln!("{text}");
+            crate::say!("{text}");
         } else {
-            println!("{text}");
+            crate::stdio::out_line(text);
         }
     }
 

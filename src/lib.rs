@@ -22,6 +22,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod sockets;
+pub mod stdio;
 pub mod style;
 pub mod target;
 pub mod wait;

@@ -11,11 +11,17 @@ use rtdoctor::commands::{self, Failure};
 use rtdoctor::{check, cli};
 
 fn main() -> ExitCode {
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!(
-            "rtdoctor: internal error (a bug): {info}\n\
-             Please report it with the command you ran and the output of `rtdoctor --version`."
-        );
+    // Once per run, however many checks crash: a panicking check becomes
+    // that check's failure and the others go on. Through `say!`, which
+    // never panics: a panic inside this hook would abort the process.
+    let told = std::sync::atomic::AtomicBool::new(false);
+    std::panic::set_hook(Box::new(move |info| {
+        if !told.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            rtdoctor::say!(
+                "rtdoctor: internal error (a bug): {info}\n\
+                 Please report it with the command you ran and the output of `rtdoctor --version`."
+            );
+        }
     }));
     // Clap prints its own usage errors and exits with 2.
     let cli = cli::Cli::parse();
@@ -27,11 +33,11 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
-            eprintln!("rtdoctor: error: {msg}");
+            rtdoctor::say!("rtdoctor: error: {msg}");
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
-            eprintln!(
+            rtdoctor::say!(
                 "rtdoctor: internal error (a bug): {err:#}\n\
                  Please report it with the command you ran and the output of `rtdoctor --version`."
             );

@@ -133,9 +133,9 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
         }
         match waited {
             crate::wait::Waited::Answered(d) => {
-                eprintln!("rtdoctor: {target} answered after {} ms", d.as_millis())
+                crate::say!("rtdoctor: {target} answered after {} ms", d.as_millis())
             }
-            crate::wait::Waited::TimedOut(last) => eprintln!(
+            crate::wait::Waited::TimedOut(last) => crate::say!(
                 "rtdoctor: {target} did not answer within {} ms (last: {last}); checking anyway",
                 wait.as_millis()
             ),

@@ -28,6 +28,8 @@ mod listen;
 mod local_checks;
 #[path = "integration/peers.rs"]
 mod peers;
+#[path = "integration/pipes.rs"]
+mod pipes;
 #[path = "integration/ports.rs"]
 mod ports;
 #[path = "integration/reports.rs"]
