@@ -102,7 +102,11 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
             summary.skip,
             bundle_line.unwrap_or_default()
         ))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if report.crashed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(3)
+        });
     }
     if let Some(line) = &bundle_line {
         crate::stdio::err(line);
@@ -124,7 +128,10 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         Some(path) => write_file(path, &text)?,
         None => print(&text).map(|_| ())?,
     }
-    Ok(if report.failed(config.strict) {
+    Ok(if !report.crashed.is_empty() {
+        // The panic hook has said so on stderr; the report says which.
+        ExitCode::from(3)
+    } else if report.failed(config.strict) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
