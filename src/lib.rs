@@ -11,6 +11,7 @@ pub mod discover;
 pub mod docs;
 pub mod holders;
 pub mod host;
+pub mod input_file;
 pub mod kill;
 pub mod net;
 pub mod ports;

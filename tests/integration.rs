@@ -20,6 +20,8 @@ mod fuzz;
 mod generated;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/inputs.rs"]
+mod inputs;
 #[path = "integration/kill.rs"]
 mod kill;
 #[path = "integration/listen.rs"]
