@@ -38,11 +38,21 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
+/// `work` on a runtime of its own, which is then let go without waiting
+/// for the blocking tasks still running (a /proc scan of a host with
+/// hundreds of thousands of open files): dropping a runtime waits for
+/// them, which would stretch the run past its documented bound. What they
+/// would have found is already reported as not finished.
+fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Internal(anyhow::Error::new(e).context("starting the async runtime")))
+        .map_err(|e| {
+            Failure::Internal(anyhow::Error::new(e).context("starting the async runtime"))
+        })?;
+    let out = runtime.block_on(work);
+    runtime.shutdown_background();
+    Ok(out)
 }
 
 fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
@@ -62,9 +72,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         let bar = bar.clone();
         Arc::new(move || bar.inc(1))
     };
-    let mut report = runtime()?
-        .block_on(runner::run(config, checks, on_done))
-        .map_err(Failure::Internal)?;
+    let mut report = block_on(runner::run(config, checks, on_done))?.map_err(Failure::Internal)?;
     let redactor = redactor_for(config);
     report.redact(&redactor);
     let written = match &config.bundle {
@@ -153,7 +161,7 @@ fn discover(
         .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
     let tls = crate::probe::tls::client_config(None, false).map_err(Failure::Usage)?;
     let http = crate::probe::http::Http::new(tls).map_err(Failure::Usage)?;
-    let found = runtime()?.block_on(crate::discover::run(&table, &http));
+    let found = block_on(crate::discover::run(&table, &http))?;
     if found.found.is_empty() {
         return Err(Failure::Usage(format!(
             "no target given, and none of the {} local TCP listeners answered as a Socket.IO or WebSocket server: \
@@ -261,4 +269,37 @@ fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_run_ends_without_waiting_for_its_abandoned_blocking_work() {
+        let (release, held) = mpsc::channel::<()>();
+        let (ended, end) = mpsc::channel();
+        let (finished, scan_done) = mpsc::channel();
+        std::thread::spawn(move || {
+            let out = super::block_on(async move {
+                // A scan that outlives the run: it waits to be released.
+                let scan = tokio::task::spawn_blocking(move || {
+                    let _ = held.recv();
+                    let _ = finished.send(());
+                });
+                // The run gives up on it, as the runner does at its bound.
+                let _ = tokio::time::timeout(Duration::from_millis(10), scan).await;
+                "report"
+            });
+            let _ = ended.send(out.ok());
+        });
+        // Not a timing: a minute only stops the test from hanging when
+        // block_on does wait for the scan, which never ends on its own.
+        let out = end.recv_timeout(Duration::from_secs(60));
+        assert_eq!(out, Ok(Some("report")), "block_on waited for the scan");
+        // The scan was still running when the run ended.
+        assert!(scan_done.try_recv().is_err());
+        let _ = release.send(());
+    }
 }
