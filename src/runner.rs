@@ -185,9 +185,15 @@ async fn run_one(
                     Outcome::fail(CRASHED)
                 }
                 Err(_) => Outcome::fail(format!(
-                    "did not finish within {} ms (the probe timeout is {} ms)",
+                    "did not finish within {} ms (the probe timeout is {} ms){}",
                     start.elapsed().as_millis(),
-                    ctx.probe.timeout.as_millis()
+                    ctx.probe.timeout.as_millis(),
+                    if ctx.host.scanning() {
+                        "; the scan of this machine's sockets and processes was still running, \
+and rtdoctor did not wait for it"
+                    } else {
+                        ""
+                    }
                 )),
             }
         }

@@ -36,6 +36,8 @@ mod pipes;
 mod ports;
 #[path = "integration/reports.rs"]
 mod reports;
+#[path = "integration/run_bound.rs"]
+mod run_bound;
 #[path = "integration/smoke.rs"]
 mod smoke;
 #[path = "integration/socket_table.rs"]
