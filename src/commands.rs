@@ -38,6 +38,19 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     }
 }
 
+/// `work` on a thread of its own, if it finishes within `bound`; else the
+/// thread is left behind, and ends with the process.
+fn within<T: Send + 'static>(
+    bound: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    result.recv_timeout(bound).ok()
+}
+
 /// `work` on a runtime of its own, which is then let go without waiting
 /// for the blocking tasks still running (a /proc scan of a host with
 /// hundreds of thousands of open files): dropping a runtime waits for
@@ -82,7 +95,15 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
                 .iter()
                 .find(|(k, _)| k == "RTDOCTOR_SOCKETS")
                 .map(|(_, v)| v.clone());
-            let table = host::read_table(source.as_deref()).ok();
+            // Bounded like a check: a host with hundreds of thousands of
+            // open files must not hold the process long past the run.
+            let bound = config
+                .targets
+                .iter()
+                .map(|t| runner::check_budget(&t.probe))
+                .max()
+                .unwrap_or_default();
+            let table = within(bound, move || host::read_table(source.as_deref()).ok()).flatten();
             Some(
                 crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
                     .map_err(Failure::Usage)?,

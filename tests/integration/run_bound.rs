@@ -107,5 +107,41 @@ fn a_scan_of_many_open_files_does_not_hold_the_run_past_its_bound() {
         listen.contains("the scan of this machine's sockets and processes was still running, and rtdoctor did not wait for it"),
         "{listen}"
     );
+
+    // A bundle reads the socket table again, bounded the same way: the
+    // bundle is written without it, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b.tar.gz");
+    let out = rt(&[
+        "check",
+        &port,
+        "--timeout",
+        "100ms",
+        "--only",
+        "port",
+        "--bundle",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let file = std::fs::File::open(&bundle).expect("the bundle was written");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut names = Vec::new();
+    let mut manifest = String::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        if name.ends_with("manifest.json") {
+            std::io::Read::read_to_string(&mut entry, &mut manifest).unwrap();
+        }
+        names.push(name);
+    }
+    assert!(
+        manifest.contains("the socket table could not be read"),
+        "{manifest}"
+    );
+    assert!(
+        !names.iter().any(|n| n.ends_with("sockets.json")),
+        "{names:?}"
+    );
     drop(hogs);
 }
