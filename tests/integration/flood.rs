@@ -166,10 +166,10 @@ fn peak_rss(args: &[&str]) -> (u64, i32, String) {
     (peak, code, reader.join().unwrap())
 }
 
-fn measure(after: After, target: &str, only: &str) -> (u64, String) {
+fn measure(after: After, target: &str, only: &str, extra: &[&str]) -> (u64, String) {
     let s = server(after);
     let target = target.replace("PORT", &s.port.to_string());
-    let (kb, code, report) = peak_rss(&[
+    let mut args = vec![
         "check",
         &target,
         "--json",
@@ -177,14 +177,16 @@ fn measure(after: After, target: &str, only: &str) -> (u64, String) {
         "2s",
         "--only",
         only,
-    ]);
+    ];
+    args.extend(extra);
+    let (kb, code, report) = peak_rss(&args);
     assert_eq!(code, 1, "{report}");
     (kb, report)
 }
 
-fn assert_capped(target: &str, only: &str, check_id: &str) {
-    let (quiet, _) = measure(After::Quiet, target, only);
-    let (flood, report) = measure(After::Flood, target, only);
+fn assert_capped(target: &str, only: &str, check_id: &str, extra: &[&str]) {
+    let (quiet, _) = measure(After::Quiet, target, only, extra);
+    let (flood, report) = measure(After::Flood, target, only, extra);
     eprintln!(
         "{check_id}: peak RSS {quiet} kB against a quiet server, {flood} kB against a ping flood"
     );
@@ -202,18 +204,34 @@ fn assert_capped(target: &str, only: &str, check_id: &str) {
 
 #[test]
 fn a_ping_flood_on_a_websocket_endpoint_keeps_memory_capped() {
-    assert_capped(
-        "ws://127.0.0.1:PORT/ws",
-        "websocket.upgrade",
-        "websocket.upgrade",
-    );
+    let target = "ws://127.0.0.1:PORT/ws";
+    assert_capped(target, "websocket.upgrade", "websocket.upgrade", &[]);
 }
 
 #[test]
 fn a_ping_flood_after_a_socketio_upgrade_keeps_memory_capped() {
-    assert_capped(
-        "127.0.0.1:PORT",
-        "socketio.handshake,socketio.upgrade",
-        "socketio.upgrade",
-    );
+    let only = "socketio.handshake,socketio.upgrade";
+    assert_capped("127.0.0.1:PORT", only, "socketio.upgrade", &[]);
+}
+
+#[test]
+fn a_ping_flood_on_a_declared_websocket_check_keeps_memory_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("echo.toml"),
+        r#"[[check]]
+id = "app.echo"
+title = "The endpoint echoes"
+kind = "websocket"
+path = "/ws"
+send = "hello"
+fix = "Echo."
+
+[check.expect]
+contains = "hello"
+"#,
+    )
+    .unwrap();
+    let checks = dir.path().to_str().unwrap();
+    assert_capped("127.0.0.1:PORT", "app", "app.echo", &["--checks", checks]);
 }
