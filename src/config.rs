@@ -233,9 +233,9 @@ pub struct LoadedFile {
 impl LoadedFile {
     /// `None` when `path` is the default file and it does not exist.
     pub fn load(path: &Path, explicit: bool) -> Result<Option<LoadedFile>, String> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::input_file::read_text(path, crate::input_file::CONFIG_CAP) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+            Err(e) if e.is_not_found() && !explicit => return Ok(None),
             Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
         };
         let config: FileConfig = toml::from_str(&text).map_err(|e| {

@@ -428,9 +428,9 @@ impl Output {
     fn line(&mut self, text: &str) {
         let text = crate::escape::escape(text);
         if self.json {
-            eprintln!("{text}");
+            crate::say!("{text}");
         } else {
-            println!("{text}");
+            crate::stdio::out_line(&text);
         }
     }
 

@@ -16,12 +16,16 @@ mod config_file;
 mod declared;
 #[path = "integration/escaping.rs"]
 mod escaping;
+#[path = "integration/flood.rs"]
+mod flood;
 #[path = "integration/fuzz.rs"]
 mod fuzz;
 #[path = "integration/generated.rs"]
 mod generated;
 #[path = "integration/hostile.rs"]
 mod hostile;
+#[path = "integration/input_files.rs"]
+mod input_files;
 #[path = "integration/inputs.rs"]
 mod inputs;
 #[path = "integration/kill.rs"]
@@ -34,10 +38,14 @@ mod local_checks;
 mod misreports;
 #[path = "integration/peers.rs"]
 mod peers;
+#[path = "integration/pipes.rs"]
+mod pipes;
 #[path = "integration/ports.rs"]
 mod ports;
 #[path = "integration/reports.rs"]
 mod reports;
+#[path = "integration/run_bound.rs"]
+mod run_bound;
 #[path = "integration/smoke.rs"]
 mod smoke;
 #[path = "integration/socket_table.rs"]

@@ -122,7 +122,8 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
 }
 
 fn load_file(path: &Path) -> Result<Vec<Declared>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::input_file::read_text(path, crate::input_file::CONFIG_CAP)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let file: File = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()

@@ -20,6 +20,16 @@ use crate::secret::Header;
 
 pub type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// Bytes gathered before tungstenite writes them to the socket.
+const WRITE_BUFFER: usize = 16 * 1024;
+/// The most that is ever queued for a server that does not read: a full
+/// buffer and one message as large as the largest accepted. tungstenite queues a pong for
+/// every ping it reads and, with no cap (its default), a server that pings
+/// in a tight loop and never reads grows that queue without end. At the
+/// cap a pong waits in tungstenite's single pending-pong slot, where each
+/// new ping's pong replaces the last.
+const MAX_WRITE_BUFFER: usize = WRITE_BUFFER + BODY_LIMIT * 16;
+
 pub enum ConnectError {
     /// No answer to look at.
     Failed(Failure),
@@ -61,7 +71,9 @@ pub async fn connect(
     }
     let config = WebSocketConfig::default()
         .max_message_size(Some(BODY_LIMIT * 16))
-        .max_frame_size(Some(BODY_LIMIT * 16));
+        .max_frame_size(Some(BODY_LIMIT * 16))
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER);
     let attempt = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(config),
