@@ -5,8 +5,8 @@
 //! file (mode 0600) and renamed into place, so a failed write leaves nothing.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::fs::{self, OpenOptions};
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -117,7 +117,7 @@ pub fn write(
                 bytes: text.into_bytes(),
                 redactions,
             }),
-            Err(e) => notes.push(format!("--log {}: {e}", path.display())),
+            Err(e) => notes.push(unread(format!("--log {}: {e}", path.display()))),
         }
     }
     for path in &bundle.config_files {
@@ -127,7 +127,7 @@ pub fn write(
                 &text,
                 &files,
             )),
-            Err(e) => notes.push(format!("--config-file {}: {e}", path.display())),
+            Err(e) => notes.push(unread(format!("--config-file {}: {e}", path.display()))),
         }
     }
     fit_logs(&mut cuttable, entries.iter().map(|e| e.bytes.len()).sum());
@@ -243,20 +243,21 @@ fn relevant_var(name: &str) -> bool {
         .any(|p| up.starts_with(p))
 }
 
+/// A bundle input that could not be read is said on stderr as well as in
+/// the manifest: the bundle is still written, without it.
+fn unread(note: String) -> String {
+    crate::say!("rtdoctor: the bundle leaves out {note}");
+    note
+}
+
 /// The last `lines` lines of a file, reading at most `FILE_LIMIT` bytes
 /// from its end, redacted. The whole window is redacted before it is cut
 /// to `lines`: a key block whose BEGIN line falls outside the kept lines is
 /// still seen whole.
 fn tail(path: &Path, lines: usize, redactor: &Redactor) -> Result<(String, usize), String> {
-    let mut file = File::open(path).map_err(|e| e.to_string())?;
-    let len = file.metadata().map_err(|e| e.to_string())?.len();
-    let start = len.saturating_sub(FILE_LIMIT);
-    file.seek(SeekFrom::Start(start))
-        .map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(FILE_LIMIT)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+    let bytes = crate::input_file::read_tail(path, FILE_LIMIT)
+        .map_err(|e| e.to_string())?
+        .bytes;
     let (text, redactions) = redactor.count(&String::from_utf8_lossy(&bytes));
     let all: Vec<&str> = text.lines().collect();
     let keep = &all[all.len().saturating_sub(lines)..];
@@ -264,11 +265,9 @@ fn tail(path: &Path, lines: usize, redactor: &Redactor) -> Result<(String, usize
 }
 
 fn read_bounded(path: &Path) -> Result<String, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(FILE_LIMIT)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+    let bytes = crate::input_file::read_head(path, FILE_LIMIT)
+        .map_err(|e| e.to_string())?
+        .bytes;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

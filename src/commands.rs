@@ -1,7 +1,6 @@
 //! The body of each subcommand: run the resolved configuration and say
 //! which exit code the result means.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,22 +29,43 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         Resolved::Checks => print(&catalogue::list(checks)),
         Resolved::Explain(id) => print(&catalogue::explain(checks, &id).map_err(Failure::Usage)?),
         Resolved::Completions(shell) => {
-            clap_complete::generate(
-                shell,
-                &mut crate::cli::command(),
-                "rtdoctor",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::SUCCESS)
+            // Into memory first: clap_complete panics when its writer fails
+            // (`rtdoctor completions fish | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::command(), "rtdoctor", &mut script);
+            print(&String::from_utf8_lossy(&script))
         }
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
+/// `work` on a thread of its own, if it finishes within `bound`; else the
+/// thread is left behind, and ends with the process.
+fn within<T: Send + 'static>(
+    bound: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    result.recv_timeout(bound).ok()
+}
+
+/// `work` on a runtime of its own, which is then let go without waiting
+/// for the blocking tasks still running (a /proc scan of a host with
+/// hundreds of thousands of open files): dropping a runtime waits for
+/// them, which would stretch the run past its documented bound. What they
+/// would have found is already reported as not finished.
+fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Internal(anyhow::Error::new(e).context("starting the async runtime")))
+        .map_err(|e| {
+            Failure::Internal(anyhow::Error::new(e).context("starting the async runtime"))
+        })?;
+    let out = runtime.block_on(work);
+    runtime.shutdown_background();
+    Ok(out)
 }
 
 fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
@@ -67,13 +87,20 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     };
     // Known before the run: its progress lines on stderr hide them too.
     let redactor = redactor_for(config, checks);
-    let mut report = runtime()?
-        .block_on(runner::run(config, checks, on_done))
-        .map_err(Failure::Internal)?;
+    let mut report = block_on(runner::run(config, checks, on_done))?.map_err(Failure::Internal)?;
     report.redact(&redactor);
     let written = match &config.bundle {
         Some(bundle) => {
-            let table = host::read_table(config.sockets).ok();
+            let source = config.sockets;
+            // Bounded like a check: a host with hundreds of thousands of
+            // open files must not hold the process long past the run.
+            let bound = config
+                .targets
+                .iter()
+                .map(|t| runner::check_budget(&t.probe))
+                .max()
+                .unwrap_or_default();
+            let table = within(bound, move || host::read_table(source).ok()).flatten();
             Some(
                 crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
                     .map_err(Failure::Usage)?,
@@ -101,10 +128,14 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
             summary.skip,
             bundle_line.unwrap_or_default()
         ))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if report.crashed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(3)
+        });
     }
     if let Some(line) = &bundle_line {
-        eprint!("{}", crate::redact::line(line));
+        crate::stdio::err(line);
     }
     bar.finish_and_clear();
 
@@ -123,7 +154,10 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         Some(path) => write_file(path, &text)?,
         None => print(&text).map(|_| ())?,
     }
-    Ok(if report.failed(config.strict) {
+    Ok(if !report.crashed.is_empty() {
+        // The panic hook has said so on stderr; the report says which.
+        ExitCode::from(3)
+    } else if report.failed(config.strict) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -140,7 +174,7 @@ fn discover(
         .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
     let tls = crate::probe::tls::client_config(None, false).map_err(Failure::Usage)?;
     let http = crate::probe::http::Http::new(tls).map_err(Failure::Usage)?;
-    let found = runtime()?.block_on(crate::discover::run(&table, &http));
+    let found = block_on(crate::discover::run(&table, &http))?;
     if found.found.is_empty() {
         return Err(Failure::Usage(format!(
             "no target given, and none of the {} local TCP listeners answered as a Socket.IO or WebSocket server: \
@@ -149,15 +183,22 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
         )));
     }
     if config.verbosity != crate::config::Verbosity::Quiet {
-        eprintln!(
+        crate::say!(
             "rtdoctor: no target given; found {} real-time server(s) among {} local listeners:",
             found.found.len(),
             found.listeners
         );
         for f in &found.found {
             let holder = f.holder.as_ref().map(|h| format!(" — {h}"));
-            let line = format!("{} {}{}", f.target, f.kind, holder.unwrap_or_default());
-            eprintln!("  {}", crate::escape::escape(&crate::redact::line(&line)));
+            crate::say!(
+                "  {}",
+                crate::escape::escape(&format!(
+                    "{} {}{}",
+                    f.target,
+                    f.kind,
+                    holder.unwrap_or_default()
+                ))
+            );
         }
     }
     Ok(found
@@ -235,16 +276,11 @@ fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Failure> {
     })
 }
 
+/// A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
 fn print(text: &str) -> Result<ExitCode, Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        // A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(Failure::Usage(format!(
-            "cannot write to standard output: {e}"
-        ))),
-    }
+    crate::stdio::out(text.as_bytes())
+        .map(|()| ExitCode::SUCCESS)
+        .map_err(|e| Failure::Usage(format!("cannot write to standard output: {e}")))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
@@ -254,4 +290,37 @@ fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_run_ends_without_waiting_for_its_abandoned_blocking_work() {
+        let (release, held) = mpsc::channel::<()>();
+        let (ended, end) = mpsc::channel();
+        let (finished, scan_done) = mpsc::channel();
+        std::thread::spawn(move || {
+            let out = super::block_on(async move {
+                // A scan that outlives the run: it waits to be released.
+                let scan = tokio::task::spawn_blocking(move || {
+                    let _ = held.recv();
+                    let _ = finished.send(());
+                });
+                // The run gives up on it, as the runner does at its bound.
+                let _ = tokio::time::timeout(Duration::from_millis(10), scan).await;
+                "report"
+            });
+            let _ = ended.send(out.ok());
+        });
+        // Not a timing: a minute only stops the test from hanging when
+        // block_on does wait for the scan, which never ends on its own.
+        let out = end.recv_timeout(Duration::from_secs(60));
+        assert_eq!(out, Ok(Some("report")), "block_on waited for the scan");
+        // The scan was still running when the run ended.
+        assert!(scan_done.try_recv().is_err());
+        let _ = release.send(());
+    }
 }

@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::secret::{Header, Secret};
 use crate::target::Target;
+
+mod file_keys;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_CONFIG_FILE: &str = "rtdoctor.toml";
@@ -171,8 +172,12 @@ pub struct PortsConfig {
 
 /// `rtdoctor.toml`: top-level keys are defaults for every target; each
 /// `[[target]]` table names one target and may override them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Deserialised by hand (`file_keys`), not with `#[serde(flatten)]`:
+/// flatten buffers values and loses the spans `Spanned` needs ("expected
+/// a spanned value"), so `headers`, `auth`, `eio`, `origin` and `page`
+/// could not be read at all.
+#[derive(Debug, Default)]
 pub struct FileConfig {
     pub timeout: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
@@ -186,14 +191,12 @@ pub struct FileConfig {
     pub output: Option<Spanned<String>>,
     /// A folder of declared checks (`*.toml`).
     pub checks: Option<PathBuf>,
-    #[serde(flatten)]
     pub socketio: FileSocketIo,
-    #[serde(default)]
     pub target: Vec<FileTarget>,
 }
 
 /// Socket.IO settings, at the top level or per `[[target]]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct FileSocketIo {
     pub socketio_path: Option<String>,
     pub health_path: Option<String>,
@@ -210,13 +213,11 @@ pub struct FileSocketIo {
     pub insecure: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct FileTarget {
     pub url: Spanned<String>,
     pub timeout: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
-    #[serde(flatten)]
     pub socketio: FileSocketIo,
 }
 
@@ -232,9 +233,9 @@ pub struct LoadedFile {
 impl LoadedFile {
     /// `None` when `path` is the default file and it does not exist.
     pub fn load(path: &Path, explicit: bool) -> Result<Option<LoadedFile>, String> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::input_file::read_text(path, crate::input_file::CONFIG_CAP) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+            Err(e) if e.is_not_found() && !explicit => return Ok(None),
             Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
         };
         // Before it is parsed: an error may quote a value (`auth`, a header).

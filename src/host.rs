@@ -3,6 +3,7 @@
 //! (and only if a check asks) however many targets and checks there are.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
@@ -22,6 +23,26 @@ pub struct Host {
     /// One HTTP client and one WebSocket TLS configuration per distinct
     /// (`cacert`, `insecure`) of the run's targets, built on first use.
     clients: Mutex<Vec<(TlsKey, Result<Clients, String>)>>,
+    /// Scans of /proc still running: a check cut off at its bound says
+    /// so, for the run does not wait for them.
+    scans: Arc<AtomicUsize>,
+}
+
+/// Counts one running scan for as long as it lives, on the blocking
+/// thread itself: a check that stops waiting does not end the scan.
+struct Scanning(Arc<AtomicUsize>);
+
+impl Scanning {
+    fn start(scans: &Arc<AtomicUsize>) -> Self {
+        scans.fetch_add(1, Ordering::SeqCst);
+        Scanning(scans.clone())
+    }
+}
+
+impl Drop for Scanning {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The target settings a TLS client depends on.
@@ -51,7 +72,13 @@ impl Host {
             bare: OnceCell::new(),
             sockets: OnceCell::new(),
             clients: Mutex::new(Vec::new()),
+            scans: Arc::default(),
         }
+    }
+
+    /// Whether a scan of this machine's sockets or processes is running.
+    pub fn scanning(&self) -> bool {
+        self.scans.load(Ordering::SeqCst) > 0
     }
 
     pub fn env(&self) -> &[(String, String)] {
@@ -71,9 +98,13 @@ impl Host {
         self.sockets
             .get_or_init(|| async {
                 let bare = self.sockets_bare().await?;
-                tokio::task::spawn_blocking(move || Arc::new(bare.as_ref().clone().with_holders()))
-                    .await
-                    .map_err(|e| format!("reading the socket table crashed: {e}"))
+                let scanning = Scanning::start(&self.scans);
+                tokio::task::spawn_blocking(move || {
+                    let _scanning = scanning;
+                    Arc::new(bare.as_ref().clone().with_holders())
+                })
+                .await
+                .map_err(|e| format!("reading the socket table crashed: {e}"))
             })
             .await
             .clone()
@@ -85,9 +116,13 @@ impl Host {
         let source = self.source;
         self.bare
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || read_bare(source).map(Arc::new))
-                    .await
-                    .map_err(|e| format!("reading the socket table crashed: {e}"))?
+                let scanning = Scanning::start(&self.scans);
+                tokio::task::spawn_blocking(move || {
+                    let _scanning = scanning;
+                    read_bare(source).map(Arc::new)
+                })
+                .await
+                .map_err(|e| format!("reading the socket table crashed: {e}"))?
             })
             .await
             .clone()
@@ -132,9 +167,13 @@ impl Host {
     /// Listeners of `port` and the processes holding them.
     pub async fn holders(&self, port: u16) -> Result<PortHolders, String> {
         let table = self.sockets().await?;
-        tokio::task::spawn_blocking(move || PortHolders::find(&table, port))
-            .await
-            .map_err(|e| format!("looking up processes crashed: {e}"))
+        let scanning = Scanning::start(&self.scans);
+        tokio::task::spawn_blocking(move || {
+            let _scanning = scanning;
+            PortHolders::find(&table, port)
+        })
+        .await
+        .map_err(|e| format!("looking up processes crashed: {e}"))
     }
 }
 

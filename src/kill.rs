@@ -364,7 +364,11 @@ fn wait_for_exit(pid: u32, grace: Duration, spinner: bool) -> bool {
 /// `[y/N]` on the terminal: only y or yes says yes.
 fn ask(question: &str) -> bool {
     let mut err = std::io::stderr();
-    let _ = write!(err, "{} [y/N] ", crate::escape::escape(question));
+    let _ = write!(
+        err,
+        "{} [y/N] ",
+        crate::escape::escape(&crate::redact::line(question))
+    );
     let _ = err.flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
@@ -430,9 +434,9 @@ impl Output {
         let redacted = crate::redact::line(text);
         let text = crate::escape::escape(&redacted);
         if self.json {
-            eprintln!("{text}");
+            crate::say!("{text}");
         } else {
-            println!("{text}");
+            crate::stdio::out_line(&text);
         }
     }
 

@@ -12,11 +12,18 @@ use rtdoctor::escape::escape;
 use rtdoctor::{check, cli, redact};
 
 fn main() -> ExitCode {
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!(
-            "rtdoctor: internal error (a bug): {info}\n\
-             Please report it with the command you ran and the output of `rtdoctor --version`."
-        );
+    // Once per run, however many checks crash: a panicking check becomes
+    // that check's failure and the others go on. Through `say!`, which
+    // never panics: a panic inside this hook would abort the process.
+    let told = std::sync::atomic::AtomicBool::new(false);
+    std::panic::set_hook(Box::new(move |info| {
+        if !told.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            rtdoctor::say!(
+                "rtdoctor: internal error (a bug): {}\n\
+                 Please report it with the command you ran and the output of `rtdoctor --version`.",
+                escape(&info.to_string())
+            );
+        }
     }));
     // Clap prints its own usage errors and exits with 2.
     let cli = cli::Cli::parse();
@@ -32,11 +39,11 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
             // A message may quote a config file, a target or a server.
-            eprintln!("rtdoctor: error: {}", escape(&redact::line(&msg)));
+            rtdoctor::say!("rtdoctor: error: {}", escape(&redact::line(&msg)));
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
-            eprintln!(
+            rtdoctor::say!(
                 "rtdoctor: internal error (a bug): {}\n\
                  Please report it with the command you ran and the output of `rtdoctor --version`.",
                 escape(&redact::line(&format!("{err:#}")))

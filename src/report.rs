@@ -156,6 +156,10 @@ pub struct Report {
     pub status: Status,
     pub summary: Summary,
     pub targets: Vec<TargetReport>,
+    /// Checks that crashed (`id on target`): each is reported as its own
+    /// failure, and the run still ends with exit 3, as rtdoctor broke.
+    #[serde(skip)]
+    pub crashed: Vec<String>,
 }
 
 /// The worst status among checks; skips do not count, so a run whose checks
@@ -191,6 +195,7 @@ impl Report {
             status: overall(targets.iter().map(|t| &t.status)),
             summary,
             targets,
+            crashed: Vec::new(),
         }
     }
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{Context as _, bail};
+use futures_util::FutureExt as _;
 use tokio::sync::watch;
 use tokio::time::timeout_at;
 
@@ -73,9 +73,10 @@ pub async fn run(
                 .filter_map(|id| Some(slots[index(id)?].clone()))
                 .collect();
             let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
-            let id = check.id().to_string();
+            let named = (check.id().to_string(), check.title().to_string());
             let handle = tokio::spawn(async move {
-                let result = run_one(check.as_ref(), &ctx, needs, after, &gate, deadline).await;
+                let (result, crashed) =
+                    run_one(check.as_ref(), &ctx, needs, after, &gate, deadline).await;
                 let failed = result.status == Status::Fail;
                 // Unless `Check::fails` answered early.
                 gate.send_if_modified(|g| {
@@ -87,22 +88,28 @@ pub async fn run(
                 });
                 tx.send_replace(Some(result.clone()));
                 on_done();
-                result
+                (result, crashed)
             });
-            handles.push((id, handle));
+            handles.push((named, handle));
         }
         pending.push((ctx.target.to_string(), handles));
     }
 
     let mut targets = Vec::new();
+    let mut crashed = Vec::new();
     for (target, handles) in pending {
         let mut checks = Vec::new();
-        for (id, handle) in handles {
-            match handle.await {
-                Ok(result) => checks.push(result),
-                Err(e) if e.is_panic() => bail!("the check {id} crashed on {target}"),
-                Err(e) => return Err(e).with_context(|| format!("the check {id} did not run")),
+        for ((id, title), handle) in handles {
+            // A crash outside the check itself (the task was lost) is the
+            // same bug to the user: that check's failure, exit 3.
+            let (result, broke) = handle.await.unwrap_or_else(|_| {
+                let outcome = Outcome::fail(CRASHED);
+                (stamp(&id, &title, outcome, Duration::ZERO), true)
+            });
+            if broke {
+                crashed.push(format!("{id} on {target}"));
             }
+            checks.push(result);
         }
         targets.push(TargetReport {
             status: report::overall(checks.iter().map(|c| &c.status)),
@@ -110,12 +117,15 @@ pub async fn run(
             checks,
         });
     }
-    Ok(Report::new(
-        started_at,
-        start.elapsed().as_millis() as u64,
-        targets,
-    ))
+    let mut report = Report::new(started_at, start.elapsed().as_millis() as u64, targets);
+    report.crashed = crashed;
+    Ok(report)
 }
+
+/// The summary of a check that panicked; the panic itself is told once on
+/// standard error (the panic hook in main.rs).
+const CRASHED: &str = "internal error: this check crashed (a bug in rtdoctor); \
+the other checks' results stand";
 
 /// `--wait`: all targets at once; a line on stderr for each (stdout is
 /// the report's).
@@ -131,18 +141,18 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
         if config.verbosity == crate::config::Verbosity::Quiet {
             continue;
         }
-        let line = match waited {
+        // The target's userinfo and query are the user's secrets: hidden
+        // like on every stderr line (`stdio::err`).
+        match waited {
             crate::wait::Waited::Answered(d) => {
-                format!("rtdoctor: {target} answered after {} ms", d.as_millis())
+                crate::say!("rtdoctor: {target} answered after {} ms", d.as_millis())
             }
-            crate::wait::Waited::TimedOut(last) => format!(
-                "rtdoctor: {target} did not answer within {} ms (last: {last}); checking anyway",
-                wait.as_millis()
+            crate::wait::Waited::TimedOut(last) => crate::say!(
+                "rtdoctor: {target} did not answer within {} ms (last: {}); checking anyway",
+                wait.as_millis(),
+                crate::escape::escape(&last)
             ),
-        };
-        // A target's userinfo and query are the user's secrets; the last
-        // error quotes a server.
-        eprintln!("{}", crate::escape::escape(&crate::redact::line(&line)));
+        }
     }
 }
 
@@ -153,12 +163,13 @@ async fn run_one(
     after: Vec<Slot>,
     gate: &watch::Sender<Option<bool>>,
     deadline: tokio::time::Instant,
-) -> CheckResult {
+) -> (CheckResult, bool) {
     for mut slot in after {
         // Whatever they found; a crash or the run's end stops the wait too.
         let _ = timeout_at(deadline, slot.wait_for(Option::is_some)).await;
     }
     let start = Instant::now();
+    let mut crashed = false;
     let outcome = match wait_for_needs(needs, deadline).await {
         Some(skip) => skip,
         None => {
@@ -169,24 +180,42 @@ async fn run_one(
                 }
                 check.run(ctx).await
             };
-            match timeout_at(budget, work).await {
-                Ok(outcome) => outcome,
+            // A panic is this check's failure, not the end of the run.
+            match timeout_at(budget, std::panic::AssertUnwindSafe(work).catch_unwind()).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(_panic)) => {
+                    crashed = true;
+                    Outcome::fail(CRASHED)
+                }
                 Err(_) => Outcome::fail(format!(
-                    "did not finish within {} ms (the probe timeout is {} ms)",
+                    "did not finish within {} ms (the probe timeout is {} ms){}",
                     start.elapsed().as_millis(),
-                    ctx.probe.timeout.as_millis()
+                    ctx.probe.timeout.as_millis(),
+                    if ctx.host.scanning() {
+                        "; the scan of this machine's sockets and processes was still running, \
+and rtdoctor did not wait for it"
+                    } else {
+                        ""
+                    }
                 )),
             }
         }
     };
+    (
+        stamp(check.id(), check.title(), outcome, start.elapsed()),
+        crashed,
+    )
+}
+
+fn stamp(id: &str, title: &str, outcome: Outcome, took: Duration) -> CheckResult {
     CheckResult {
-        id: check.id().to_string(),
-        title: check.title().to_string(),
+        id: id.to_string(),
+        title: title.to_string(),
         status: outcome.status,
         summary: outcome.summary,
         evidence: outcome.evidence,
         fixes: outcome.fixes,
-        duration_ms: start.elapsed().as_millis() as u64,
+        duration_ms: took.as_millis() as u64,
     }
 }
 
@@ -247,11 +276,17 @@ mod tests {
             self.early.then_some(self.status == Status::Fail)
         }
         async fn run(&self, _: &Ctx) -> Outcome {
+            if self.delay_ms == PANICS {
+                panic!("{} broke", self.id);
+            }
             *self.started.lock().unwrap() = Some(tokio::time::Instant::now());
             tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
             Outcome::new(self.status, "done")
         }
     }
+
+    /// A `delay_ms` that makes the fake check panic instead.
+    const PANICS: u64 = u64::MAX;
 
     fn config(timeout: Duration) -> CheckConfig {
         let target = Target::parse("1").unwrap();
@@ -371,5 +406,39 @@ mod tests {
         assert_eq!(slow.status, Status::Fail);
         assert!(slow.summary.contains("did not finish"), "{}", slow.summary);
         assert_eq!(report.checks().nth(1).unwrap().status, Status::Pass);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_check_is_its_own_failure_and_the_others_stand() {
+        let checks = [
+            fake("first", &[], Status::Pass, 10),
+            fake("boom", &[], Status::Pass, PANICS),
+            fake("after-boom", &["boom"], Status::Pass, 0),
+            fake("last", &[], Status::Warn, 20),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
+        let got: Vec<(&str, Status)> = report.checks().map(|c| (c.id.as_str(), c.status)).collect();
+        assert_eq!(
+            got,
+            [
+                ("first", Status::Pass),
+                ("boom", Status::Fail),
+                ("after-boom", Status::Skip),
+                ("last", Status::Warn)
+            ]
+        );
+        let boom = report.checks().nth(1).unwrap();
+        assert!(
+            boom.summary.starts_with("internal error"),
+            "{}",
+            boom.summary
+        );
+        assert_eq!(
+            report.checks().nth(2).unwrap().summary,
+            "skipped because boom failed"
+        );
+        assert_eq!(report.crashed, ["boom on http://localhost:1"]);
     }
 }

@@ -122,7 +122,8 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
 }
 
 fn load_file(path: &Path) -> Result<Vec<Declared>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::input_file::read_text(path, crate::input_file::CONFIG_CAP)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     // Before it is parsed: a load error may quote a header or auth value.
     crate::redact::remember(crate::redact::secret_values(&text));
     let file: File = toml::from_str(&text).map_err(|e| {
@@ -418,7 +419,12 @@ impl Declared {
                 Err(e) => return self.fail(e),
             }
         }
-        let tls = ctx.host.ws_tls_for(&ctx.probe).ok();
+        // The run's trust (--cacert, --insecure), as every other probe
+        // has it; a trust that cannot be built is this check's failure.
+        let tls = match ctx.host.ws_tls_for(&ctx.probe) {
+            Ok(tls) => tls,
+            Err(e) => return self.fail(format!("cannot set up TLS for the upgrade: {e}")),
+        };
         let mut conn = match ws::connect(&url, &headers, timeout, tls).await {
             Ok(c) => c,
             Err(ws::ConnectError::Refused(a)) => {
@@ -431,7 +437,7 @@ impl Declared {
             Err(ws::ConnectError::Failed(f)) => {
                 return self.fail(format!("the upgrade to {} got {f}", url.path()));
             }
-            Err(ws::ConnectError::Protocol(e)) => {
+            Err(ws::ConnectError::Protocol(e) | ws::ConnectError::WrongAccept(e)) => {
                 return self.fail(format!("the upgrade to {} failed: {e}", url.path()));
             }
         };

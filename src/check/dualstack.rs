@@ -4,6 +4,7 @@
 //! machine's resolver says.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -42,6 +43,10 @@ run Node with --dns-result-order=ipv4first.\n\
 - the server listens on ::1, or on [::] with IPV6_V6ONLY set (nginx's default for \
 'listen [::]:80'): 127.0.0.1 is refused. Fix: 'listen [::]:PORT ipv6only=off', or \
 listen on 0.0.0.0 too, or use [::1] in the client URL.\n\
+- a connection attempt times out although the port is listened on: the server accepts no \
+connections, its accept queue (backlog) is full because it is stuck or overloaded (off this \
+machine, a firewall dropping it looks the same). Fix: find out why it stopped calling \
+accept(), restart it, add workers or raise the backlog.\n\
 - no address accepts although something listens: the server is bound to another \
 interface's address only. Fix: bind 0.0.0.0 / :: or use that address.\n\n\
 Warns when some addresses work and others do not; fails when none of the addresses this \
@@ -116,7 +121,23 @@ machine resolves the name to accepts."
             }
         }
 
-        let mut out = verdict(ctx, &accepted, &rejected, resolved.as_ref().ok());
+        let timed_out: Vec<IpAddr> = results
+            .iter()
+            .filter(|(_, c)| matches!(c, Connect::TimedOut))
+            .map(|r| r.0)
+            .collect();
+        let mut out = if timed_out.is_empty() {
+            verdict(ctx, &accepted, &rejected, resolved.as_ref().ok())
+        } else {
+            let local = ctx.is_local().await == Ok(true);
+            let refused: Vec<IpAddr> = rejected
+                .iter()
+                .filter(|ip| !timed_out.contains(ip))
+                .copied()
+                .collect();
+            let out = stalled(&timed_out, &refused, local, ctx.probe.timeout);
+            super::handshake::kill_hint(ctx, out).await
+        };
         for (label, value) in evidence {
             out.push_evidence(label, value);
         }
@@ -194,6 +215,40 @@ fn verdict(
         ));
     }
     out
+}
+
+/// Connection attempts that time out while the port is listened on
+/// (`port.listen` found it): Linux drops a SYN to a listener whose accept
+/// queue is full, so the server takes no new connection at all, whatever
+/// the address family. Off this machine, a firewall dropping the SYN looks
+/// the same.
+fn stalled(timed_out: &[IpAddr], refused: &[IpAddr], local: bool, timeout: Duration) -> Outcome {
+    let ms = timeout.as_millis();
+    let mut summary = if local {
+        format!(
+            "the server accepts no connections: {} did not complete one within {ms} ms although \
+the port is listened on, so its accept queue (backlog) is full: the server is stuck or \
+overloaded",
+            list(timed_out)
+        )
+    } else {
+        format!(
+            "{} did not complete a connection within {ms} ms: a firewall drops it, or the server \
+accepts no connections because its accept queue (backlog) is full",
+            list(timed_out)
+        )
+    };
+    if !refused.is_empty() {
+        summary.push_str(&format!("; {} refused", list(refused)));
+    }
+    Outcome::fail(summary).fix(Fix::new(
+        "Find out why the server stopped accepting connections",
+        "A server that no longer calls accept() (a blocked event loop, a deadlock, every worker \
+busy) lets the kernel's queue of completed handshakes fill up; after that, new connections \
+are dropped until they time out. Read its log, look at its CPU, take a stack dump (py-spy dump \
+--pid PID; node --inspect) and restart it. If it is only overloaded: more workers, or a larger \
+backlog (listen(…, backlog), net.core.somaxconn).",
+    ))
 }
 
 fn listen_everywhere(port: u16) -> Fix {

@@ -43,6 +43,9 @@ socket.io-client 2.x, or socket.io 4 on the server with allowEIO3: true.\n\
 - the server refuses Engine.IO 3 ('Unsupported protocol version', code 5): a \
 socket.io-client 2.x cannot connect to this socket.io 3/4 or python-socketio 5 server (fail \
 with --eio 3). Fix: upgrade the client, or allowEIO3: true (Node only).\n\
+- an open packet with pingInterval, pingTimeout or maxPayload 0: a session no client can \
+keep (an instant \"ping timeout\", or no message small enough to send); fail. Fix: positive \
+values (socket.io's defaults are 25000, 20000 and 1e6).\n\
 - another Engine.IO error, or no answer: named with what the server said."
     }
 
@@ -139,6 +142,9 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
             )),
             (Answered::Failed(f), _) => Outcome::fail(format!("the handshake got {f}")),
         };
+        if let Answered::Open { open, .. } = primary {
+            out = unusable(out, open);
+        }
         if matches!(
             primary,
             Answered::Failed(crate::probe::Failure::TimedOut(_))
@@ -152,6 +158,29 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
         }
         out
     }
+}
+
+/// A session opened, but with settings no client can live with: that is
+/// the verdict, whatever the protocol version said.
+fn unusable(out: Outcome, open: &crate::protocol::engineio::Open) -> Outcome {
+    let found = open.unusable();
+    if found.is_empty() || out.status == crate::report::Status::Fail {
+        return out;
+    }
+    let mut failed = Outcome::fail(format!(
+        "the server opened a session no client can keep: {} ({})",
+        found.join("; "),
+        open.describe()
+    ))
+    .fix(Fix::new(
+        "Give the heartbeat and the payload limit positive values",
+        "socket.io: new Server(httpServer, { pingInterval: 25000, pingTimeout: 20000, \
+maxHttpBufferSize: 1e6 }) (the defaults). python-socketio: AsyncServer(ping_interval=25, \
+ping_timeout=20, max_http_buffer_size=1000000). Whatever sets them to 0 (a config value read as \
+a number of minutes, an unset variable) is the bug.",
+    ));
+    failed.fixes.extend(out.fixes);
+    failed
 }
 
 /// A local server that accepts but does not answer may be a stuck process

@@ -53,6 +53,11 @@ impl Check for Health {
         "GETs the health path (--health-path, default /health) and keeps the status, latency, \
 content type and, for a JSON body, its status field.\n\n\
 Causes it tells apart:\n\
+- 2xx whose JSON body says `status` (or `state`, `health`) down, fail, error, unhealthy or \
+critical: the server answers but reports itself unhealthy, so this fails (degraded or warn: \
+a warning).\n\
+- 2xx whose body did not end within 64 KiB (endless or streaming): not an answer that can be \
+read; a warning.\n\
 - 404: there is no health endpoint. It is optional, so the check is skipped; name yours \
 with --health-path.\n\
 - 502/503/504 from a proxy (its Server header or error page names it, e.g. nginx): the \
@@ -100,14 +105,7 @@ fn verdict(answer: &Answer, path: &str) -> Outcome {
     let ms = answer.elapsed.as_millis();
     let ctype = answer.header("content-type").unwrap_or("no content type");
     match answer.status {
-        200..=299 => {
-            let status_field = serde_json::from_slice::<serde_json::Value>(&answer.body)
-                .ok()
-                .and_then(|v| v.get("status").cloned())
-                .map(|s| format!(", status {s}"))
-                .unwrap_or_default();
-            Outcome::pass(format!("{} in {ms} ms ({ctype}{status_field})", answer.status_line()))
-        }
+        200..=299 => ok_verdict(answer, &format!("{} in {ms} ms ({ctype}", answer.status_line())),
         404 => Outcome::skip(format!("no health endpoint at {path} (404); it is optional: name yours with --health-path")),
         502..=504 => match proxy_name(answer) {
             Some(proxy) => Outcome::fail(format!(
@@ -140,9 +138,145 @@ The proxy's error log says which address it tried.",
     }
 }
 
+/// Words a health body's `status` (or `state`, `health`) uses for "I am
+/// not well" (Spring's DOWN, the IETF health draft's fail, …) and for
+/// "degraded".
+const UNHEALTHY: &[&str] = &[
+    "down",
+    "fail",
+    "failed",
+    "failure",
+    "failing",
+    "error",
+    "unhealthy",
+    "critical",
+    "ko",
+    "outofservice",
+    "out_of_service",
+    "red",
+    "false",
+];
+const DEGRADED: &[&str] = &["warn", "warning", "degraded", "yellow", "partial"];
+
+/// A 2xx: the status code says "up", but a body that never ended is not
+/// an answer, and a JSON body may say the server is down.
+fn ok_verdict(answer: &Answer, head: &str) -> Outcome {
+    if answer.truncated {
+        return Outcome::warn(format!(
+            "{head}), but the body did not end within {} KiB: it is not a health answer rtdoctor \
+can read, and a health checker that reads it whole never gets one",
+            crate::probe::BODY_LIMIT / 1024
+        ))
+        .fix(Fix::new(
+            "Make the health endpoint answer a short, complete body",
+            "Send Content-Length (or end the chunked body) after a small JSON object such as \
+{\"status\":\"ok\"}; a streaming or endless body keeps load balancers' health checks waiting.",
+        ));
+    }
+    let json = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
+    let Some((key, word, shown)) = json.as_ref().and_then(health_field) else {
+        return Outcome::pass(format!("{head})"));
+    };
+    let summary = format!("{head}, {key} {shown})");
+    if UNHEALTHY.contains(&word.as_str()) {
+        Outcome::fail(format!(
+            "{summary}: the server answers, but says it is not healthy"
+        ))
+        .fix(Fix::new(
+            "Find out what the server's health endpoint reports as failing",
+            "The body names the failing part when the endpoint lists its checks (database, cache, \
+queue); otherwise the server's log says why it reports itself down.",
+        ))
+    } else if DEGRADED.contains(&word.as_str()) {
+        Outcome::warn(format!("{summary}: the server says it is degraded"))
+    } else {
+        Outcome::pass(summary)
+    }
+}
+
+/// The JSON body's own health word (`status`, `state` or `health`): the
+/// key, the word lower-cased to compare, and how it is shown (a string in
+/// quotes and bounded, since it is the server's text; a boolean as is).
+fn health_field(v: &serde_json::Value) -> Option<(&'static str, String, String)> {
+    ["status", "state", "health"]
+        .into_iter()
+        .find_map(|key| match v.get(key)? {
+            serde_json::Value::String(s) => Some((
+                key,
+                s.to_ascii_lowercase(),
+                format!("\"{}\"", crate::protocol::preview(s.as_bytes(), 60)),
+            )),
+            serde_json::Value::Bool(b) => Some((key, b.to_string(), b.to_string())),
+            _ => None,
+        })
+}
+
 fn read_log() -> Fix {
     Fix::new(
         "Read the server's log",
         "The server answered with an error of its own: its log has the traceback or message.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+    use std::time::Duration;
+
+    fn answer(body: &str, truncated: bool) -> Answer {
+        Answer {
+            version: "HTTP/1.1".into(),
+            status: 200,
+            reason: "OK".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.as_bytes().to_vec(),
+            truncated,
+            elapsed: Duration::from_millis(3),
+        }
+    }
+
+    #[test]
+    fn a_body_that_says_down_fails_even_with_200() {
+        for body in [
+            r#"{"status":"down"}"#,
+            r#"{"status":"DOWN"}"#,
+            r#"{"status":"fail"}"#,
+            r#"{"status":"error"}"#,
+            r#"{"state":"unhealthy"}"#,
+            r#"{"health":"critical"}"#,
+            r#"{"status":false}"#,
+        ] {
+            let out = verdict(&answer(body, false), "/health");
+            assert_eq!(out.status, Status::Fail, "{body}: {}", out.summary);
+            assert!(out.summary.contains("not healthy"), "{}", out.summary);
+        }
+    }
+
+    #[test]
+    fn a_body_that_says_up_passes_and_degraded_warns() {
+        for body in [
+            r#"{"status":"ok"}"#,
+            r#"{"status":"UP"}"#,
+            r#"{"status":"pass"}"#,
+            "OK",
+            "",
+        ] {
+            let out = verdict(&answer(body, false), "/health");
+            assert_eq!(out.status, Status::Pass, "{body}: {}", out.summary);
+        }
+        let out = verdict(&answer(r#"{"status":"degraded"}"#, false), "/health");
+        assert_eq!(out.status, Status::Warn, "{}", out.summary);
+    }
+
+    #[test]
+    fn a_body_cut_at_the_limit_is_not_read_as_an_answer() {
+        let out = verdict(&answer(r#"{"status":"ok"}"#, true), "/health");
+        assert_eq!(out.status, Status::Warn, "{}", out.summary);
+        assert!(
+            out.summary.contains("did not end within 64 KiB"),
+            "{}",
+            out.summary
+        );
+    }
 }

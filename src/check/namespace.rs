@@ -42,6 +42,8 @@ no such namespace. Fix: io.of('/ns') on a Node server, namespace='/ns' on python
 handlers, or connect to the namespace that exists.\n\
 - any other refusal: a connect handler or middleware said no, usually for missing or wrong \
 credentials. Fix: send what it wants (io(url, { auth: {…} }); --auth '{…}' here).\n\
+- a reply rtdoctor will not read (over 64 KiB, or JSON nested deeper than 128 levels): said \
+as such, with its size or depth, not as \"no reply\".\n\
 - no reply: the server never answered the CONNECT within the timeout."
     }
 
@@ -139,8 +141,17 @@ several processes without sticky sessions",
                 if p.kind != Kind::Message {
                     continue;
                 }
-                let Ok(packet) = socketio::decode(&p.data) else {
-                    continue;
+                // A reply rtdoctor cannot read is said as such, not waited
+                // past until the poll times out ("no answer").
+                let packet = match socketio::decode(&p.data) {
+                    Ok(packet) => packet,
+                    Err(e) => {
+                        outcome = Some(Outcome::fail(format!(
+                            "the server answered the CONNECT for {nsp} with a packet rtdoctor \
+refused: {e}"
+                        )));
+                        break;
+                    }
                 };
                 if let Some(reply) = socketio::connect_reply(&packet, nsp) {
                     outcome = Some(verdict(reply, nsp, start.elapsed().as_millis()));

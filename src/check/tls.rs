@@ -10,6 +10,7 @@ use rustls::CertificateError;
 use super::{Check, Ctx};
 use crate::probe::Failure;
 use crate::probe::tls::{self, CertInfo, INSPECT_ALPN, TlsReport};
+use crate::probe::tls_words;
 use crate::report::{Fix, Outcome};
 
 pub struct Certificate;
@@ -131,12 +132,10 @@ fn problems(r: &TlsReport, now: i64) -> Vec<Problem> {
                 ));
                 name_done = true;
             }
-            // webpki's reason travels as an opaque OtherError: its name is
-            // all there is to match.
-            other if other.to_string().contains("CaUsedAsEndEntity") => {
-                found.push(Problem::CaAsLeaf)
-            }
-            other => found.push(Problem::Other(other.to_string())),
+            // webpki's reason travels inside an opaque OtherError,
+            // downcast to its type.
+            other if tls_words::is_ca_used_as_leaf(other) => found.push(Problem::CaAsLeaf),
+            other => found.push(Problem::Other(tls_words::words(other))),
         }
     }
     // webpki stops at its first error; a wrong name behind, say, an unknown
@@ -364,17 +363,27 @@ waits for the client to start, looks like this. If it serves plain HTTP, use htt
             )
             .command(probe),
         ),
-        // rustls reads a plain-HTTP answer (`HTTP/1.1 400`) as a record of
-        // an unknown content type.
-        Failure::Tls(e) if e.contains("InvalidContentType") => Outcome::fail(format!(
+        Failure::NotTls(bytes) if crate::probe::is_http(bytes) => Outcome::fail(format!(
             "the server on port {port} answered the TLS handshake in plain text: it serves \
-plain HTTP, not TLS ({e})"
+plain HTTP, not TLS ({})",
+            crate::protocol::preview(bytes, 40)
         ))
         .fix(Fix::new(
             "Use http:// and ws://, or enable TLS on the server",
             "The client must use the scheme the server speaks. To serve TLS, configure it on the \
 server or the proxy in front (nginx: listen 443 ssl; ssl_certificate …; ssl_certificate_key …).",
         )),
+        Failure::NotTls(_) => Outcome::fail(format!(
+            "the port {port} answered the TLS handshake with {f}: something else listens there"
+        ))
+        .fix(
+            Fix::new(
+                "Find out what listens on this port",
+                "Another program (a database, a broker, a custom protocol) holds it, or the URL \
+names the wrong port.",
+            )
+            .command(format!("rtdoctor ports {port}")),
+        ),
         Failure::Tls(e) => Outcome::fail(format!("the TLS handshake failed: {e}")).fix(
             Fix::new(
                 "Compare the server's TLS settings with what clients support",
@@ -421,7 +430,7 @@ fn add_evidence(out: &mut Outcome, r: &TlsReport, ctx: &Ctx) {
         "verification",
         match &r.verification.result {
             Ok(()) => format!("ok for {}", ctx.target.host),
-            Err(e) => e.to_string(),
+            Err(e) => tls_words::words(e),
         },
     );
     let extra = match &ctx.probe.cacert {
@@ -555,19 +564,31 @@ mod tests {
         assert!(out.fixes[0].detail.contains("fullchain.pem"));
     }
 
+    /// webpki's CaUsedAsEndEntity inside rustls' opaque OtherError is
+    /// found by type (tls_words has the other opaque reasons).
+    #[test]
+    fn a_ca_as_leaf_is_found_by_type() {
+        let opaque = rustls::OtherError(std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity));
+        let result = Err(invalid(CertificateError::Other(opaque)));
+        let r = report(cert(true, NOW - DAY, NOW + 90 * DAY), result, true);
+        let said = verdict(&r, "localhost", NOW).summary;
+        assert!(said.contains("is a CA certificate"), "{said}");
+    }
+
     #[test]
     fn a_plain_http_port_and_a_stall_are_told_apart() {
-        let plain = no_handshake(
-            &Failure::Tls("received corrupt message of type InvalidContentType".into()),
-            "localhost",
-            8080,
+        let said = |f: Failure| no_handshake(&f, "localhost", 8080).summary;
+        let plain = said(Failure::NotTls(b"HTTP/1.1 400 Bad Request\r\n".to_vec()));
+        assert!(plain.contains("plain HTTP"), "{plain}");
+        let noise = said(Failure::NotTls(vec![0x9c, 0x01, 0xff]));
+        assert!(
+            noise.contains("neither TLS nor HTTP") && !noise.contains("plain"),
+            "{noise}"
         );
-        assert!(plain.summary.contains("plain HTTP"), "{}", plain.summary);
-        let stall = no_handshake(
-            &Failure::TimedOut(Duration::from_secs(1)),
-            "localhost",
-            8080,
+        let stall = said(Failure::TimedOut(Duration::from_secs(1)));
+        assert!(
+            stall.starts_with("no TLS handshake within 1000 ms"),
+            "{stall}"
         );
-        assert!(stall.summary.starts_with("no TLS handshake within 1000 ms"));
     }
 }

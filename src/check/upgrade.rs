@@ -306,7 +306,7 @@ impl Probe<'_> {
             .host
             .ws_tls_for(&self.ctx.probe)
             .map_err(Stop::NoAnswer)?;
-        match ws::connect(url, &self.endpoint.headers, t, Some(tls)).await {
+        match ws::connect(url, &self.endpoint.headers, t, tls).await {
             Ok(conn) => {
                 self.note("upgrade answer", conn.answer.status_line());
                 Ok(conn)
@@ -321,7 +321,7 @@ impl Probe<'_> {
             Err(ConnectError::Failed(f)) => {
                 Err(Stop::NoAnswer(format!("the upgrade request got {f}")))
             }
-            Err(ConnectError::Protocol(e)) => Err(Stop::Invalid(e)),
+            Err(ConnectError::Protocol(e) | ConnectError::WrongAccept(e)) => Err(Stop::Invalid(e)),
         }
     }
 

@@ -215,12 +215,12 @@ websockets: subprotocols=[…]) or stop asking for it.",
         ));
     }
     let start = Instant::now();
-    let mut conn = match ws::connect(url, &ws_headers, timeout, Some(tls)).await {
+    let mut conn = match ws::connect(url, &ws_headers, timeout, tls).await {
         Ok(c) => c,
         Err(ConnectError::Refused(answer)) => {
             return refusal(&answer, url, ctx.probe.origin.as_deref());
         }
-        Err(ConnectError::Protocol(e)) if e.contains("Accept") => {
+        Err(ConnectError::WrongAccept(e)) => {
             return with(
                 Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
                     .fix(proxy_fix()),

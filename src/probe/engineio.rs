@@ -212,6 +212,9 @@ pub enum PollError {
     Status(Answer),
     /// 200 with a body that is not an Engine.IO payload.
     Garbage(DecodeError, Answer),
+    /// 200 with a body longer than `BODY_LIMIT`: what was kept is cut, and
+    /// decoding it would only find a broken last packet.
+    TooLong(Answer),
     Failed(Failure),
 }
 
@@ -226,6 +229,20 @@ impl std::fmt::Display for PollError {
             ),
             PollError::Garbage(e, a) => {
                 write!(f, "{e}: {}", crate::protocol::preview(&a.body, 120))
+            }
+            PollError::TooLong(a) => {
+                let size = a
+                    .header("content-length")
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .map(|n| format!("{n} bytes"))
+                    .unwrap_or_else(|| "a body that did not end".into());
+                write!(
+                    f,
+                    "the server answered {size}, over the {} KiB rtdoctor reads of one answer, so \
+it was not decoded: {}",
+                    crate::probe::BODY_LIMIT / 1024,
+                    crate::protocol::preview(&a.body, 80)
+                )
             }
             PollError::Failed(e) => write!(f, "{e}"),
         }
@@ -277,6 +294,9 @@ impl<'a> Session<'a> {
             .map_err(PollError::Failed)?;
         if answer.status != 200 {
             return Err(PollError::Status(answer));
+        }
+        if answer.truncated {
+            return Err(PollError::TooLong(answer));
         }
         engineio::decode_payload(&answer.body, self.endpoint.eio)
             .map_err(|e| PollError::Garbage(e, answer))

@@ -3,9 +3,11 @@
 //! wire; the checks decide what it means.
 
 pub mod engineio;
+pub mod first_bytes;
 pub mod handshake;
 pub mod http;
 pub mod tls;
+pub mod tls_words;
 pub mod ws;
 
 use std::fmt;
@@ -25,13 +27,22 @@ pub fn ensure_crypto_provider() {
 }
 
 /// Why a probe got no answer to look at.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Failure {
     Refused,
     Reset,
     TimedOut(Duration),
-    Tls(String),
+    /// Kept typed: verdicts match the variant, and `tls_words` says it.
+    Tls(rustls::Error),
+    /// A TLS handshake was answered with bytes that are not TLS: these,
+    /// as they came (at most `first_bytes::KEPT`).
+    NotTls(Vec<u8>),
     Other(String),
+}
+
+/// A plain-HTTP server answers a ClientHello with its own error page.
+pub fn is_http(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"HTTP/")
 }
 
 impl fmt::Display for Failure {
@@ -40,16 +51,32 @@ impl fmt::Display for Failure {
             Failure::Refused => f.write_str("connection refused"),
             Failure::Reset => f.write_str("the connection was reset"),
             Failure::TimedOut(d) => write!(f, "no answer within {} ms", d.as_millis()),
-            Failure::Tls(e) => write!(f, "TLS error: {e}"),
+            Failure::Tls(e) => write!(f, "TLS error: {}", tls_words::words(e)),
+            Failure::NotTls(bytes) if is_http(bytes) => write!(
+                f,
+                "an answer in plain HTTP, not TLS ({})",
+                crate::protocol::preview(bytes, 40)
+            ),
+            Failure::NotTls(bytes) => write!(
+                f,
+                "bytes that are neither TLS nor HTTP ({})",
+                crate::protocol::preview(bytes, 24)
+            ),
             Failure::Other(e) => f.write_str(e),
         }
     }
 }
 
-/// Classify an error by walking its source chain for the I/O error kind.
+/// Classify an error by walking its source chain for the I/O error kind
+/// and the typed TLS error; anything else is said in words: reqwest's and
+/// hyper's wrappers ("error sending request for url (…)", "client error
+/// (Connect)") say only that something failed, so what failed is the
+/// innermost error's text, after what reqwest's own type says it was.
 pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     let mut text = err.to_string();
+    let mut stage: Option<&str> = None;
+    let mut innermost = err;
     while let Some(e) = cur {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             match io.kind() {
@@ -60,13 +87,17 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
                 _ => {}
             }
             if let Some(tls) = wrapped_rustls(io) {
-                return Failure::Tls(tls.to_string());
+                return Failure::Tls(tls.clone());
             }
         }
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return Failure::Tls(e.to_string());
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Failure::Tls(tls.clone());
         }
-        cur = e.source();
+        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+            stage = stage.or_else(|| reqwest_stage(r));
+        }
+        innermost = e;
+        cur = next_cause(e);
         if let Some(next) = cur {
             let s = next.to_string();
             if !text.contains(&s) {
@@ -74,7 +105,46 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
             }
         }
     }
-    Failure::Other(text)
+    match stage {
+        Some(stage) if !std::ptr::addr_eq(innermost, err) => {
+            Failure::Other(format!("{stage}: {innermost}"))
+        }
+        Some(stage) => Failure::Other(stage.to_string()),
+        None => Failure::Other(text),
+    }
+}
+
+/// The error `e` wraps. std's `io::Error::source()` skips the error an
+/// `io::Error` carries (hyper-util's connect error holds the socket's
+/// `ConnectionReset` that way), so an io::Error is opened with `get_ref`.
+fn next_cause<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as _).or_else(|| e.source()),
+        None => e.source(),
+    }
+}
+
+/// What reqwest was doing, from its error's type.
+fn reqwest_stage(e: &reqwest::Error) -> Option<&'static str> {
+    Some(if e.is_connect() {
+        "cannot connect"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_redirect() {
+        "too many redirects"
+    } else if e.is_body() {
+        "reading the body failed"
+    } else if e.is_decode() {
+        "decoding the body failed"
+    } else if e.is_builder() {
+        "the request could not be built"
+    } else if e.is_request() {
+        "sending the request failed"
+    } else {
+        return None;
+    })
 }
 
 /// The rustls::Error inside an io::Error. std's io::Error::source() skips
@@ -105,13 +175,16 @@ mod tests {
         let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
         let outer = std::io::Error::other(inner);
-        assert_eq!(
+        assert!(matches!(
             classify(&outer),
-            Failure::Tls("invalid peer certificate: UnknownIssuer".into())
-        );
+            Failure::Tls(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer
+            ))
+        ));
         assert_eq!(
             classify(&outer).to_string(),
-            "TLS error: invalid peer certificate: UnknownIssuer"
+            "TLS error: the server's certificate is not signed by an authority this client \
+trusts (unknown issuer)"
         );
     }
 }

@@ -31,16 +31,22 @@ pub const INSPECT_ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 /// h2 must not be offered it.
 pub const PROBE_ALPN: &[&[u8]] = &[b"http/1.1"];
 
+/// The most a `--cacert` file may hold: a whole system bundle
+/// (ca-certificates.crt) is about 200 KiB.
+const CACERT_CAP: u64 = 4 * 1024 * 1024;
+
 /// The certificates of a `--cacert` file. A file without a single PEM
 /// certificate (DER, a key, garbage) is an error naming the file: a
 /// silently empty trust list would make every verdict a wrong one.
 pub fn load_cacert(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        format!(
-            "cannot read the CA certificate file {}: {e}",
-            path.display()
-        )
-    })?;
+    let bytes = crate::input_file::read_all(path, CACERT_CAP)
+        .map_err(|e| {
+            format!(
+                "cannot read the CA certificate file {}: {e}",
+                path.display()
+            )
+        })?
+        .bytes;
     parse_pem_certs(&bytes).map_err(|e| format!("the CA certificate file {}: {e}", path.display()))
 }
 
@@ -442,10 +448,13 @@ pub async fn inspect(
             .await
             .map_err(|e| classify(&e))?;
         let peer = tcp.peer_addr().map_err(|e| classify(&e))?;
-        let tls = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| classify(&e))?;
+        let (tcp, kept) = super::first_bytes::FirstBytes::new(tcp);
+        let tls = connector.connect(name, tcp).await.map_err(|e| {
+            match (classify(&e), super::first_bytes::not_tls(&kept)) {
+                (Failure::Tls(_), Some(bytes)) => Failure::NotTls(bytes),
+                (other, _) => other,
+            }
+        })?;
         Ok::<_, Failure>((peer, tls))
     };
     let (peer, tls) = tokio::time::timeout(timeout, handshake)

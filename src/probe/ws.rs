@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
@@ -19,13 +20,26 @@ use crate::secret::Header;
 
 pub type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// Bytes gathered before tungstenite writes them to the socket.
+const WRITE_BUFFER: usize = 16 * 1024;
+/// The most that is ever queued for a server that does not read: a full
+/// buffer and one message as large as the largest accepted. tungstenite queues a pong for
+/// every ping it reads and, with no cap (its default), a server that pings
+/// in a tight loop and never reads grows that queue without end. At the
+/// cap a pong waits in tungstenite's single pending-pong slot, where each
+/// new ping's pong replaces the last.
+const MAX_WRITE_BUFFER: usize = WRITE_BUFFER + BODY_LIMIT * 16;
+
 pub enum ConnectError {
     /// No answer to look at.
     Failed(Failure),
     /// The server answered, but not with 101.
     Refused(Answer),
-    /// The answer was not a valid upgrade (bad accept key, bad headers).
+    /// The answer was not a valid upgrade (bad headers).
     Protocol(String),
+    /// A 101 whose Sec-WebSocket-Accept does not match the key sent (told
+    /// by tungstenite's typed error, not its message).
+    WrongAccept(String),
 }
 
 pub struct Conn {
@@ -35,12 +49,13 @@ pub struct Conn {
 }
 
 /// `tls` is the configuration for a wss:// URL (trust, `--insecure`; see
-/// `probe::tls`); `None` means tungstenite's own (the system roots).
+/// `probe::tls`). It is not optional: tungstenite's own would trust the
+/// system roots only, silently ignoring `--cacert` and `--insecure`.
 pub async fn connect(
     url: &Url,
     headers: &[Header],
     timeout: Duration,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    tls: Arc<rustls::ClientConfig>,
 ) -> Result<Conn, ConnectError> {
     super::ensure_crypto_provider();
     let start = Instant::now();
@@ -56,12 +71,14 @@ pub async fn connect(
     }
     let config = WebSocketConfig::default()
         .max_message_size(Some(BODY_LIMIT * 16))
-        .max_frame_size(Some(BODY_LIMIT * 16));
+        .max_frame_size(Some(BODY_LIMIT * 16))
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER);
     let attempt = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(config),
         true,
-        tls.map(Connector::Rustls),
+        Some(Connector::Rustls(tls)),
     );
     match tokio::time::timeout(timeout, attempt).await {
         Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
@@ -84,6 +101,9 @@ pub async fn connect(
                 Some(body),
                 start,
             )))
+        }
+        Ok(Err(WsError::Protocol(e @ ProtocolError::SecWebSocketAcceptKeyMismatch))) => {
+            Err(ConnectError::WrongAccept(e.to_string()))
         }
         Ok(Err(WsError::Protocol(e))) => Err(ConnectError::Protocol(e.to_string())),
         Ok(Err(e)) => Err(ConnectError::Failed(classify(&e))),
@@ -162,7 +182,7 @@ pub enum Received {
     Closed(Option<(u16, String)>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum RecvError {
     TimedOut(Duration),
     /// Bytes that are not WebSocket frames.

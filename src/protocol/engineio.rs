@@ -201,6 +201,36 @@ impl Open {
         self.upgrades.iter().any(|u| u == "websocket")
     }
 
+    /// What in the open packet makes the session unusable for any client,
+    /// in words: a zero heartbeat interval or timeout (socket.io-client
+    /// and python-socketio's client then time out at once, "ping timeout"),
+    /// or a zero maxPayload (no message fits, so nothing can be sent).
+    pub fn unusable(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        if self.ping_interval == Some(0) {
+            found.push(
+                "pingInterval is 0: the heartbeat has no interval, and clients give up on the \
+connection at once (\"ping timeout\")"
+                    .to_string(),
+            );
+        }
+        if self.ping_timeout == Some(0) {
+            found.push(
+                "pingTimeout is 0: clients allow no time for a heartbeat and drop the connection \
+(\"ping timeout\") at the first one"
+                    .to_string(),
+            );
+        }
+        if self.max_payload == Some(0) {
+            found.push(
+                "maxPayload is 0: the server accepts no message of any size, so a client cannot \
+send anything"
+                    .to_string(),
+            );
+        }
+        found
+    }
+
     pub fn describe(&self) -> String {
         let mut parts = vec![
             format!("sid {}", self.sid),
@@ -418,5 +448,27 @@ mod tests {
         );
         assert_eq!(decode_error(br#"{"code":99,"message":"?"}"#), None);
         assert_eq!(decode_error(b"Cannot GET /socket.io/"), None);
+    }
+
+    #[test]
+    fn zero_heartbeat_or_payload_makes_an_open_packet_unusable() {
+        let open = |json: &str| {
+            parse_handshake(format!("0{json}").as_bytes(), Eio::V4)
+                .unwrap()
+                .0
+        };
+        assert!(
+            open(V4_OPEN.strip_prefix('0').unwrap())
+                .unusable()
+                .is_empty()
+        );
+        let zero = open(r#"{"sid":"a","pingInterval":0,"pingTimeout":0,"maxPayload":0}"#);
+        let found = zero.unusable();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("pingInterval is 0"));
+        assert!(found[1].starts_with("pingTimeout is 0"));
+        assert!(found[2].contains("cannot send anything"));
+        let v3 = open(r#"{"sid":"a","pingInterval":25000,"pingTimeout":0}"#);
+        assert_eq!(v3.unusable().len(), 1);
     }
 }

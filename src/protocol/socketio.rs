@@ -64,6 +64,41 @@ pub enum DecodeError {
     BadAttachments,
     #[error("the packet's data is not JSON: {0}")]
     BadJson(String),
+    #[error(
+        "the packet's data is nested {depth} levels deep, deeper than the {MAX_DEPTH} rtdoctor reads"
+    )]
+    TooDeep { depth: usize },
+}
+
+/// serde_json's own recursion limit: deeper data is refused by it with a
+/// message, so it is measured first and said in words.
+pub const MAX_DEPTH: usize = 128;
+
+/// How deep arrays and objects nest in JSON text (brackets inside strings
+/// do not count). Linear, no allocation, any input.
+pub fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 pub fn decode(text: &str) -> Result<Packet, DecodeError> {
@@ -91,6 +126,10 @@ pub fn decode(text: &str) -> Result<Packet, DecodeError> {
     } else {
         None
     };
+    let depth = nesting_depth(rest);
+    if depth > MAX_DEPTH {
+        return Err(DecodeError::TooDeep { depth });
+    }
     let data = if rest.is_empty() {
         None
     } else {
@@ -257,5 +296,21 @@ mod tests {
         }
         // A namespace with no comma and nothing after it is fine.
         assert_eq!(decode("1/admin").unwrap().kind, Kind::Disconnect);
+    }
+
+    #[test]
+    fn deep_nesting_is_measured_not_recursed() {
+        assert_eq!(nesting_depth(r#"{"a":[1,{"b":"[[[["}]}"#), 3);
+        assert_eq!(nesting_depth(r#""\"[""#), 0);
+        let deep = format!("0{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(decode(&deep), Err(DecodeError::TooDeep { depth: 5000 }));
+        assert!(
+            decode(&deep)
+                .unwrap_err()
+                .to_string()
+                .contains("nested 5000 levels deep")
+        );
+        let fine = format!("0{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(decode(&fine).is_ok());
     }
 }
