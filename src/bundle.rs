@@ -104,7 +104,7 @@ pub fn write(
             entries.push(redacted("processes.json", &json(&holders), &files));
         }
         None => notes
-            .push("the socket table could not be read: no sockets.json or processes.json".into()),
+            .push("the socket table could not be read within the run's bound: no sockets.json or processes.json".into()),
     }
     entries.push(redacted("env.txt", &env_text(&config.env), &files));
     // Log tails and config copies: what is cut to keep the bundle under

@@ -38,19 +38,6 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     }
 }
 
-/// `work` on a thread of its own, if it finishes within `bound`; else the
-/// thread is left behind, and ends with the process.
-fn within<T: Send + 'static>(
-    bound: Duration,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Option<T> {
-    let (done, result) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send(work());
-    });
-    result.recv_timeout(bound).ok()
-}
-
 /// `work` on a runtime of its own, which is then let go without waiting
 /// for the blocking tasks still running (a /proc scan of a host with
 /// hundreds of thousands of open files): dropping a runtime waits for
@@ -87,25 +74,36 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
     };
     // Known before the run: its progress lines on stderr hide them too.
     let redactor = redactor_for(config, checks);
-    let mut report = block_on(runner::run(config, checks, on_done))?.map_err(Failure::Internal)?;
+    let host = Arc::new(crate::host::Host::new(config.env.clone(), config.sockets));
+    // The run's bound holds for the whole process: the bundle takes the
+    // socket table the run's checks read (or are still reading) within
+    // what is left of it, and never starts that scan again.
+    let bound = config.wait.unwrap_or_default()
+        + config
+            .targets
+            .iter()
+            .map(|t| runner::run_budget(&t.probe))
+            .max()
+            .unwrap_or_default();
+    let (report, table) = block_on(async {
+        let deadline = tokio::time::Instant::now() + bound;
+        let report = runner::run_on(config, checks, host.clone(), on_done).await;
+        let table = match &config.bundle {
+            Some(_) => tokio::time::timeout_at(deadline, host.sockets())
+                .await
+                .ok()
+                .and_then(Result::ok),
+            None => None,
+        };
+        (report, table)
+    })?;
+    let mut report = report.map_err(Failure::Internal)?;
     report.redact(&redactor);
     let written = match &config.bundle {
-        Some(bundle) => {
-            let source = config.sockets;
-            // Bounded like a check: a host with hundreds of thousands of
-            // open files must not hold the process long past the run.
-            let bound = config
-                .targets
-                .iter()
-                .map(|t| runner::check_budget(&t.probe))
-                .max()
-                .unwrap_or_default();
-            let table = within(bound, move || host::read_table(source).ok()).flatten();
-            Some(
-                crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
-                    .map_err(Failure::Usage)?,
-            )
-        }
+        Some(bundle) => Some(
+            crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
+                .map_err(Failure::Usage)?,
+        ),
         None => None,
     };
     let bundle_line = written.as_ref().map(|w| {

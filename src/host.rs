@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::OnceCell;
+use tokio::sync::watch;
 
 use crate::config::Probe;
 use crate::holders::PortHolders;
@@ -18,8 +18,8 @@ pub struct Host {
     env: Vec<(String, String)>,
     /// `RTDOCTOR_SOCKETS`, as resolved: `None` tries netlink, then /proc.
     source: Option<Source>,
-    bare: OnceCell<Result<Arc<SocketTable>, String>>,
-    sockets: OnceCell<Result<Arc<SocketTable>, String>>,
+    bare: Scan<Result<Arc<SocketTable>, String>>,
+    sockets: Scan<Result<Arc<SocketTable>, String>>,
     /// One HTTP client and one WebSocket TLS configuration per distinct
     /// (`cacert`, `insecure`) of the run's targets, built on first use.
     clients: Mutex<Vec<(TlsKey, Result<Clients, String>)>>,
@@ -42,6 +42,48 @@ impl Scanning {
 impl Drop for Scanning {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A blocking scan started at most once per run, whose result is kept
+/// even when every check waiting on it was cut off at its bound: a later
+/// reader (the bundle, after the run) takes the same scan's answer, or
+/// waits for it, instead of starting the same slow scan again.
+struct Scan<T> {
+    result: std::sync::OnceLock<watch::Receiver<Option<T>>>,
+}
+
+impl<T: Clone + Send + Sync + 'static> Scan<T> {
+    fn new() -> Self {
+        Scan {
+            result: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The scan's result, starting `work` on the blocking pool if no one
+    /// has yet. A scan that crashed is said so.
+    async fn get(
+        &self,
+        scans: &Arc<AtomicUsize>,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let mut result = self
+            .result
+            .get_or_init(|| {
+                let (tx, rx) = watch::channel(None);
+                let scanning = Scanning::start(scans);
+                tokio::task::spawn_blocking(move || {
+                    let _scanning = scanning;
+                    let _ = tx.send(Some(work()));
+                });
+                rx
+            })
+            .clone();
+        let done = result
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| "reading the socket table crashed".to_string())?;
+        Ok(done.clone().expect("waited for a value"))
     }
 }
 
@@ -69,8 +111,8 @@ impl Host {
         Host {
             env,
             source,
-            bare: OnceCell::new(),
-            sockets: OnceCell::new(),
+            bare: Scan::new(),
+            sockets: Scan::new(),
             clients: Mutex::new(Vec::new()),
             scans: Arc::default(),
         }
@@ -95,19 +137,12 @@ impl Host {
 
     /// The socket table with the pids holding each socket.
     pub async fn sockets(&self) -> Result<Arc<SocketTable>, String> {
+        let bare = self.sockets_bare().await?;
         self.sockets
-            .get_or_init(|| async {
-                let bare = self.sockets_bare().await?;
-                let scanning = Scanning::start(&self.scans);
-                tokio::task::spawn_blocking(move || {
-                    let _scanning = scanning;
-                    Arc::new(bare.as_ref().clone().with_holders())
-                })
-                .await
-                .map_err(|e| format!("reading the socket table crashed: {e}"))
+            .get(&self.scans, move || {
+                Ok(Arc::new(bare.as_ref().clone().with_holders()))
             })
-            .await
-            .clone()
+            .await?
     }
 
     /// The socket table without pids: ready before every process's fds
@@ -115,17 +150,8 @@ impl Host {
     pub async fn sockets_bare(&self) -> Result<Arc<SocketTable>, String> {
         let source = self.source;
         self.bare
-            .get_or_init(|| async move {
-                let scanning = Scanning::start(&self.scans);
-                tokio::task::spawn_blocking(move || {
-                    let _scanning = scanning;
-                    read_bare(source).map(Arc::new)
-                })
-                .await
-                .map_err(|e| format!("reading the socket table crashed: {e}"))?
-            })
-            .await
-            .clone()
+            .get(&self.scans, move || read_bare(source).map(Arc::new))
+            .await?
     }
 
     /// The HTTP client the probes of targets with these TLS settings

@@ -39,9 +39,20 @@ pub async fn run(
     checks: &[Arc<dyn Check>],
     on_done: Arc<dyn Fn() + Send + Sync>,
 ) -> anyhow::Result<Report> {
+    let host = Arc::new(Host::new(config.env.clone(), config.sockets));
+    run_on(config, checks, host, on_done).await
+}
+
+/// The same, on a `host` the caller keeps: what its scans found (or are
+/// still finding) outlives the run, for the bundle.
+pub async fn run_on(
+    config: &CheckConfig,
+    checks: &[Arc<dyn Check>],
+    host: Arc<Host>,
+    on_done: Arc<dyn Fn() + Send + Sync>,
+) -> anyhow::Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
-    let host = Arc::new(Host::new(config.env.clone(), config.sockets));
     let selected: Vec<Arc<dyn Check>> = checks
         .iter()
         .filter(|c| config.selection.includes(c.id()))

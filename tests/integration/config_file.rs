@@ -84,11 +84,15 @@ fn answer(mut stream: TcpStream, heads: &Mutex<Vec<String>>, status: u16) {
 
 /// `rtdoctor check --config FILE ARGS…` with `toml` as the file.
 fn with_file(toml: &str, args: &[&str]) -> Out {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rt.toml");
+    with_file_in(tempfile::tempdir().unwrap().path(), toml, args)
+}
+
+/// The same, with the file (and so its `output`) in `dir`.
+fn with_file_in(dir: &std::path::Path, toml: &str, args: &[&str]) -> Out {
+    let path = dir.join("rt.toml");
     std::fs::write(&path, toml).unwrap();
     let out = run(rtdoctor()
-        .current_dir(dir.path())
+        .current_dir(dir)
         .args(["check", "--config", path.to_str().unwrap()])
         .args(args));
     assert!(
@@ -289,7 +293,8 @@ fn keys_strict_color_and_output() {
     let plain = with_file(&format!("color = \"never\"\n{base}"), &[]);
     assert!(!plain.stdout.contains("\x1b["), "{}", plain.stdout);
 
-    let out = with_file(&format!("output = \"{}\"\n{base}", report.display()), &[]);
+    // A config file's `output` is a path inside its own folder.
+    let out = with_file_in(dir.path(), &format!("output = \"report.txt\"\n{base}"), &[]);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     let written = std::fs::read_to_string(&report).unwrap();
     assert!(written.contains("http.health"), "{written}");
