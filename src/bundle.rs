@@ -107,20 +107,22 @@ pub fn write(
             .push("the socket table could not be read within the run's bound: no sockets.json or processes.json".into()),
     }
     entries.push(redacted("env.txt", &env_text(&config.env), &files));
-    let mut logs = Vec::new();
+    // Log tails and config copies: what is cut to keep the bundle under
+    // the size limit, both of them.
+    let mut cuttable = Vec::new();
     for path in &bundle.logs {
-        match tail(path, bundle.log_lines) {
-            Ok(text) => logs.push(redacted(
-                &format!("logs/{}", file_name(path)),
-                &text,
-                &files,
-            )),
+        match tail(path, bundle.log_lines, &files) {
+            Ok((text, redactions)) => cuttable.push(Entry {
+                name: format!("logs/{}", file_name(path)),
+                bytes: text.into_bytes(),
+                redactions,
+            }),
             Err(e) => notes.push(unread(format!("--log {}: {e}", path.display()))),
         }
     }
     for path in &bundle.config_files {
         match read_bounded(path) {
-            Ok(text) => entries.push(redacted(
+            Ok(text) => cuttable.push(redacted(
                 &format!("config/{}", file_name(path)),
                 &text,
                 &files,
@@ -128,8 +130,8 @@ pub fn write(
             Err(e) => notes.push(unread(format!("--config-file {}: {e}", path.display()))),
         }
     }
-    fit_logs(&mut logs, entries.iter().map(|e| e.bytes.len()).sum());
-    entries.extend(logs);
+    fit_logs(&mut cuttable, entries.iter().map(|e| e.bytes.len()).sum());
+    entries.extend(cuttable);
     if bundle.anonymize {
         let anon = Anonymizer::new();
         for e in &mut entries {
@@ -249,15 +251,17 @@ fn unread(note: String) -> String {
 }
 
 /// The last `lines` lines of a file, reading at most `FILE_LIMIT` bytes
-/// from its end.
-fn tail(path: &Path, lines: usize) -> Result<String, String> {
+/// from its end, redacted. The whole window is redacted before it is cut
+/// to `lines`: a key block whose BEGIN line falls outside the kept lines is
+/// still seen whole.
+fn tail(path: &Path, lines: usize, redactor: &Redactor) -> Result<(String, usize), String> {
     let bytes = crate::input_file::read_tail(path, FILE_LIMIT)
         .map_err(|e| e.to_string())?
         .bytes;
-    let text = String::from_utf8_lossy(&bytes);
+    let (text, redactions) = redactor.count(&String::from_utf8_lossy(&bytes));
     let all: Vec<&str> = text.lines().collect();
     let keep = &all[all.len().saturating_sub(lines)..];
-    Ok(keep.join("\n") + "\n")
+    Ok((keep.join("\n") + "\n", redactions))
 }
 
 fn read_bounded(path: &Path) -> Result<String, String> {
@@ -267,8 +271,9 @@ fn read_bounded(path: &Path) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Cut the log tails (their oldest lines first) so the whole stays under
-/// the size limit; a marker says where.
+/// Cut the log tails and config copies (their first bytes) so the whole
+/// stays under the size limit; a marker says where. They are cut after
+/// redaction, so a cut never uncovers part of a hidden value.
 fn fit_logs(logs: &mut [Entry], others: usize) {
     let room = SIZE_LIMIT.saturating_sub(others + 64 * 1024);
     let total: usize = logs.iter().map(|l| l.bytes.len()).sum();

@@ -277,6 +277,28 @@ pub enum Resolved {
 }
 
 impl Cli {
+    /// The secrets typed on the command line, as typed and before they are
+    /// checked (`-H` values, with or without the colon; `--auth`'s text and
+    /// strings), so that an error about them can hide them.
+    pub fn raw_secrets(&self) -> Vec<String> {
+        let (Command::Check(args) | Command::Bundle(args)) = &self.command else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for h in &args.headers {
+            out.push(h.clone());
+            let value = h.split_once(':').or_else(|| h.trim().split_once(' '));
+            out.extend(value.map(|(_, v)| v.trim().to_string()));
+        }
+        if let Some(auth) = &args.auth {
+            out.push(auth.clone());
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(auth) {
+                crate::redact::json_strings(&v, &mut out);
+            }
+        }
+        out
+    }
+
     pub fn resolve(self, checks: &mut Vec<std::sync::Arc<dyn Check>>) -> Result<Resolved, String> {
         Ok(match self.command {
             Command::Check(args) => {

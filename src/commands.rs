@@ -72,6 +72,8 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         let bar = bar.clone();
         Arc::new(move || bar.inc(1))
     };
+    // Known before the run: its progress lines on stderr hide them too.
+    let redactor = redactor_for(config, checks);
     let host = Arc::new(crate::host::Host::new(config.env.clone(), config.sockets));
     // The run's bound holds for the whole process: the bundle takes the
     // socket table the run's checks read (or are still reading) within
@@ -96,7 +98,6 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         (report, table)
     })?;
     let mut report = report.map_err(Failure::Internal)?;
-    let redactor = redactor_for(config, checks);
     report.redact(&redactor);
     let written = match &config.bundle {
         Some(bundle) => Some(
@@ -213,7 +214,8 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
 }
 
 /// What this run knows to be secret: the values of `-H` and config-file
-/// headers, the strings of `--auth`, and the declared checks' own.
+/// headers, the strings of `--auth`, and the declared checks' own. They
+/// are remembered for the lines written on standard error too.
 pub fn redactor_for(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> crate::redact::Redactor {
     let mut known = Vec::new();
     for t in &config.targets {
@@ -225,7 +227,10 @@ pub fn redactor_for(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> crate::r
     for c in checks {
         known.extend(c.secrets());
     }
-    crate::redact::Redactor::new(known)
+    crate::redact::remember(known);
+    // With what was remembered before: the raw command line's values and
+    // the config and declared-check files' secrets.
+    crate::redact::Redactor::new(crate::redact::remembered())
 }
 
 fn spinner(enabled: bool, total: usize) -> ProgressBar {

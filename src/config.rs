@@ -238,6 +238,8 @@ impl LoadedFile {
             Err(e) if e.is_not_found() && !explicit => return Ok(None),
             Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
         };
+        // Before it is parsed: an error may quote a value (`auth`, a header).
+        crate::redact::remember(crate::redact::secret_values(&text));
         let config: FileConfig = toml::from_str(&text).map_err(|e| {
             let line = unknown_key_line(&text, e.message())
                 .or_else(|| e.span().map(|s| line_of(&text, s.start)))

@@ -364,7 +364,11 @@ fn wait_for_exit(pid: u32, grace: Duration, spinner: bool) -> bool {
 /// `[y/N]` on the terminal: only y or yes says yes.
 fn ask(question: &str) -> bool {
     let mut err = std::io::stderr();
-    let _ = write!(err, "{} [y/N] ", crate::escape::escape(question));
+    let _ = write!(
+        err,
+        "{} [y/N] ",
+        crate::escape::escape(&crate::redact::line(question))
+    );
     let _ = err.flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
@@ -426,7 +430,9 @@ impl Output {
     /// anyone's to choose), so it is escaped as a whole: none of these
     /// lines has a line break of its own.
     fn line(&mut self, text: &str) {
-        let text = crate::escape::escape(text);
+        // Holders' command lines carry their secrets (`--requirepass x`).
+        let redacted = crate::redact::line(text);
+        let text = crate::escape::escape(&redacted);
         if self.json {
             crate::say!("{text}");
         } else {

@@ -9,7 +9,7 @@ use clap::Parser;
 
 use rtdoctor::commands::{self, Failure};
 use rtdoctor::escape::escape;
-use rtdoctor::{check, cli};
+use rtdoctor::{check, cli, redact};
 
 fn main() -> ExitCode {
     // Once per run, however many checks crash: a panicking check becomes
@@ -27,6 +27,9 @@ fn main() -> ExitCode {
     }));
     // Clap prints its own usage errors and exits with 2.
     let cli = cli::Cli::parse();
+    // Before anything can fail: an error that echoes a malformed -H or
+    // --auth must not print its value.
+    redact::remember(cli.raw_secrets());
     let mut checks = check::registry();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let resolved = cli.resolve(&mut checks).map_err(Failure::Usage)?;
@@ -36,14 +39,14 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => code,
         Ok(Err(Failure::Usage(msg))) => {
             // A message may quote a config file, a target or a server.
-            rtdoctor::say!("rtdoctor: error: {}", escape(&msg));
+            rtdoctor::say!("rtdoctor: error: {}", escape(&redact::line(&msg)));
             ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(err))) => {
             rtdoctor::say!(
                 "rtdoctor: internal error (a bug): {}\n\
                  Please report it with the command you ran and the output of `rtdoctor --version`.",
-                escape(&format!("{err:#}"))
+                escape(&redact::line(&format!("{err:#}")))
             );
             ExitCode::from(3)
         }

@@ -73,11 +73,15 @@ pub fn lookup(pids: &[u32]) -> Vec<ProcessInfo> {
                 pid,
                 ppid: p.parent().map(Pid::as_u32),
                 name: p.name().to_string_lossy().into_owned(),
-                cmdline: p
-                    .cmd()
-                    .iter()
-                    .map(|a| a.to_string_lossy().into_owned())
-                    .collect(),
+                // Read already redacted: a command line is only ever shown,
+                // and its secrets (`--requirepass x`) must reach no report,
+                // table or bundle.
+                cmdline: crate::redact::command_args(
+                    p.cmd()
+                        .iter()
+                        .map(|a| a.to_string_lossy().into_owned())
+                        .collect(),
+                ),
                 uid,
                 user,
                 // sysinfo reports 0 when it could not compute the start time.

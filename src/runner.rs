@@ -152,6 +152,8 @@ async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
         if config.verbosity == crate::config::Verbosity::Quiet {
             continue;
         }
+        // The target's userinfo and query are the user's secrets: hidden
+        // like on every stderr line (`stdio::err`).
         match waited {
             crate::wait::Waited::Answered(d) => {
                 crate::say!("rtdoctor: {target} answered after {} ms", d.as_millis())

@@ -28,9 +28,12 @@ fn write_quietly(to: &mut impl std::io::Write, text: &[u8]) -> std::io::Result<(
     }
 }
 
-/// `text` on standard error. There is nowhere left to tell of a failure
-/// to write there, so it is dropped.
+/// `text` on standard error, through the redactor: every line rtdoctor
+/// writes there (errors, progress, notes) hides the run's secrets and
+/// every secret shape. There is nowhere left to tell of a failure to
+/// write there, so it is dropped.
 pub fn err(text: &str) {
+    let text = crate::redact::line(text);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }

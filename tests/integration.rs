@@ -46,6 +46,8 @@ mod ports;
 mod reports;
 #[path = "integration/run_bound.rs"]
 mod run_bound;
+#[path = "integration/secrets.rs"]
+mod secrets;
 #[path = "integration/smoke.rs"]
 mod smoke;
 #[path = "integration/socket_table.rs"]

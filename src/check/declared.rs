@@ -124,6 +124,8 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
 fn load_file(path: &Path) -> Result<Vec<Declared>, String> {
     let text = crate::input_file::read_text(path, crate::input_file::CONFIG_CAP)
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    // Before it is parsed: a load error may quote a header or auth value.
+    crate::redact::remember(crate::redact::secret_values(&text));
     let file: File = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()

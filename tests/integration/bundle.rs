@@ -216,6 +216,18 @@ fn no_planted_secret_reaches_the_bundle() {
 
 #[test]
 fn big_logs_are_cut_to_the_size_limit_with_a_marker() {
+    big_files_are_cut_to_the_size_limit("--log", "logs");
+}
+
+#[test]
+fn big_config_copies_count_in_the_size_limit_too() {
+    big_files_are_cut_to_the_size_limit("--config-file", "config");
+}
+
+/// Seven files of 1.3 MB each (one read window each) given with `flag`:
+/// the unpacked bundle stays under 5 MiB, and the first file carries the
+/// marker where it was cut.
+fn big_files_are_cut_to_the_size_limit(flag: &str, folder: &str) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let line = "INFO a line of a busy server log, repeated to make a big file\n";
@@ -232,7 +244,7 @@ fn big_logs_are_cut_to_the_size_limit_with_a_marker() {
     for i in 0..7 {
         let name = format!("big{i}.log");
         std::fs::write(d.join(&name), line.repeat(1_300_000 / line.len())).unwrap();
-        args.push("--log".into());
+        args.push(flag.into());
         args.push(name);
     }
     let out = run(rtdoctor().current_dir(d).args(&args));
@@ -242,9 +254,9 @@ fn big_logs_are_cut_to_the_size_limit_with_a_marker() {
     unpack(&d.join("b.tar.gz"), &x);
     let total: usize = all_files(&x).iter().map(|(_, b)| b.len()).sum();
     assert!(total < 5 * 1024 * 1024, "{total} bytes unpacked");
-    let log = std::fs::read_to_string(x.join("logs/big0.log")).unwrap();
+    let first = std::fs::read_to_string(x.join(folder).join("big0.log")).unwrap();
     assert!(
-        log.starts_with("\n[… cut by rtdoctor: the bundle is kept under 5 MB …]\n"),
+        first.starts_with("\n[… cut by rtdoctor: the bundle is kept under 5 MB …]\n"),
         "no marker"
     );
 }

@@ -15,12 +15,16 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
   --no-upgrades    allow_upgrades=False: the handshake offers "upgrades":[]
                    (as a server without WebSocket support does)
   --log            engineio/socketio logging to stderr
+  /echo            200 application/json: the request's headers, echoed
+  namespace /echo  refuses every CONNECT, quoting the auth it was sent
+  Other arguments are ignored (tests put secrets on the command line).
 
 Prints the single line "ready" on stdout once it accepts connections, then
 runs until killed.
 """
 import argparse
 import asyncio
+import json
 import sys
 
 import socketio
@@ -34,7 +38,7 @@ def main():
     p.add_argument("--cors", action="append")
     p.add_argument("--no-upgrades", action="store_true")
     p.add_argument("--log", action="store_true")
-    args = p.parse_args()
+    args, _ = p.parse_known_args()
 
     kw = {}
     if args.cors:
@@ -58,6 +62,15 @@ def main():
         return web.Response(text='{"status":"ok"}', content_type="application/json")
 
     app.router.add_get("/health", health)
+
+    async def echo(request):
+        return web.Response(text=json.dumps(dict(request.headers)), content_type="application/json")
+
+    app.router.add_get("/echo", echo)
+
+    @sio.on("connect", namespace="/echo")
+    async def on_echo_connect(sid, environ, auth):
+        raise socketio.exceptions.ConnectionRefusedError("refused auth " + json.dumps(auth))
 
     @sio.on("connect")
     async def on_connect(sid, environ, auth):
