@@ -102,7 +102,7 @@ impl Known {
         }
         if !short.is_empty() {
             let pattern = format!(
-                r#"(?i)(=[ \t]*|:[ \t]*|["']|\b(?:bearer|basic|token)[ \t]+)(?:{})([^\w]|$)"#,
+                r#"(?i)(=[ \t]*|:[ \t]*|["']|(?-u:\b)(?:bearer|basic|token)[ \t]+)(?:{})([^0-9A-Za-z_]|$)"#,
                 alternation(&short)
             );
             match Regex::new(&pattern) {
