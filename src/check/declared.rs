@@ -95,7 +95,13 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
     let mut errors = Vec::new();
     let mut ids: Vec<String> = builtin.iter().map(|s| s.to_string()).collect();
     for file in files {
-        match load_file(&file) {
+        // A file that cannot be read as a regular file (a FIFO, a device,
+        // one over the cap) is the user's input to fix, like a bad
+        // --config; a file that reads but does not parse is a failing
+        // `declared.load`, and the other checks run.
+        let text = crate::input_file::read_text(&file, crate::input_file::CONFIG_CAP)
+            .map_err(|e| format!("cannot read the check file {}: {e}", file.display()))?;
+        match load_file(&file, &text) {
             Ok(decls) => {
                 for d in decls {
                     if ids.contains(&d.decl.id) {
@@ -121,12 +127,10 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
     Ok(out)
 }
 
-fn load_file(path: &Path) -> Result<Vec<Declared>, String> {
-    let text = crate::input_file::read_text(path, crate::input_file::CONFIG_CAP)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+fn load_file(path: &Path, text: &str) -> Result<Vec<Declared>, String> {
     // Before it is parsed: a load error may quote a header or auth value.
-    crate::redact::remember(crate::redact::secret_values(&text));
-    let file: File = toml::from_str(&text).map_err(|e| {
+    crate::redact::remember(crate::redact::secret_values(text));
+    let file: File = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text.get(..s.start).unwrap_or("").matches('\n').count() + 1)
