@@ -391,7 +391,13 @@ impl Probe<'_> {
                 }
                 None => format!("the server closed the websocket {doing}"),
             })),
-            Err(RecvError::TimedOut(d)) => Err(Stop::Silent(format!(
+            // Pinging without end is not the silence of a worker that
+            // cannot serve websockets: say what came, name no cause.
+            Err(RecvError::TimedOut(d, pings)) if pings > 0 => Err(Stop::NoAnswer(format!(
+                "101 Switching Protocols, then only the server's own ping frames ({pings}) for {} ms {doing}",
+                d.as_millis()
+            ))),
+            Err(RecvError::TimedOut(d, _)) => Err(Stop::Silent(format!(
                 "101 Switching Protocols, then nothing for {} ms {doing}",
                 d.as_millis()
             ))),

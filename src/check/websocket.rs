@@ -260,10 +260,14 @@ Give each WebSocket server its own path, and check what sits between client and 
                 notes,
             );
         }
-        Err(RecvError::TimedOut(d)) => {
+        Err(RecvError::TimedOut(d, pings)) => {
+            let meanwhile = match pings {
+                0 => String::new(),
+                n => format!(" (it sent {n} ping frames of its own meanwhile)"),
+            };
             return with(
                 Outcome::fail(format!(
-                    "101, but no pong within {} ms: the endpoint does not answer pings",
+                    "101, but no pong within {} ms{meanwhile}: the endpoint does not answer pings",
                     d.as_millis()
                 )),
                 notes,

@@ -184,7 +184,10 @@ pub enum Received {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecvError {
-    TimedOut(Duration),
+    /// Nothing awaited came within the limit; the count is of the ping
+    /// frames the server sent meanwhile (a server that pings without end
+    /// is not a silent one).
+    TimedOut(Duration, usize),
     /// Bytes that are not WebSocket frames.
     Garbage(String),
     Failed(Failure),
@@ -193,7 +196,12 @@ pub enum RecvError {
 impl std::fmt::Display for RecvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RecvError::TimedOut(d) => write!(f, "nothing arrived within {} ms", d.as_millis()),
+            RecvError::TimedOut(d, 0) => write!(f, "nothing arrived within {} ms", d.as_millis()),
+            RecvError::TimedOut(d, pings) => write!(
+                f,
+                "only the server's own ping frames ({pings}) arrived within {} ms",
+                d.as_millis()
+            ),
             RecvError::Garbage(e) => write!(f, "frames that do not parse: {e}"),
             RecvError::Failed(e) => write!(f, "{e}"),
         }
@@ -203,6 +211,7 @@ impl std::fmt::Display for RecvError {
 /// The next data frame; control frames are answered by tungstenite and
 /// skipped here.
 pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, RecvError> {
+    let mut pings = 0;
     let next = async {
         loop {
             match stream.next().await {
@@ -214,6 +223,7 @@ pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, Re
                         frame.map(|f| (u16::from(f.code), f.reason.as_str().to_string())),
                     ));
                 }
+                Some(Ok(Message::Ping(_))) => pings += 1,
                 Some(Ok(_)) => continue,
                 Some(Err(WsError::Protocol(e))) => return Err(RecvError::Garbage(e.to_string())),
                 Some(Err(WsError::Capacity(e))) => return Err(RecvError::Garbage(e.to_string())),
@@ -227,9 +237,8 @@ pub async fn recv(stream: &mut Stream, timeout: Duration) -> Result<Received, Re
             }
         }
     };
-    tokio::time::timeout(timeout, next)
-        .await
-        .unwrap_or(Err(RecvError::TimedOut(timeout)))
+    let got = tokio::time::timeout(timeout, next).await;
+    got.unwrap_or(Err(RecvError::TimedOut(timeout, pings)))
 }
 
 /// Ping and wait for the matching pong: the round-trip time, and the first
@@ -240,6 +249,7 @@ pub async fn ping(
 ) -> Result<(Duration, Option<String>), RecvError> {
     let payload = b"rtdoctor".to_vec();
     let start = Instant::now();
+    let mut pings = 0;
     let exchange = async {
         stream
             .send(Message::Ping(payload.clone().into()))
@@ -267,6 +277,7 @@ pub async fn ping(
                         "the server closed the websocket instead of answering the ping{why}"
                     ))));
                 }
+                Some(Ok(Message::Ping(_))) => pings += 1,
                 Some(Ok(_)) => continue,
                 Some(Err(WsError::Protocol(e))) => return Err(RecvError::Garbage(e.to_string())),
                 Some(Err(WsError::Capacity(e))) => return Err(RecvError::Garbage(e.to_string())),
@@ -274,9 +285,8 @@ pub async fn ping(
             }
         }
     };
-    tokio::time::timeout(timeout, exchange)
-        .await
-        .unwrap_or(Err(RecvError::TimedOut(timeout)))
+    let got = tokio::time::timeout(timeout, exchange).await;
+    got.unwrap_or(Err(RecvError::TimedOut(timeout, pings)))
 }
 
 pub async fn send(stream: &mut Stream, text: &str, timeout: Duration) -> Result<(), Failure> {

@@ -184,7 +184,9 @@ fn measure(after: After, target: &str, only: &str, extra: &[&str]) -> (u64, Stri
     (kb, report)
 }
 
-fn assert_capped(target: &str, only: &str, check_id: &str, extra: &[&str]) {
+/// The flood's summary for `check_id`, once its peak RSS was held to the
+/// quiet server's.
+fn assert_capped(target: &str, only: &str, check_id: &str, extra: &[&str]) -> String {
     let (quiet, _) = measure(After::Quiet, target, only, extra);
     let (flood, report) = measure(After::Flood, target, only, extra);
     eprintln!(
@@ -200,18 +202,24 @@ fn assert_capped(target: &str, only: &str, check_id: &str, extra: &[&str]) {
         flood < quiet + ALLOWED_GROWTH_KB,
         "{check_id}: a ping flood took rtdoctor's peak RSS from {quiet} kB to {flood} kB"
     );
+    summary(&report, check_id).to_string()
 }
 
 #[test]
 fn a_ping_flood_on_a_websocket_endpoint_keeps_memory_capped() {
     let target = "ws://127.0.0.1:PORT/ws";
-    assert_capped(target, "websocket.upgrade", "websocket.upgrade", &[]);
+    let said = assert_capped(target, "websocket.upgrade", "websocket.upgrade", &[]);
+    assert!(said.contains("ping frames of its own meanwhile"), "{said}");
 }
 
 #[test]
 fn a_ping_flood_after_a_socketio_upgrade_keeps_memory_capped() {
     let only = "socketio.handshake,socketio.upgrade";
-    assert_capped("127.0.0.1:PORT", only, "socketio.upgrade", &[]);
+    let said = assert_capped("127.0.0.1:PORT", only, "socketio.upgrade", &[]);
+    // What came is said; a server that pings without end is not named a
+    // worker that cannot serve websockets.
+    assert!(said.contains("only the server's own ping frames"), "{said}");
+    assert!(!said.contains("worker"), "{said}");
 }
 
 #[test]
