@@ -4,7 +4,6 @@
 //! a real pseudo-terminal (util-linux `script`).
 
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -97,18 +96,13 @@ fn a_client_of_the_port_is_never_a_holder_and_survives() {
     let port = free_port();
     let server = listener("127.0.0.1", port, false);
     // A separate process connected to the port, as `lsof -ti:PORT` would list.
-    let client = Command::new(python())
-        .args(["-c", &format!("import socket,time; s=socket.create_connection(('127.0.0.1',{port})); print('ready',flush=True); time.sleep(60)")])
-        .process_group(0)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let client = Server {
-        child: client,
+    // Connected once it says "ready": on a loaded machine a client still
+    // starting when the listener is killed would be refused and exit,
+    // which would look like rtdoctor had killed it.
+    let client = spawn_ready(
+        Command::new(python()).args(["-c", &format!("import socket,time; s=socket.create_connection(('127.0.0.1',{port})); print('ready',flush=True); time.sleep(60)")]),
         port,
-    };
-    wait_for_port(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-    std::thread::sleep(Duration::from_millis(300));
+    );
     let out = rt(&["kill", &port.to_string(), "--yes", "--json"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let r = out.json();
