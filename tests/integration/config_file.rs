@@ -3,12 +3,10 @@
 //! a report's content), and every ```toml block of README.md loaded through
 //! the real loader.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use crate::peers::*;
@@ -20,13 +18,8 @@ use crate::support::*;
 struct Recorder {
     port: u16,
     heads: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for Recorder {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
+    /// Stops accepting when the recorder is dropped.
+    _server: Loopback,
 }
 
 impl Recorder {
@@ -35,24 +28,14 @@ impl Recorder {
     }
 
     fn answering(status: u16) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let heads = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (h, s) = (heads.clone(), stop.clone());
-        thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let h = h.clone();
-                        thread::spawn(move || answer(stream, &h, status));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        Recorder { port, heads, stop }
+        let h = heads.clone();
+        let server = Loopback::start(move |stream, _| answer(stream, &h, status));
+        Recorder {
+            port: server.port,
+            heads,
+            _server: server,
+        }
     }
 
     /// All request heads so far, lower-cased (header names vary in case).
@@ -62,20 +45,9 @@ impl Recorder {
 }
 
 fn answer(mut stream: TcpStream, heads: &Mutex<Vec<String>>, status: u16) {
-    let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while head.len() < 64 * 1024 && !head.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
-    heads
-        .lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&head).into_owned());
+    let head = read_head(&mut stream);
+    heads.lock().unwrap().push(head);
     let _ = stream.write_all(
         format!("HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             .as_bytes(),

@@ -5,7 +5,7 @@
 //! the process is a real python3 listener whose name and arguments carry
 //! the same bytes.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::process::Command;
 use std::thread;
@@ -43,27 +43,15 @@ fn evil_socketio() -> u16 {
             let evil = evil.clone();
             thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
-                    match stream.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
+                let head = read_head_bytes(&mut stream);
+                // A head cut short (the peer gone, the read timed out) gets
+                // no answer; one that fills the cap does.
+                if !head.ends_with(b"\r\n\r\n") && head.len() < READ_CAP {
+                    return;
                 }
                 let head = String::from_utf8_lossy(&head).into_owned();
                 let first = head.lines().next().unwrap_or_default().to_string();
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().to_string())
-                    })
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0u8; length.min(65536)];
-                let _ = stream.read_exact(&mut body);
+                skip_body(&mut stream, &head);
                 let (status, reply) = if first.contains("/err/") {
                     (
                         "400 Bad Request",

@@ -6,9 +6,8 @@
 //! figures are printed for the record (`--nocapture`).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -33,39 +32,11 @@ enum After {
 /// (and Engine.IO v4 polling handshakes with an open packet offering the
 /// websocket upgrade, so `socketio.upgrade` gets there too); it stops
 /// accepting when dropped.
-struct Server {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn server(after: After) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
-    thread::spawn(move || {
-        while !s.load(Ordering::SeqCst) {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    let s = s.clone();
-                    thread::spawn(move || serve(stream, after, &s));
-                }
-                Err(_) => thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    });
-    Server { port, stop }
+fn server(after: After) -> Loopback {
+    Loopback::start(move |stream, stop| serve(stream, after, stop))
 }
 
 fn serve(mut stream: TcpStream, after: After, stop: &AtomicBool) {
-    let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     loop {
         let head = read_head(&mut stream);
@@ -109,18 +80,6 @@ fn serve(mut stream: TcpStream, after: After, stop: &AtomicBool) {
             return;
         }
     }
-}
-
-fn read_head(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 65536 {
-        match stream.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&buf).into_owned()
 }
 
 fn ws_key(head: &str) -> Option<String> {

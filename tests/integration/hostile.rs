@@ -4,8 +4,8 @@
 //! of bytes, and never panics. Wall times are printed for the record
 //! (`--nocapture`), not asserted.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
@@ -18,27 +18,20 @@ use crate::support::*;
 
 /// A misbehaving server; it stops accepting when dropped.
 struct Hostile {
-    port: u16,
-    stop: Arc<AtomicBool>,
+    loopback: Loopback,
     /// Bytes the server managed to write, over all connections.
     written: Arc<AtomicU64>,
 }
 
-impl Drop for Hostile {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-struct Conn {
+struct Conn<'a> {
     stream: TcpStream,
     /// The request head as received.
     head: String,
     written: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
+    stop: &'a AtomicBool,
 }
 
-impl Conn {
+impl Conn<'_> {
     fn send(&mut self, bytes: &[u8]) -> bool {
         match self.stream.write_all(bytes) {
             Ok(()) => {
@@ -65,52 +58,20 @@ impl Conn {
 }
 
 fn hostile(behave: fn(&mut Conn)) -> Hostile {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicU64::new(0));
-    let (s, w) = (stop.clone(), written.clone());
-    thread::spawn(move || {
-        while !s.load(Ordering::SeqCst) {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    let (s, w) = (s.clone(), w.clone());
-                    thread::spawn(move || {
-                        let _ = stream.set_nonblocking(false);
-                        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                        let mut stream = stream;
-                        let head = read_head(&mut stream);
-                        let mut conn = Conn {
-                            stream,
-                            head,
-                            written: w,
-                            stop: s,
-                        };
-                        behave(&mut conn);
-                    });
-                }
-                Err(_) => thread::sleep(Duration::from_millis(5)),
-            }
-        }
+    let w = written.clone();
+    let loopback = Loopback::start(move |mut stream, stop| {
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let head = read_head(&mut stream);
+        let mut conn = Conn {
+            stream,
+            head,
+            written: w.clone(),
+            stop,
+        };
+        behave(&mut conn);
     });
-    Hostile {
-        port,
-        stop,
-        written,
-    }
-}
-
-fn read_head(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 65536 {
-        match stream.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&buf).into_owned()
+    Hostile { loopback, written }
 }
 
 /// Hold the connection without a byte, until the test ends.
@@ -227,7 +188,7 @@ fn against(server: &Hostile, name: &str) -> (Value, String) {
     let start = Instant::now();
     let out = rt(&[
         "check",
-        &format!("127.0.0.1:{}", server.port),
+        &format!("127.0.0.1:{}", server.loopback.port),
         "--json",
         "--timeout",
         "1s",
@@ -260,7 +221,9 @@ fn a_server_that_never_answers() {
     );
     assert_eq!(status(&r, "socketio.upgrade"), "skip");
     // A local process that accepts and never answers may be stuck.
-    assert!(fix_text(&r, "socketio.handshake").contains(&format!("rtdoctor kill {}", s.port)));
+    assert!(
+        fix_text(&r, "socketio.handshake").contains(&format!("rtdoctor kill {}", s.loopback.port))
+    );
     assert!(summary(&r, "websocket.upgrade").ends_with("the upgrade got no answer within 1000 ms"));
 }
 

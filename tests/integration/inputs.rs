@@ -150,20 +150,14 @@ fn a_config_files_output_stays_inside_its_folder() {
 /// Answers every request with 200 and the request's own head as the body,
 /// as a debug endpoint that echoes headers does.
 fn echo_server() -> u16 {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
-                match stream.read(&mut byte) {
-                    Ok(1) => head.push(byte[0]),
-                    _ => break,
-                }
-            }
+            // Bytes, not text: the echo is the head exactly as it came.
+            let head = read_head_bytes(&mut stream);
             let mut reply = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 head.len()

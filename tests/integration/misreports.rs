@@ -4,68 +4,42 @@
 //! payload limit, a CONNECT reply too big or too deep to read, and random
 //! bytes on a TLS port.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::io::Write;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support::*;
 
-/// A server answering each connection with `answer(request head, body)`;
-/// `None` keeps writing `endless` chunks until the test ends.
-struct Fake {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn fake(answer: fn(&str) -> Vec<u8>) -> Fake {
+/// A server answering each connection with `answer(request head)`; the
+/// answer `ENDLESS` instead starts a 200 whose body is written until the
+/// test ends.
+fn fake(answer: fn(&str) -> Vec<u8>) -> Loopback {
     fake_with(answer, false)
 }
 
 /// Like `fake`, but it answers as soon as it accepts, without reading a
 /// request (what a server that does not speak the client's protocol does
 /// with a TLS ClientHello it cannot parse).
-fn talker(answer: fn(&str) -> Vec<u8>) -> Fake {
+fn talker(answer: fn(&str) -> Vec<u8>) -> Loopback {
     fake_with(answer, true)
 }
 
-fn fake_with(answer: fn(&str) -> Vec<u8>, first: bool) -> Fake {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
-    thread::spawn(move || {
-        while !s.load(Ordering::SeqCst) {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    let s = s.clone();
-                    thread::spawn(move || serve(stream, answer, &s, first));
-                }
-                Err(_) => thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    });
-    Fake { port, stop }
+fn fake_with(answer: fn(&str) -> Vec<u8>, first: bool) -> Loopback {
+    Loopback::start(move |stream, stop| serve(stream, answer, stop, first))
 }
 
 fn serve(mut stream: TcpStream, answer: fn(&str) -> Vec<u8>, stop: &AtomicBool, first: bool) {
-    let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let head = if first {
         String::new()
     } else {
-        read_request(&mut stream)
+        // The body too (a POST's packets), so none is left unread.
+        let head = read_head(&mut stream);
+        skip_body(&mut stream, &head);
+        head
     };
     let bytes = answer(&head);
     if bytes == ENDLESS {
@@ -80,30 +54,6 @@ fn serve(mut stream: TcpStream, answer: fn(&str) -> Vec<u8>, stop: &AtomicBool, 
         return;
     }
     let _ = stream.write_all(&bytes);
-}
-
-/// The head, and the body when it has a Content-Length (a POST's packets).
-fn read_request(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 65536 {
-        match stream.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => break,
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).into_owned();
-    let length = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|n| n.trim().parse::<usize>().unwrap_or(0))
-        })
-        .unwrap_or(0);
-    let mut body = vec![0u8; length.min(65536)];
-    let _ = stream.read_exact(&mut body);
-    head
 }
 
 const ENDLESS: &[u8] = b"endless";

@@ -1,14 +1,18 @@
 //! Helpers: run rtdoctor isolated from the caller's environment, find free
-//! ports, and start real listeners that are ended (by pid) when dropped.
+//! ports, start real listeners that are ended (by pid) when dropped, and
+//! serve loopback connections from this test process (`Loopback`,
+//! `read_head`) where a test needs a server no real one imitates.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -223,6 +227,95 @@ pub fn wait_for_port(addr: SocketAddr) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A server on 127.0.0.1 in this test process: each connection it accepts
+/// is handed, blocking again, to `handle` on a thread of its own, with the
+/// stop flag. Dropping it raises the flag: the accept loop ends (closing
+/// the listener) and handlers that hold a connection open or write without
+/// end are expected to watch the flag and let go.
+pub struct Loopback {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl Loopback {
+    pub fn start<F>(handle: F) -> Loopback
+    where
+        F: Fn(TcpStream, &AtomicBool) + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        // Non-blocking, so that the accept loop sees the flag even when no
+        // one connects; it polls every 5 ms.
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = Arc::new(handle);
+        let s = stop.clone();
+        thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (s, handle) = (s.clone(), handle.clone());
+                        thread::spawn(move || {
+                            let _ = stream.set_nonblocking(false);
+                            handle(stream, &s);
+                        });
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Loopback { port, stop }
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The most the in-process servers read of a request's head, and of its
+/// body.
+pub const READ_CAP: usize = 64 * 1024;
+
+/// A request head as sent: up to and with its blank line, `READ_CAP` bytes
+/// at most, or what came before the peer closed, an error or the read
+/// timeout. Byte by byte, so that nothing after the head (a body, the
+/// first WebSocket frame) is taken from the socket.
+pub fn read_head_bytes(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") && buf.len() < READ_CAP {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => break,
+        }
+    }
+    buf
+}
+
+/// `read_head_bytes`, as text (bytes that are not UTF-8 replaced).
+pub fn read_head(stream: &mut TcpStream) -> String {
+    String::from_utf8_lossy(&read_head_bytes(stream)).into_owned()
+}
+
+/// Reads and drops the body `head` announces in its first Content-Length
+/// (none, or one that does not parse, is 0), `READ_CAP` bytes at most: a
+/// socket closed with a POST's packets still unread is reset, and the
+/// answer written before it can be lost.
+pub fn skip_body(stream: &mut TcpStream, head: &str) {
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|n| n.trim().parse::<usize>().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length.min(READ_CAP)];
+    let _ = stream.read_exact(&mut body);
 }
 
 pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
