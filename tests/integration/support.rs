@@ -5,13 +5,14 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -66,12 +67,21 @@ fn scratch_dir() -> &'static Path {
         .path()
 }
 
-/// A port free on both 127.0.0.1 and ::1 right now.
+/// A port free on both 127.0.0.1 and ::1 right now, and never handed to
+/// another test of this binary: the kernel may give a port that was just
+/// released to the next `bind(0)`, so two tests running at once could
+/// otherwise both start a server on it.
 pub fn free_port() -> u16 {
+    static HANDED: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
     loop {
         let l = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = l.local_addr().unwrap().port();
-        if TcpListener::bind((Ipv6Addr::LOCALHOST, port)).is_ok() {
+        if TcpListener::bind((Ipv6Addr::LOCALHOST, port)).is_ok()
+            && HANDED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(port)
+        {
             return port;
         }
     }

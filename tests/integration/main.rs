@@ -1,0 +1,33 @@
+//! rtdoctor's integration tests: one binary (link time on 2 cores), one
+//! module per concern. They run the real `rtdoctor` binary against real
+//! listeners on loopback: python3 child processes and sockets of this
+//! test process.
+
+mod support;
+
+mod bundle;
+mod cli;
+mod config_file;
+mod declared;
+mod escaping;
+mod flood;
+mod fuzz;
+mod generated;
+mod hostile;
+mod input_files;
+mod inputs;
+mod kill;
+mod listen;
+mod local_checks;
+mod misreports;
+mod peers;
+mod pipes;
+mod ports;
+mod reports;
+mod run_bound;
+mod secrets;
+mod smoke;
+mod socket_table;
+mod socketio;
+mod tls;
+mod websocket;
