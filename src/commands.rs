@@ -116,16 +116,8 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         )
     });
     if config.bundle_only {
-        let summary = &report.summary;
-        print(&format!(
-            "{} passed, {} warning{}, {} failed, {} skipped\n{}",
-            summary.pass,
-            summary.warn,
-            if summary.warn == 1 { "" } else { "s" },
-            summary.fail,
-            summary.skip,
-            bundle_line.unwrap_or_default()
-        ))?;
+        let summary = report.summary.parts().map(|(_, part)| part).join(", ");
+        print(&format!("{summary}\n{}", bundle_line.unwrap_or_default()))?;
         return Ok(if report.crashed.is_empty() {
             ExitCode::SUCCESS
         } else {

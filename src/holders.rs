@@ -274,6 +274,14 @@ pub fn user_name(uid: u32) -> String {
         .unwrap_or_else(|| format!("uid {uid}"))
 }
 
+/// The owners of listeners hidden from this user, by name: "a, b".
+pub fn user_names(uids: &[u32]) -> String {
+    uids.iter()
+        .map(|u| user_name(*u))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

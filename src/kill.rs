@@ -14,7 +14,7 @@ use nix::sys::signal::{self, Signal};
 use nix::unistd::{self, Pid};
 use serde::Serialize;
 
-use crate::holders::{Holder, PortHolders, Role, started, user_name};
+use crate::holders::{Holder, PortHolders, Role, started, user_name, user_names};
 use crate::host::read_table;
 use crate::process::{self, ProcessInfo};
 
@@ -134,12 +134,7 @@ pub fn run(config: &KillConfig) -> Result<(KillReport, Ending), String> {
     }
     out.list(&found);
     if found.holders.is_empty() {
-        let owners = found
-            .hidden_owners
-            .iter()
-            .map(|u| user_name(*u))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let owners = user_names(&found.hidden_owners);
         out.line(&format!(
             "port {} is held by a process of {owners} that this user can neither see nor signal: run as that user or with sudo",
             config.port

@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::escape::escape;
-use crate::holders::{Holder, ListenSocket, PortHolders, started, user_name};
+use crate::holders::{Holder, ListenSocket, PortHolders, started, user_names};
 use crate::sockets::SocketTable;
 
 #[derive(Debug, Serialize)]
@@ -101,12 +101,7 @@ pub fn render_table(report: &PortsReport) -> String {
                 .collect::<Vec<_>>()
                 .join("\n");
             if e.holders.is_empty() {
-                let owners = e
-                    .hidden_owners
-                    .iter()
-                    .map(|u| escape(&user_name(*u)).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let owners = escape(&user_names(&e.hidden_owners)).into_owned();
                 table.add_row(vec![
                     e.port.to_string(),
                     labels(&e.listeners),

@@ -141,6 +141,24 @@ pub struct Summary {
     pub skip: usize,
 }
 
+impl Summary {
+    /// "3 passed", "1 warning", "0 failed", "2 skipped": the parts of the
+    /// closing line, each with the status it counts (for its colour).
+    pub fn parts(&self) -> [(Status, String); 4] {
+        let warnings = if self.warn == 1 {
+            "warning"
+        } else {
+            "warnings"
+        };
+        [
+            (Status::Pass, format!("{} passed", self.pass)),
+            (Status::Warn, format!("{} {warnings}", self.warn)),
+            (Status::Fail, format!("{} failed", self.fail)),
+            (Status::Skip, format!("{} skipped", self.skip)),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
     pub name: &'static str,

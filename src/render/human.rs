@@ -73,16 +73,11 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
             }
         }
     }
-    let s = report.summary;
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let line = [
-        style.status(Status::Pass, &format!("{} passed", s.pass)),
-        style.status(Status::Warn, &plural(s.warn, "warning", "warnings")),
-        style.status(Status::Fail, &format!("{} failed", s.fail)),
-        style.status(Status::Skip, &format!("{} skipped", s.skip)),
-    ]
-    .join(", ");
+    let line = report
+        .summary
+        .parts()
+        .map(|(status, part)| style.status(status, &part))
+        .join(", ");
     let _ = writeln!(out, "\n{line} ({} ms)", report.duration_ms);
     out
 }
