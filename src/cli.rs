@@ -75,6 +75,28 @@ pub enum ColorArg {
     Never,
 }
 
+/// The first signal `kill` sends; the engine maps it to the OS's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalArg {
+    Term,
+    Int,
+    Hup,
+    Kill,
+}
+
+/// `TERM`, `SIGTERM`, `term`.
+fn parse_signal(text: &str) -> Result<SignalArg, String> {
+    let up = text.trim().to_ascii_uppercase();
+    let name = up.strip_prefix("SIG").unwrap_or(&up);
+    match name {
+        "TERM" => Ok(SignalArg::Term),
+        "INT" => Ok(SignalArg::Int),
+        "HUP" => Ok(SignalArg::Hup),
+        "KILL" => Ok(SignalArg::Kill),
+        _ => Err(format!("'{text}' is not one of TERM, INT, HUP, KILL")),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// URL (http, https, ws, wss), HOST:PORT, or PORT (meaning http://localhost:PORT)
@@ -238,8 +260,8 @@ pub struct KillArgs {
     pub yes: bool,
 
     /// The first signal to send
-    #[arg(long, value_name = "TERM|INT|HUP|KILL", default_value = "TERM", value_parser = crate::kill::parse_signal)]
-    pub signal: nix::sys::signal::Signal,
+    #[arg(long, value_name = "TERM|INT|HUP|KILL", default_value = "TERM", value_parser = parse_signal)]
+    pub signal: SignalArg,
 
     /// How long to wait for the process to exit before offering SIGKILL
     #[arg(long, value_name = "DUR", default_value = "5s", value_parser = config::parse_duration)]
@@ -326,7 +348,7 @@ impl Cli {
             Command::Kill(args) => Resolved::Kill(crate::kill::KillConfig {
                 port: args.port,
                 yes: args.yes,
-                signal: args.signal,
+                signal: crate::kill::os_signal(args.signal),
                 grace: args.grace,
                 dry_run: args.dry_run,
                 json: args.json,
@@ -698,6 +720,14 @@ pub fn command() -> clap::Command {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signals_parse_in_any_spelling() {
+        assert_eq!(parse_signal("TERM"), Ok(SignalArg::Term));
+        assert_eq!(parse_signal("sigkill"), Ok(SignalArg::Kill));
+        assert_eq!(parse_signal("Hup"), Ok(SignalArg::Hup));
+        assert!(parse_signal("STOP").is_err());
+    }
 
     #[test]
     fn the_cli_definition_is_consistent() {

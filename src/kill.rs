@@ -397,16 +397,14 @@ pub fn signal_name(sig: Signal) -> &'static str {
     sig.as_str()
 }
 
-/// `TERM`, `SIGTERM`, `term`.
-pub fn parse_signal(text: &str) -> Result<Signal, String> {
-    let up = text.trim().to_ascii_uppercase();
-    let name = up.strip_prefix("SIG").unwrap_or(&up);
-    match name {
-        "TERM" => Ok(Signal::SIGTERM),
-        "INT" => Ok(Signal::SIGINT),
-        "HUP" => Ok(Signal::SIGHUP),
-        "KILL" => Ok(Signal::SIGKILL),
-        _ => Err(format!("'{text}' is not one of TERM, INT, HUP, KILL")),
+/// The signal the command line named.
+pub fn os_signal(arg: crate::cli::SignalArg) -> Signal {
+    use crate::cli::SignalArg;
+    match arg {
+        SignalArg::Term => Signal::SIGTERM,
+        SignalArg::Int => Signal::SIGINT,
+        SignalArg::Hup => Signal::SIGHUP,
+        SignalArg::Kill => Signal::SIGKILL,
     }
 }
 
@@ -518,14 +516,6 @@ mod tests {
         assert!(protected(1).is_some());
         assert!(protected(std::process::id()).is_some());
         assert!(protected(unistd::getppid().as_raw() as u32).is_some());
-    }
-
-    #[test]
-    fn signals_parse_in_any_spelling() {
-        assert_eq!(parse_signal("TERM"), Ok(Signal::SIGTERM));
-        assert_eq!(parse_signal("sigkill"), Ok(Signal::SIGKILL));
-        assert_eq!(parse_signal("Hup"), Ok(Signal::SIGHUP));
-        assert!(parse_signal("STOP").is_err());
     }
 
     #[test]
