@@ -13,24 +13,33 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::{FileConfig, FileSocketIo, FileTarget};
 
-/// The keys `FileSocketIo::take` reads (the lists below must hold them).
-#[cfg(test)]
-const SOCKETIO_KEYS: &[&str] = &[
-    "socketio_path",
-    "health_path",
-    "namespace",
-    "auth",
-    "eio",
-    "headers",
-    "ws_paths",
-    "origin",
-    "page",
-    "subprotocols",
-    "cacert",
-    "insecure",
-];
+/// The keys that `FileSocketIo::take` reads, written once, followed by the
+/// keys of one table; serde's "unknown field" message needs each table's
+/// whole list as one static slice.
+macro_rules! with_socketio_keys {
+    ($($key:literal),*) => {
+        &[
+            $($key,)*
+            "socketio_path",
+            "health_path",
+            "namespace",
+            "auth",
+            "eio",
+            "headers",
+            "ws_paths",
+            "origin",
+            "page",
+            "subprotocols",
+            "cacert",
+            "insecure",
+        ]
+    };
+}
 
-const TOP_KEYS: &[&str] = &[
+#[cfg(test)]
+const SOCKETIO_KEYS: &[&str] = with_socketio_keys!();
+
+const TOP_KEYS: &[&str] = with_socketio_keys!(
     "timeout",
     "port_range",
     "only",
@@ -40,38 +49,10 @@ const TOP_KEYS: &[&str] = &[
     "color",
     "output",
     "checks",
-    "target",
-    "socketio_path",
-    "health_path",
-    "namespace",
-    "auth",
-    "eio",
-    "headers",
-    "ws_paths",
-    "origin",
-    "page",
-    "subprotocols",
-    "cacert",
-    "insecure",
-];
+    "target"
+);
 
-const TARGET_KEYS: &[&str] = &[
-    "url",
-    "timeout",
-    "port_range",
-    "socketio_path",
-    "health_path",
-    "namespace",
-    "auth",
-    "eio",
-    "headers",
-    "ws_paths",
-    "origin",
-    "page",
-    "subprotocols",
-    "cacert",
-    "insecure",
-];
+const TARGET_KEYS: &[&str] = with_socketio_keys!("url", "timeout", "port_range");
 
 /// Sets `slot` once; a key given twice is an error, as serde's derive says.
 fn set<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
