@@ -90,14 +90,14 @@ impl Verifier {
         }
     }
 
-    fn verify(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Verification {
+    fn verify(&self, presented: &Presented<'_>) -> Verification {
+        let Presented {
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp,
+            now,
+        } = *presented;
         let result = match self.webpki() {
             Some(v) => v
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
@@ -112,6 +112,16 @@ impl Verifier {
     }
 }
 
+/// What the server presented for verification, as rustls hands it over.
+#[derive(Clone, Copy)]
+struct Presented<'a> {
+    end_entity: &'a CertificateDer<'a>,
+    intermediates: &'a [CertificateDer<'a>],
+    server_name: &'a ServerName<'a>,
+    ocsp: &'a [u8],
+    now: UnixTime,
+}
+
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
@@ -121,14 +131,21 @@ impl ServerCertVerifier for Verifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let presented = Presented {
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp,
+            now,
+        };
         match &self.mode {
             Mode::Accept => Ok(ServerCertVerified::assertion()),
             Mode::Enforce => self
-                .verify(end_entity, intermediates, server_name, ocsp, now)
+                .verify(&presented)
                 .result
                 .map(|()| ServerCertVerified::assertion()),
             Mode::Record(slot) => {
-                let v = self.verify(end_entity, intermediates, server_name, ocsp, now);
+                let v = self.verify(&presented);
                 if let Ok(mut slot) = slot.lock() {
                     *slot = Some(v);
                 }
