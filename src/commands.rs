@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::check::Check;
 use crate::cli::Resolved;
 use crate::config::{CheckConfig, Format, PortsConfig};
+use crate::notice::Notice;
 use crate::style::Style;
 use crate::{catalogue, host, ports, render, runner};
 
@@ -116,7 +117,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         )
     });
     if config.bundle_only {
-        let summary = report.summary.parts().map(|(_, part)| part).join(", ");
+        let summary = report.summary.line(|_, part| part.to_string());
         print(&format!("{summary}\n{}", bundle_line.unwrap_or_default()))?;
         return Ok(if report.crashed.is_empty() {
             ExitCode::SUCCESS
@@ -165,34 +166,23 @@ fn discover(
     let tls = crate::probe::tls::client_config(None, false).map_err(Failure::Usage)?;
     let http = crate::probe::http::Http::new(tls).map_err(Failure::Usage)?;
     let found = block_on(crate::discover::run(&table, &http))?;
-    if found.found.is_empty() {
+    if found.servers.is_empty() {
         return Err(Failure::Usage(format!(
             "no target given, and none of the {} local TCP listeners answered as a Socket.IO or WebSocket server: \
 name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[target]] tables in rtdoctor.toml",
             found.listeners
         )));
     }
-    if config.verbosity != crate::config::Verbosity::Quiet {
-        crate::say!(
-            "rtdoctor: no target given; found {} real-time server(s) among {} local listeners:",
-            found.found.len(),
-            found.listeners
-        );
-        for f in &found.found {
-            let holder = f.holder.as_ref().map(|h| format!(" — {h}"));
-            crate::say!(
-                "  {}",
-                crate::escape::escape(&format!(
-                    "{} {}{}",
-                    f.target,
-                    f.kind,
-                    holder.unwrap_or_default()
-                ))
-            );
-        }
+    Notice::Found {
+        servers: found.servers.len(),
+        listeners: found.listeners,
+    }
+    .tell(config.verbosity);
+    for server in &found.servers {
+        Notice::Server(server).tell(config.verbosity);
     }
     Ok(found
-        .found
+        .servers
         .into_iter()
         .map(|f| {
             let mut probe = probe.clone();

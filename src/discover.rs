@@ -19,19 +19,21 @@ use crate::target::Target;
 const MAX_LISTENERS: usize = 256;
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(700);
 
+/// A real-time server found listening on this machine.
 #[derive(Clone, Debug)]
-pub struct Found {
+pub struct LocalServer {
     pub target: Target,
     pub kind: String,
     pub holder: Option<String>,
 }
 
-pub struct Discovery {
-    pub found: Vec<Found>,
+/// What the scan found: the servers, and among how many listeners.
+pub struct LocalServers {
+    pub servers: Vec<LocalServer>,
     pub listeners: usize,
 }
 
-pub async fn run(table: &SocketTable, http: &Http) -> Discovery {
+pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
     let mut dials: Vec<SocketAddr> = Vec::new();
     for s in table.listeners() {
         let port = s.local.port();
@@ -46,7 +48,7 @@ pub async fn run(table: &SocketTable, http: &Http) -> Discovery {
     let probes = dials
         .into_iter()
         .map(|addr| async move { (addr, probe(addr, http).await) });
-    let mut found = Vec::new();
+    let mut servers = Vec::new();
     for (addr, kind) in futures_util::future::join_all(probes).await {
         let Some((kind, url)) = kind else { continue };
         let Ok(target) = Target::parse(&url) else {
@@ -61,13 +63,13 @@ pub async fn run(table: &SocketTable, http: &Http) -> Discovery {
                     crate::holders::short_command_line(&h.process)
                 )
             });
-        found.push(Found {
+        servers.push(LocalServer {
             target,
             kind,
             holder,
         });
     }
-    Discovery { found, listeners }
+    LocalServers { servers, listeners }
 }
 
 /// The address a local client would dial to reach a listener.

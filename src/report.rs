@@ -142,9 +142,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// "3 passed", "1 warning", "0 failed", "2 skipped": the parts of the
-    /// closing line, each with the status it counts (for its colour).
-    pub fn parts(&self) -> [(Status, String); 4] {
+    /// "3 passed, 1 warning, 0 failed, 2 skipped": the closing line of the
+    /// human report and of `--bundle-only`, written here once. `paint`
+    /// dresses each part for the status it counts (its colour), or not.
+    pub fn line(&self, paint: impl Fn(Status, &str) -> String) -> String {
         let warnings = if self.warn == 1 {
             "warning"
         } else {
@@ -156,6 +157,8 @@ impl Summary {
             (Status::Fail, format!("{} failed", self.fail)),
             (Status::Skip, format!("{} skipped", self.skip)),
         ]
+        .map(|(status, part)| paint(status, &part))
+        .join(", ")
     }
 }
 
@@ -268,6 +271,25 @@ mod tests {
             fixes: vec![],
             duration_ms: 0,
         }
+    }
+
+    #[test]
+    fn the_summary_line_counts_each_status_in_one_order() {
+        let one = Summary {
+            pass: 3,
+            warn: 1,
+            fail: 0,
+            skip: 2,
+        };
+        assert_eq!(
+            one.line(|_, part| part.to_string()),
+            "3 passed, 1 warning, 0 failed, 2 skipped"
+        );
+        let many = Summary { warn: 2, ..one };
+        assert_eq!(
+            many.line(|status, part| format!("<{}>{part}", status.as_str())),
+            "<pass>3 passed, <warn>2 warnings, <fail>0 failed, <skip>2 skipped"
+        );
     }
 
     #[test]

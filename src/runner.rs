@@ -60,7 +60,7 @@ pub async fn run_on(
         .collect();
 
     if let Some(wait) = config.wait {
-        wait_for_targets(config, &host, wait).await;
+        crate::wait::for_targets(config, &host, wait).await;
     }
     let mut pending = Vec::new();
     for tc in &config.targets {
@@ -137,35 +137,6 @@ pub async fn run_on(
 /// standard error (the panic hook in main.rs).
 const CRASHED: &str = "internal error: this check crashed (a bug in rtdoctor); \
 the other checks' results stand";
-
-/// `--wait`: all targets at once; a line on stderr for each (stdout is
-/// the report's).
-async fn wait_for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
-    let waits = config.targets.iter().map(|tc| {
-        let http = host.http_for(&tc.probe).ok();
-        async move {
-            let waited = crate::wait::until_ready(&tc.target, wait, http.as_ref()).await;
-            (tc.target.to_string(), waited)
-        }
-    });
-    for (target, waited) in futures_util::future::join_all(waits).await {
-        if config.verbosity == crate::config::Verbosity::Quiet {
-            continue;
-        }
-        // The target's userinfo and query are the user's secrets: hidden
-        // like on every stderr line (`stdio::err`).
-        match waited {
-            crate::wait::Waited::Answered(d) => {
-                crate::say!("rtdoctor: {target} answered after {} ms", d.as_millis())
-            }
-            crate::wait::Waited::TimedOut(last) => crate::say!(
-                "rtdoctor: {target} did not answer within {} ms (last: {}); checking anyway",
-                wait.as_millis(),
-                crate::escape::escape(&last)
-            ),
-        }
-    }
-}
 
 async fn run_one(
     check: &dyn Check,

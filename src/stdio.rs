@@ -38,7 +38,9 @@ pub fn err(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// `eprintln!` that never panics: one line on standard error.
+/// `eprintln!` that never panics: one line on standard error, redacted.
+/// It does not escape: the notes of a run go through `notice::Notice`,
+/// which does; an error that quotes outside text escapes it itself.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {

@@ -1,11 +1,16 @@
 //! `--wait DUR`: for CI jobs that start the server in the background and
 //! call rtdoctor at once. Polls each target until it accepts a TCP
 //! connection and answers an HTTP request (any status), or the time is up;
-//! then the checks run either way and report what they find.
+//! then the checks run either way and report what they find. Each
+//! target's wait ends with a note on standard error (stdout is the
+//! report's).
 
 use std::time::{Duration, Instant};
 
+use crate::config::CheckConfig;
+use crate::host::Host;
 use crate::net;
+use crate::notice::Notice;
 use crate::probe::http::Http;
 use crate::target::Target;
 
@@ -13,6 +18,27 @@ use crate::target::Target;
 pub enum Waited {
     Answered(Duration),
     TimedOut(String),
+}
+
+/// `--wait`: all targets at once, then a note for each, in the order
+/// they were named.
+pub async fn for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
+    let waits = config.targets.iter().map(|tc| {
+        let http = host.http_for(&tc.probe).ok();
+        async move { until_ready(&tc.target, wait, http.as_ref()).await }
+    });
+    let waited = futures_util::future::join_all(waits).await;
+    for (tc, waited) in config.targets.iter().zip(waited) {
+        let target = &tc.target;
+        let notice = match &waited {
+            Waited::Answered(after) => Notice::Answered {
+                target,
+                after: *after,
+            },
+            Waited::TimedOut(last) => Notice::Silent { target, wait, last },
+        };
+        notice.tell(config.verbosity);
+    }
 }
 
 pub async fn until_ready(target: &Target, wait: Duration, http: Option<&Http>) -> Waited {

@@ -75,9 +75,7 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
     }
     let line = report
         .summary
-        .parts()
-        .map(|(status, part)| style.status(status, &part))
-        .join(", ");
+        .line(|status, part| style.status(status, part));
     let _ = writeln!(out, "\n{line} ({} ms)", report.duration_ms);
     out
 }

@@ -241,25 +241,7 @@ fn checks_and_explain_read_the_registry() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "port.listen",
-            "port.time-wait",
-            "net.dualstack",
-            "env.proxy",
-            "system.fd-limit",
-            "http.health",
-            "socketio.handshake",
-            "socketio.namespace",
-            "socketio.upgrade",
-            "socketio.sticky",
-            "websocket.upgrade",
-            "cors",
-            "tls.certificate",
-            "mixed-content",
-        ]
-    );
+    assert_eq!(ids, CATALOGUE);
     for id in ids {
         let out = rt(&["explain", id]);
         assert_eq!(out.code, 0);

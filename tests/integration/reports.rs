@@ -65,16 +65,7 @@ fn json_follows_the_spec_shape_across_two_targets() {
             .iter()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
-        assert_eq!(
-            ids,
-            [
-                "port.listen",
-                "port.time-wait",
-                "net.dualstack",
-                "env.proxy",
-                "system.fd-limit"
-            ]
-        );
+        assert_eq!(ids, catalogue_of(LOCAL));
         for c in t["checks"].as_array().unwrap() {
             assert_check_shape(c);
             *counts

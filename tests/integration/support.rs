@@ -22,6 +22,40 @@ use serde_json::Value;
 /// bare TCP listeners select.
 pub const LOCAL: &str = "port,net,env,system";
 
+/// The catalogue order (`rtdoctor checks`, and every report's checks),
+/// written out once: an id moved, renamed or added shows up here.
+pub const CATALOGUE: &[&str] = &[
+    "port.listen",
+    "port.time-wait",
+    "net.dualstack",
+    "env.proxy",
+    "system.fd-limit",
+    "http.health",
+    "socketio.handshake",
+    "socketio.namespace",
+    "socketio.upgrade",
+    "socketio.sticky",
+    "websocket.upgrade",
+    "cors",
+    "tls.certificate",
+    "mixed-content",
+];
+
+/// The catalogue's ids that `--only groups` selects (a group names an id
+/// or the ids under it, `port` → `port.listen`), in catalogue order.
+pub fn catalogue_of(groups: &str) -> Vec<&'static str> {
+    CATALOGUE
+        .iter()
+        .copied()
+        .filter(|id| {
+            groups.split(',').any(|group| {
+                id.strip_prefix(group)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+        })
+        .collect()
+}
+
 pub struct Out {
     pub code: i32,
     pub stdout: String,
