@@ -15,6 +15,7 @@ pub mod host;
 pub mod input_file;
 pub mod kill;
 pub mod net;
+pub mod options;
 pub mod ports;
 pub mod probe;
 pub mod process;
