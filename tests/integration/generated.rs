@@ -99,7 +99,7 @@ fn the_man_page_lists_every_option_and_variable() {
         }
         if let Some(env) = o.env {
             assert!(
-                man[env_at..].contains(&env),
+                man[env_at..].contains(env),
                 "{env} missing from ENVIRONMENT"
             );
         }
