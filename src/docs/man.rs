@@ -200,14 +200,17 @@ fn roff(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// roff reads a leading `.` or `'` as a request, `\` as an escape and
+    /// `-` as a hyphen that may break; code spans become bold.
     #[test]
-    fn roff_escapes_control_characters() {
-        assert_eq!(super::roff(".x -y \\z"), "\\&.x \\-y \\ez");
-        assert_eq!(super::roff("a\nb"), "a\n.br\nb");
-    }
-
-    #[test]
-    fn code_spans_are_bold() {
-        assert_eq!(super::sentence("use `a-b`"), "use \\fBa\\-b\\fR.");
+    fn text_is_escaped_for_roff() {
+        let cases = [
+            (super::roff(".x -y \\z"), "\\&.x \\-y \\ez"),
+            (super::roff("a\nb"), "a\n.br\nb"),
+            (super::sentence("use `a-b`"), "use \\fBa\\-b\\fR."),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
     }
 }
