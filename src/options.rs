@@ -1,8 +1,8 @@
 //! Every option of every subcommand, declared once: its flag, environment
 //! variable, config-file key, default, the line `--help` shows and what
 //! the README and the man page add to it (ripgrep's `flags/defs.rs`, as
-//! data). `docs` renders the README's tables, the man page's OPTIONS,
-//! ENVIRONMENT and CONFIG FILE sections and CONTRACT.md's config schema
+//! data). `docs` renders the README's tables, the man page's COMMANDS,
+//! ENVIRONMENT and FILES sections and CONTRACT.md's config schema
 //! from [`OPTIONS`]; the tests below hold clap's definition and the
 //! config-file parser to it, so none of them can drift from the others.
 
@@ -569,32 +569,14 @@ pub fn of(command: &str) -> impl Iterator<Item = &'static Opt> + '_ {
     OPTIONS.iter().filter(move |o| o.takes(command))
 }
 
-/// Options with an environment variable, each variable once.
+/// Options with an environment variable (each its own: a test says so).
 pub fn with_env() -> Vec<&'static Opt> {
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    for o in OPTIONS {
-        if let Some(env) = o.env
-            && !seen.contains(&env)
-        {
-            seen.push(env);
-            out.push(o);
-        }
-    }
-    out
+    OPTIONS.iter().filter(|o| o.env.is_some()).collect()
 }
 
-/// Options with a config-file key, each key once.
+/// Options with a config-file key (each its own: a test says so).
 pub fn with_key() -> Vec<(&'static Opt, Key)> {
-    let mut out: Vec<(&'static Opt, Key)> = Vec::new();
-    for o in OPTIONS {
-        if let Some(k) = o.key
-            && !out.iter().any(|(_, seen)| seen.name == k.name)
-        {
-            out.push((o, k));
-        }
-    }
-    out
+    OPTIONS.iter().filter_map(|o| Some((o, o.key?))).collect()
 }
 
 #[cfg(test)]

@@ -89,7 +89,13 @@ fn every_clap_argument_is_declared_as_clap_has_it() {
 fn each_argument_is_declared_once_per_subcommand() {
     let mut ids = BTreeSet::new();
     let mut flags = BTreeSet::new();
+    let mut names = BTreeSet::new();
     for o in OPTIONS {
+        let env = o.env.map(|e| ("env", e));
+        let key = o.key.map(|k| ("key", k.name));
+        for name in env.into_iter().chain(key) {
+            assert!(names.insert(name), "{name:?} declared twice");
+        }
         for c in o.commands {
             assert!(ids.insert((*c, o.id)), "{c} {} twice", o.id);
             let flag = o.synopsis();
