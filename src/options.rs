@@ -556,7 +556,7 @@ a proxy",
     },
     EnvVar {
         name: "SSL_CERT_FILE, SSL_CERT_DIR",
-        doc: "Where the system's trusted roots are read from, when set",
+        doc: "When set, where the trusted roots are read from instead of the system's store",
     },
     EnvVar {
         name: "VIRTUAL_ENV",

@@ -96,16 +96,24 @@ fn every_field_of_a_real_report_is_in_the_contract() {
     assert_eq!(passed.json()["schema"], "rtdoctor.report/v1");
 }
 
+/// ... and in the README's table of checks, which says what each looks at.
 #[test]
-fn every_listed_check_is_in_the_contract() {
+fn every_listed_check_is_in_the_contract_and_the_readme() {
     let contract = contract();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let out = rt(&["checks"]);
     assert_eq!(out.code, 0);
     for line in out.stdout.lines() {
         let id = line.split_whitespace().next().unwrap();
+        let row = format!("| `{id}` |");
         assert!(
-            contract.contains(&format!("| `{id}` |")),
+            contract.contains(&row),
             "{id} is not among CONTRACT.md's check ids"
+        );
+        assert!(
+            readme.contains(&row),
+            "{id} is not in README.md's table of checks"
         );
     }
 }
