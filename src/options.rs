@@ -17,11 +17,33 @@ pub enum Scope {
     Target,
 }
 
+/// What a key of `rtdoctor.toml` holds, as TOML.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Toml {
+    String,
+    Strings,
+    Bool,
+    /// `auth`: a TOML table, or a string of JSON.
+    TableOrString,
+}
+
+impl Toml {
+    pub fn name(self) -> &'static str {
+        match self {
+            Toml::String => "string",
+            Toml::Strings => "array of strings",
+            Toml::Bool => "boolean",
+            Toml::TableOrString => "table, or a string of JSON",
+        }
+    }
+}
+
 /// A key of `rtdoctor.toml`.
 #[derive(Clone, Copy, Debug)]
 pub struct Key {
     pub name: &'static str,
     pub scope: Scope,
+    pub toml: Toml,
 }
 
 /// One option (or positional argument) of one or more subcommands.
@@ -111,15 +133,15 @@ const fn opt(id: &'static str, help: &'static str, commands: &'static [&'static 
     }
 }
 
-const fn key(name: &'static str, scope: Scope) -> Option<Key> {
-    Some(Key { name, scope })
+const fn key(name: &'static str, scope: Scope, toml: Toml) -> Option<Key> {
+    Some(Key { name, scope, toml })
 }
 
 /// Every option, in the order the README and the man page list them.
 pub const OPTIONS: &[Opt] = &[
     Opt {
         value: Some("TARGET"),
-        key: key("url", Scope::Target),
+        key: key("url", Scope::Target, Toml::String),
         more: "Several targets are checked in one run and one report; none means the config \
 file's `[[target]]` tables, else the local real-time servers rtdoctor finds",
         ..opt(
@@ -132,7 +154,7 @@ file's `[[target]]` tables, else the local real-time servers rtdoctor finds",
         long: Some("timeout"),
         value: Some("DUR"),
         env: Some("RTDOCTOR_TIMEOUT"),
-        key: key("timeout", Scope::Both),
+        key: key("timeout", Scope::Both, Toml::String),
         default: Some("5s"),
         more: "A bare number is seconds. Checks run concurrently; each is cut off after 2× the \
 timeout + 1 s and the whole run after 6× + 2 s: rtdoctor then reports what finished and exits \
@@ -147,7 +169,7 @@ without waiting for the rest",
         long: Some("only"),
         value: Some("ID,..."),
         env: Some("RTDOCTOR_ONLY"),
-        key: key("only", Scope::Top),
+        key: key("only", Scope::Top, Toml::Strings),
         default: Some("every check"),
         ..opt(
             "only",
@@ -159,7 +181,7 @@ without waiting for the rest",
         long: Some("skip"),
         value: Some("ID,..."),
         env: Some("RTDOCTOR_SKIP"),
-        key: key("skip", Scope::Top),
+        key: key("skip", Scope::Top, Toml::Strings),
         ..opt(
             "skip",
             "Leave out these checks (ids or prefixes), comma-separated",
@@ -170,7 +192,7 @@ without waiting for the rest",
         long: Some("format"),
         value: Some("FORMAT"),
         env: Some("RTDOCTOR_FORMAT"),
-        key: key("format", Scope::Top),
+        key: key("format", Scope::Top, Toml::String),
         default: Some("human"),
         more: "`human`, `json` (the `rtdoctor.report/v1` document of CONTRACT.md) or `junit` \
 (one testsuite per target, one testcase per check)",
@@ -184,7 +206,7 @@ without waiting for the rest",
         long: Some("output"),
         short: Some('o'),
         value: Some("FILE"),
-        key: key("output", Scope::Top),
+        key: key("output", Scope::Top, Toml::String),
         default: Some("standard output"),
         more: "In the config file, a relative path inside the file's own folder",
         ..opt(
@@ -196,7 +218,7 @@ without waiting for the rest",
     Opt {
         long: Some("strict"),
         env: Some("RTDOCTOR_STRICT"),
-        key: key("strict", Scope::Top),
+        key: key("strict", Scope::Top, Toml::Bool),
         ..opt("strict", "Warnings fail the run too (exit code 1)", CHECK)
     },
     Opt {
@@ -214,7 +236,7 @@ start the server in the background",
         long: Some("port-range"),
         value: Some("A-B"),
         env: Some("RTDOCTOR_PORT_RANGE"),
-        key: key("port_range", Scope::Both),
+        key: key("port_range", Scope::Both, Toml::String),
         default: Some("10 ports either side"),
         ..opt(
             "port_range",
@@ -227,7 +249,7 @@ ports either side)",
         long: Some("socketio-path"),
         value: Some("PATH"),
         env: Some("RTDOCTOR_SOCKETIO_PATH"),
-        key: key("socketio_path", Scope::Both),
+        key: key("socketio_path", Scope::Both, Toml::String),
         default: Some("/socket.io/"),
         ..opt(
             "socketio_path",
@@ -239,7 +261,7 @@ ports either side)",
         long: Some("health-path"),
         value: Some("PATH"),
         env: Some("RTDOCTOR_HEALTH_PATH"),
-        key: key("health_path", Scope::Both),
+        key: key("health_path", Scope::Both, Toml::String),
         default: Some("/health"),
         ..opt(
             "health_path",
@@ -251,7 +273,7 @@ ports either side)",
         long: Some("namespace"),
         value: Some("NS"),
         env: Some("RTDOCTOR_NAMESPACE"),
-        key: key("namespace", Scope::Both),
+        key: key("namespace", Scope::Both, Toml::String),
         default: Some("/"),
         ..opt(
             "namespace",
@@ -262,7 +284,7 @@ ports either side)",
     Opt {
         long: Some("auth"),
         value: Some("JSON"),
-        key: key("auth", Scope::Both),
+        key: key("auth", Scope::Both, Toml::TableOrString),
         more: "In the config file, a TOML table or a string of JSON",
         ..opt(
             "auth",
@@ -274,7 +296,7 @@ ports either side)",
         long: Some("eio"),
         value: Some("3|4|auto"),
         env: Some("RTDOCTOR_EIO"),
-        key: key("eio", Scope::Both),
+        key: key("eio", Scope::Both, Toml::String),
         default: Some("auto"),
         more: "`auto` asks both and reports which the server speaks",
         ..opt(
@@ -286,7 +308,7 @@ ports either side)",
     Opt {
         long: Some("ws-path"),
         value: Some("PATH"),
-        key: key("ws_paths", Scope::Both),
+        key: key("ws_paths", Scope::Both, Toml::Strings),
         ..opt(
             "ws_paths",
             "A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET's own path counts",
@@ -297,7 +319,7 @@ ports either side)",
         long: Some("origin"),
         value: Some("ORIGIN"),
         env: Some("RTDOCTOR_ORIGIN"),
-        key: key("origin", Scope::Both),
+        key: key("origin", Scope::Both, Toml::String),
         default: Some("--page's origin"),
         ..opt(
             "origin",
@@ -310,7 +332,7 @@ ports either side)",
         long: Some("page"),
         value: Some("URL"),
         env: Some("RTDOCTOR_PAGE"),
-        key: key("page", Scope::Both),
+        key: key("page", Scope::Both, Toml::String),
         ..opt(
             "page",
             "The page that will host the client (mixed-content check)",
@@ -320,7 +342,7 @@ ports either side)",
     Opt {
         long: Some("subprotocol"),
         value: Some("P"),
-        key: key("subprotocols", Scope::Both),
+        key: key("subprotocols", Scope::Both, Toml::Strings),
         more: "It must be an HTTP token, or rtdoctor exits 2",
         ..opt(
             "subprotocols",
@@ -332,14 +354,14 @@ ports either side)",
         long: Some("cacert"),
         value: Some("FILE"),
         env: Some("RTDOCTOR_CACERT"),
-        key: key("cacert", Scope::Both),
+        key: key("cacert", Scope::Both, Toml::String),
         more: "On top of the system roots, for every probe over TLS; one file may hold several. \
 A file without a PEM certificate is a usage error (exit 2)",
         ..opt("cacert", "Extra trusted CA certificate(s), PEM", CHECK)
     },
     Opt {
         long: Some("insecure"),
-        key: key("insecure", Scope::Both),
+        key: key("insecure", Scope::Both, Toml::Bool),
         more: "`tls.certificate` still fails; the other probes accept any certificate",
         ..opt(
             "insecure",
@@ -351,7 +373,7 @@ A file without a PEM certificate is a usage error (exit 2)",
         long: Some("header"),
         short: Some('H'),
         value: Some("'NAME: VALUE'"),
-        key: key("headers", Scope::Both),
+        key: key("headers", Scope::Both, Toml::Strings),
         more: "Every probe sends it; a name given twice is sent twice. A name that is not an \
 HTTP token, or a value with a control character, is a usage error (exit 2) that names the \
 header, not its value",
@@ -366,7 +388,7 @@ printed)",
         long: Some("checks"),
         value: Some("DIR"),
         env: Some("RTDOCTOR_CHECKS"),
-        key: key("checks", Scope::Top),
+        key: key("checks", Scope::Top, Toml::String),
         more: "See checks/README.md",
         ..opt(
             "checks",
@@ -437,7 +459,7 @@ printed)",
         long: Some("color"),
         value: Some("WHEN"),
         env: Some("RTDOCTOR_COLOR"),
-        key: key("color", Scope::Top),
+        key: key("color", Scope::Top, Toml::String),
         default: Some("auto"),
         more: "`auto`, `always` or `never`. `auto` colours a terminal unless `NO_COLOR` is set \
 or `TERM=dumb`; never in JSON or JUnit, nor with `-o`",

@@ -151,8 +151,9 @@ defaults, each [[target]] table names a target and may override the keys marked 
             None => o.value.unwrap_or(o.id).to_string(),
         };
         out.push_str(&format!(
-            ".IP\n\\fB{}\\fR ({place}): as {}\n",
+            ".IP\n\\fB{}\\fR ({}, {place}): as {}\n",
             roff(k.name),
+            k.toml.name(),
             roff(&option)
         ));
     }

@@ -92,10 +92,16 @@ fn config_keys_table() -> String {
                 Some(_) => code(&o.synopsis()),
                 None => o.value.map(cell).unwrap_or_default(),
             };
-            vec![code(k.name), place.into(), option, default(o)]
+            vec![
+                code(k.name),
+                k.toml.name().into(),
+                place.into(),
+                option,
+                default(o),
+            ]
         })
         .collect();
-    table(&["key", "where", "as the option", "default"], rows)
+    table(&["key", "TOML", "where", "as the option", "default"], rows)
 }
 
 fn default(o: &Opt) -> String {

@@ -142,6 +142,45 @@ fn config_keys_are_the_ones_the_file_parser_accepts() {
     );
 }
 
+/// Each key takes a value of the declared TOML type where it may stand,
+/// and (but `auth`, which takes any TOML value) refuses another.
+#[test]
+fn config_keys_take_their_declared_types() {
+    let load = |table: &str, line: &str| {
+        let text = match table {
+            "" => format!("{line}\n"),
+            _ => format!("{table}\nurl = \"http://localhost:1\"\n{line}\n"),
+        };
+        toml::from_str::<crate::config::FileConfig>(&text).map(|_| ())
+    };
+    for (_, k) in with_key() {
+        let sample = match k.toml {
+            Toml::String => "\"x\"",
+            Toml::Strings => "[\"x\"]",
+            Toml::Bool => "true",
+            Toml::TableOrString => "{ token = \"x\" }",
+        };
+        let table = match k.scope {
+            Scope::Top | Scope::Both => "",
+            Scope::Target if k.name == "url" => {
+                assert!(load("", &format!("[[target]]\nurl = {sample}")).is_ok());
+                continue;
+            }
+            Scope::Target => "[[target]]",
+        };
+        let line = format!("{} = {sample}", k.name);
+        assert!(load(table, &line).is_ok(), "{line} does not load");
+        if k.toml != Toml::TableOrString {
+            let line = format!("{} = 1", k.name);
+            assert!(load(table, &line).is_err(), "{line} loads");
+        }
+        if k.scope == Scope::Both {
+            let line = format!("{} = {sample}", k.name);
+            assert!(load("[[target]]", &line).is_ok(), "[[target]] {line}");
+        }
+    }
+}
+
 #[test]
 fn stated_defaults_are_the_engines() {
     use crate::config::{self, EioMode, Probe};
