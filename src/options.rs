@@ -1,10 +1,13 @@
-//! Every option of every subcommand, declared once: its flag, environment
-//! variable, config-file key, default, the line `--help` shows and what
-//! the README and the man page add to it (ripgrep's `flags/defs.rs`, as
-//! data). `docs` renders the README's tables, the man page's COMMANDS,
-//! ENVIRONMENT and FILES sections and CONTRACT.md's config schema
-//! from [`OPTIONS`]; the tests below hold clap's definition and the
-//! config-file parser to it, so none of them can drift from the others.
+//! Every option of every subcommand, declared once (ripgrep's
+//! `flags/defs.rs`, as data): flag, environment variable, config-file key
+//! and its TOML type, default, the line `--help` shows and what the README
+//! and the man page add. `docs` renders README.md's tables, the man page and
+//! CONTRACT.md's config schema from it; the tests hold clap and the
+//! config-file parser to it.
+
+mod environment;
+
+pub use environment::{ENVIRONMENT, EnvVar};
 
 /// Where a config-file key may stand in `rtdoctor.toml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,19 +74,16 @@ pub struct Opt {
 impl Opt {
     /// `--timeout DUR`, `-H, --header 'NAME: VALUE'`, `TARGET`.
     pub fn synopsis(&self) -> String {
-        let mut s = match (self.short, self.long) {
+        let flag = match (self.short, self.long) {
             (Some(c), Some(l)) => format!("-{c}, --{l}"),
             (None, Some(l)) => format!("--{l}"),
             (Some(c), None) => format!("-{c}"),
-            (None, None) => String::new(),
+            (None, None) => return self.value.unwrap_or(self.id).to_string(),
         };
-        if let Some(v) = self.value {
-            if !s.is_empty() {
-                s.push(' ');
-            }
-            s.push_str(v);
+        match self.value {
+            Some(v) => format!("{flag} {v}"),
+            None => flag,
         }
-        s
     }
 
     /// `help` without the default it states (clap cannot hold those
@@ -99,10 +99,6 @@ impl Opt {
             ("", more) => more.to_string(),
             (help, more) => format!("{help}. {more}"),
         }
-    }
-
-    pub fn takes(&self, command: &str) -> bool {
-        self.commands.contains(&command)
     }
 }
 
@@ -158,7 +154,8 @@ file's `[[target]]` tables, else the local real-time servers rtdoctor finds",
         default: Some("5s"),
         more: "A bare number is seconds. Checks run concurrently; each is cut off after 2× the \
 timeout + 1 s and the whole run after 6× + 2 s: rtdoctor then reports what finished and exits \
-without waiting for the rest",
+without waiting for the rest (a scan of /proc on a host with very many open files \
+included)",
         ..opt(
             "timeout",
             "Limit for each probe (connect, request), e.g. 5s or 500ms",
@@ -171,6 +168,7 @@ without waiting for the rest",
         env: Some("RTDOCTOR_ONLY"),
         key: key("only", Scope::Top, Toml::Strings),
         default: Some("every check"),
+        more: "`port` means `port.*`",
         ..opt(
             "only",
             "Run only these checks (ids or prefixes such as `port`), comma-separated",
@@ -375,8 +373,8 @@ A file without a PEM certificate is a usage error (exit 2)",
         value: Some("'NAME: VALUE'"),
         key: key("headers", Scope::Both, Toml::Strings),
         more: "Every probe sends it; a name given twice is sent twice. A name that is not an \
-HTTP token, or a value with a control character, is a usage error (exit 2) that names the \
-header, not its value",
+HTTP token, or a value with a line break or another control character, is a usage error \
+(exit 2) that names the header, not its value",
         ..opt(
             "headers",
             "Extra request header, e.g. 'Authorization: Bearer …' (repeatable; values never \
@@ -512,7 +510,8 @@ or `TERM=dumb`; never in JSON or JUnit, nor with `-o`",
     },
     Opt {
         long: Some("json"),
-        more: "The human lines then go to standard error",
+        more: "The holders, each action and its result, and whether the port is free; the \
+human lines then go to standard error",
         ..opt("json", "Report what was found and done as JSON", &["kill"])
     },
     Opt {
@@ -548,47 +547,11 @@ or `TERM=dumb`; never in JSON or JUnit, nor with `-o`",
     },
 ];
 
-/// A variable rtdoctor reads that is not an option's.
-#[derive(Clone, Copy, Debug)]
-pub struct EnvVar {
-    pub name: &'static str,
-    pub doc: &'static str,
-}
-
-/// The environment rtdoctor honours besides the options' variables.
-pub const ENVIRONMENT: &[EnvVar] = &[
-    EnvVar {
-        name: "RTDOCTOR_SOCKETS",
-        doc: "`procfs` or `netlink`: read the socket table from that one source (for kernels \
-whose sock_diag misbehaves). Unset or empty, rtdoctor tries netlink, then /proc; any other \
-value is exit 2",
-    },
-    EnvVar {
-        name: "NO_COLOR",
-        doc: "Set and not empty: no colour with `--color auto`",
-    },
-    EnvVar {
-        name: "TERM",
-        doc: "`dumb`: no colour with `--color auto`",
-    },
-    EnvVar {
-        name: "HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY",
-        doc: "In either case: what `env.proxy` judges. rtdoctor's own probes never go through \
-a proxy",
-    },
-    EnvVar {
-        name: "SSL_CERT_FILE, SSL_CERT_DIR",
-        doc: "When set, where the trusted roots are read from instead of the system's store",
-    },
-    EnvVar {
-        name: "VIRTUAL_ENV",
-        doc: "The Python whose Socket.IO package versions a bundle records (else python3)",
-    },
-];
-
 /// The options `command` takes, in declaration order.
 pub fn of(command: &str) -> impl Iterator<Item = &'static Opt> + '_ {
-    OPTIONS.iter().filter(move |o| o.takes(command))
+    OPTIONS
+        .iter()
+        .filter(move |o| o.commands.contains(&command))
 }
 
 /// Options with an environment variable (each its own: a test says so).

@@ -75,7 +75,7 @@ fn same_options(a: &[&Opt], b: &[&Opt]) -> bool {
 fn option(o: &Opt) -> String {
     let synopsis = match o.long {
         Some(_) => format!("\\fB{}\\fR", roff(&o.synopsis())),
-        None => format!("\\fI{}\\fR", roff(o.value.unwrap_or(o.id))),
+        None => format!("\\fI{}\\fR", roff(&o.synopsis())),
     };
     let mut notes = Vec::new();
     if let Some(d) = o.default {
@@ -146,10 +146,7 @@ defaults, each [[target]] table names a target and may override the keys marked 
             Scope::Both => "top level and [[target]]",
             Scope::Target => "[[target]]",
         };
-        let option = match o.long {
-            Some(_) => o.synopsis(),
-            None => o.value.unwrap_or(o.id).to_string(),
-        };
+        let option = o.synopsis();
         out.push_str(&format!(
             ".IP\n\\fB{}\\fR ({}, {place}): as {}\n",
             roff(k.name),

@@ -90,7 +90,7 @@ fn config_keys_table() -> String {
             };
             let option = match o.long {
                 Some(_) => code(&o.synopsis()),
-                None => o.value.map(cell).unwrap_or_default(),
+                None => cell(&o.synopsis()),
             };
             vec![
                 code(k.name),
