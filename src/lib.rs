@@ -16,6 +16,7 @@ pub mod input_file;
 pub mod kill;
 pub mod net;
 pub mod notice;
+pub mod options;
 pub mod ports;
 pub mod probe;
 pub mod process;

@@ -8,6 +8,7 @@ mod support;
 mod bundle;
 mod cli;
 mod config_file;
+mod contract;
 mod declared;
 mod escaping;
 mod flood;
