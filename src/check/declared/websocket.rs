@@ -55,7 +55,7 @@ impl Declared {
                 Err(f) => End::NotSent(f),
                 Ok(()) => {
                     let end = self
-                        .exchange(&mut conn.stream, &mut seen.seen, timeout)
+                        .await_match(&mut conn.stream, &mut seen.seen, timeout)
                         .await;
                     let _ =
                         ws::close(&mut conn.stream, Duration::from_millis(500).min(timeout)).await;
@@ -68,7 +68,7 @@ impl Declared {
 
     /// Read messages until one matches, the server closes, too many do not
     /// match, or the timeout passes.
-    async fn exchange(
+    async fn await_match(
         &self,
         stream: &mut ws::Stream,
         seen: &mut Vec<String>,
@@ -79,7 +79,7 @@ impl Declared {
             let left = deadline.saturating_duration_since(Instant::now());
             match ws::recv(stream, left.max(Duration::from_millis(10))).await {
                 Ok(message) => {
-                    if let Some(end) = self.read(message, seen) {
+                    if let Some(end) = self.read_message(message, seen) {
                         return end;
                     }
                 }
@@ -90,7 +90,7 @@ impl Declared {
 
     /// Whether this message ends the wait, and how; one that does not
     /// match is kept in `seen`.
-    fn read(&self, message: Received, seen: &mut Vec<String>) -> Option<End> {
+    fn read_message(&self, message: Received, seen: &mut Vec<String>) -> Option<End> {
         match message {
             Received::Text(t) if self.matches(&t).is_ok() => Some(End::Matched(t)),
             Received::Text(t) => {
@@ -182,13 +182,13 @@ fix = \"Check its message handler.\"\n\n[check.expect]\n{expect}\n"
         echo("json = { \"/type\" = \"ping\" }")
     }
 
-    /// The messages, fed to the check as `exchange` feeds them, and how
+    /// The messages, fed to the check as `await_match` feeds them, and how
     /// the wait ended (`Silent` when none ended it).
     fn received(check: &Declared, messages: Vec<Received>) -> Observation {
         let mut seen = Vec::new();
         let end = messages
             .into_iter()
-            .find_map(|m| check.read(m, &mut seen))
+            .find_map(|m| check.read_message(m, &mut seen))
             .unwrap_or(End::Silent(RecvError::TimedOut(
                 Duration::from_millis(3000),
                 0,
