@@ -286,7 +286,7 @@ fn with(mut out: Outcome, seen: &Observation) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::sticky::recorded;
+    use crate::check::sticky::{evidence, recorded};
     use crate::protocol::engineio::decode_payload;
     use crate::report::Status;
     use std::time::Duration;
@@ -318,11 +318,14 @@ mod tests {
         }
     }
 
-    fn evidence(out: &Outcome) -> Vec<(&str, &str)> {
-        out.evidence
-            .iter()
-            .map(|e| (e.label.as_str(), e.value.as_str()))
-            .collect()
+    /// A refusal: its summary and the title of its fix.
+    fn assert_refused(out: &Outcome, message: &str, fix: &str) {
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            format!("the server refused the CONNECT to {message}")
+        );
+        assert_eq!(out.fixes[0].title, fix);
     }
 
     /// WIRE.md §1 and §2: `40/admin,{"token":"secret"}` is answered with
@@ -377,14 +380,10 @@ mod tests {
             false,
             &[r#"44/admin,{"message":"authentication failed"}"#],
         ));
-        assert_eq!(out.status, Status::Fail);
-        assert_eq!(
-            out.summary,
-            "the server refused the CONNECT to /admin: \"authentication failed\""
-        );
-        assert_eq!(
-            out.fixes[0].title,
-            "Send what the server's connect handler or middleware wants"
+        assert_refused(
+            &out,
+            "/admin: \"authentication failed\"",
+            "Send what the server's connect handler or middleware wants",
         );
         assert_eq!(
             out.fixes[0].command.as_deref(),
@@ -435,14 +434,10 @@ mod tests {
             true,
             &[r#"28:44/admin,"Invalid namespace""#],
         ));
-        assert_eq!(out.status, Status::Fail);
-        assert_eq!(
-            out.summary,
-            "the server refused the CONNECT to /admin: \"Invalid namespace\""
-        );
-        assert_eq!(
-            out.fixes[0].title,
-            "Define /admin on the server, or connect to one it has"
+        assert_refused(
+            &out,
+            "/admin: \"Invalid namespace\"",
+            "Define /admin on the server, or connect to one it has",
         );
         assert!(out.fixes[0].detail.contains("io.of('/admin')"));
         assert_eq!(
@@ -467,9 +462,10 @@ mod tests {
             false,
             &[r#"44/nope,{"message":"Unable to connect"}"#],
         ));
-        assert_eq!(
-            out.fixes[0].title,
-            "Define /nope on the server, or connect to one it has"
+        assert_refused(
+            &out,
+            "/nope: \"Unable to connect\"",
+            "Define /nope on the server, or connect to one it has",
         );
     }
 

@@ -253,6 +253,15 @@ pub(crate) fn recorded(status_line: &str, headers: &[(&str, &str)], body: &str) 
     }
 }
 
+/// An outcome's evidence as (label, value) pairs, for the unit tests.
+#[cfg(test)]
+pub(crate) fn evidence(out: &Outcome) -> Vec<(&str, &str)> {
+    out.evidence
+        .iter()
+        .map(|e| (e.label.as_str(), e.value.as_str()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,13 +302,6 @@ mod tests {
         }
     }
 
-    fn labels(out: &Outcome) -> Vec<(&str, &str)> {
-        out.evidence
-            .iter()
-            .map(|e| (e.label.as_str(), e.value.as_str()))
-            .collect()
-    }
-
     #[test]
     fn one_process_passes() {
         let steps = (1..=ROUNDS)
@@ -312,7 +314,7 @@ mod tests {
             "12 requests over fresh connections all reached the session's process"
         );
         assert!(out.fixes.is_empty());
-        let ev = labels(&out);
+        let ev = evidence(&out);
         assert_eq!(ev[0], ("session", "sid COb7mQuhJsaZDYsCAAAL"));
         assert_eq!(ev[1], ("post 1", "HTTP/1.1 200 OK"));
         assert_eq!(
@@ -345,7 +347,7 @@ processes share the traffic without sticky sessions"
             )
         );
         assert_eq!(out.fixes, vec![sticky_fix()]);
-        let ev = labels(&out);
+        let ev = evidence(&out);
         assert_eq!(
             ev[1],
             (
@@ -430,7 +432,7 @@ several server processes share the traffic without sticky sessions"
             out.summary,
             "the session broke after 2 requests: the server closed the session"
         );
-        assert_eq!(labels(&out)[2], ("poll 1", "200 OK: 1"));
+        assert_eq!(evidence(&out)[2], ("poll 1", "200 OK: 1"));
     }
 
     /// WIRE.md §8: nginx with its upstream down answers 502 to everything;
@@ -446,7 +448,7 @@ several server processes share the traffic without sticky sessions"
         let out = verdict(&observed(vec![Step::Post(1, bad_gateway)], None));
         assert_eq!(out.status, Status::Pass);
         assert_eq!(
-            labels(&out)[1],
+            evidence(&out)[1],
             (
                 "post 1",
                 "HTTP/1.1 502 Bad Gateway: <html>\\r\\n<head><title>502 Bad Gateway</title></head>"

@@ -256,6 +256,11 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
         End::Silent
     }
 
+    /// The verdict on what these recorded Engine.IO 4 poll bodies bring.
+    fn answered(check: &Declared, bodies: &[&str]) -> Outcome {
+        judged(check, polled(check, Eio::V4, bodies))
+    }
+
     fn judged(check: &Declared, end: End) -> Outcome {
         let nsp = check.decl.namespace.clone().unwrap_or_default();
         verdict(
@@ -272,12 +277,10 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     #[test]
     fn the_ack_matches_and_passes() {
         let check = shipped();
-        let end = polled(
+        let out = answered(
             &check,
-            Eio::V4,
             &[r#"40{"sid":"jP2wMwkchPYpEfTDAAAD"}"#, r#"431["pong"]"#],
         );
-        let out = judged(&check, end);
         assert_eq!(out.status, Status::Pass);
         assert_eq!(out.summary, "emitted \"ping\" on / and got [\"pong\"]");
     }
@@ -294,12 +297,7 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     #[test]
     fn a_refused_connect_fails_with_the_declared_fix() {
         let check = ping("/admin", "", "contains = \"pong\"");
-        let end = polled(
-            &check,
-            Eio::V4,
-            &[r#"44/admin,{"message":"authentication failed"}"#],
-        );
-        let out = judged(&check, end);
+        let out = answered(&check, &[r#"44/admin,{"message":"authentication failed"}"#]);
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
@@ -311,11 +309,8 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     #[test]
     fn an_ack_that_does_not_match() {
         let check = shipped();
-        let end = polled(&check, Eio::V4, &["40", r#"431["nope",2]"#]);
-        assert_eq!(
-            judged(&check, end).summary,
-            "the answer [\"nope\",2] does not match"
-        );
+        let out = answered(&check, &["40", r#"431["nope",2]"#]);
+        assert_eq!(out.summary, "the answer [\"nope\",2] does not match");
     }
 
     /// Only the ack of the emit (id 1, this namespace) is the answer.
@@ -334,8 +329,7 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     #[test]
     fn an_awaited_event_matches_on_its_first_argument() {
         let check = ping("/", "", "event = \"news\"\nregex = '^hello'");
-        let end = polled(&check, Eio::V4, &["40", r#"42["news","hello world"]"#]);
-        let out = judged(&check, end);
+        let out = answered(&check, &["40", r#"42["news","hello world"]"#]);
         assert_eq!(out.status, Status::Pass);
         assert_eq!(
             out.summary,
@@ -348,13 +342,10 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     #[test]
     fn json_expectations_read_an_object_argument() {
         let check = ping("/", "", "json = { \"/ok\" = true }");
-        let end = polled(&check, Eio::V4, &["40", r#"431[{"ok":true}]"#]);
-        assert_eq!(judged(&check, end).status, Status::Pass);
-        let end = polled(&check, Eio::V4, &["40", r#"431[{"ok":false}]"#]);
-        assert_eq!(
-            judged(&check, end).summary,
-            "the answer [{\"ok\":false}] does not match"
-        );
+        let out = answered(&check, &["40", r#"431[{"ok":true}]"#]);
+        assert_eq!(out.status, Status::Pass);
+        let out = answered(&check, &["40", r#"431[{"ok":false}]"#]);
+        assert_eq!(out.summary, "the answer [{\"ok\":false}] does not match");
     }
 
     #[test]
