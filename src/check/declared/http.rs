@@ -131,7 +131,7 @@ fn verdict(check: &Declared, seen: &Observation) -> Outcome {
 mod tests {
     use super::*;
     use crate::check::declared::declared;
-    use crate::check::sticky::recorded;
+    use crate::check::sticky::{recorded, said};
     use crate::report::Status;
 
     /// checks/health.toml, with `expect` replaced.
@@ -168,8 +168,10 @@ kind = \"http\"\npath = \"/health\"\nfix = \"Read the server's log.\"\n\n[check.
     #[test]
     fn everything_as_expected_passes() {
         let out = verdict(&shipped(), &get(Ok(py_health())));
-        assert_eq!(out.status, Status::Pass);
-        assert_eq!(out.summary, "GET /health: HTTP/1.1 200 OK as expected");
+        assert_eq!(
+            said(&out),
+            (Status::Pass, "GET /health: HTTP/1.1 200 OK as expected")
+        );
         assert!(out.fixes.is_empty());
         assert_eq!(out.evidence[0].label, "response");
     }
@@ -189,8 +191,10 @@ kind = \"http\"\npath = \"/health\"\nfix = \"Read the server's log.\"\n\n[check.
             "404: Not Found",
         );
         let out = verdict(&shipped(), &get(Ok(not_found)));
-        assert_eq!(out.status, Status::Fail);
-        assert_eq!(out.summary, "GET /health answered 404, not 200");
+        assert_eq!(
+            said(&out),
+            (Status::Fail, "GET /health answered 404, not 200")
+        );
         assert_eq!(out.fixes[0].title, "The health endpoint reports ok");
         assert_eq!(out.fixes[0].detail, "Read the server's log.");
     }

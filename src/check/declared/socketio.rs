@@ -220,6 +220,7 @@ fn verdict(check: &Declared, seen: &Observation) -> Outcome {
 mod tests {
     use super::*;
     use crate::check::declared::declared;
+    use crate::check::sticky::said;
     use crate::protocol::engineio::decode_payload;
     use crate::report::Status;
 
@@ -281,8 +282,10 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
             &check,
             &[r#"40{"sid":"jP2wMwkchPYpEfTDAAAD"}"#, r#"431["pong"]"#],
         );
-        assert_eq!(out.status, Status::Pass);
-        assert_eq!(out.summary, "emitted \"ping\" on / and got [\"pong\"]");
+        assert_eq!(
+            said(&out),
+            (Status::Pass, "emitted \"ping\" on / and got [\"pong\"]")
+        );
     }
 
     /// WIRE.md §3: socket.io 2 connects / by itself and frames v3.
@@ -298,10 +301,12 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     fn a_refused_connect_fails_with_the_declared_fix() {
         let check = ping("/admin", "", "contains = \"pong\"");
         let out = answered(&check, &[r#"44/admin,{"message":"authentication failed"}"#]);
-        assert_eq!(out.status, Status::Fail);
         assert_eq!(
-            out.summary,
-            "the CONNECT to /admin was refused: \"authentication failed\""
+            said(&out),
+            (
+                Status::Fail,
+                "the CONNECT to /admin was refused: \"authentication failed\""
+            )
         );
         assert_eq!(out.fixes[0].detail, "Check the ping handler.");
     }
@@ -330,10 +335,12 @@ fix = \"Check the ping handler.\"\n\n[check.expect]\n{expect}\n"
     fn an_awaited_event_matches_on_its_first_argument() {
         let check = ping("/", "", "event = \"news\"\nregex = '^hello'");
         let out = answered(&check, &["40", r#"42["news","hello world"]"#]);
-        assert_eq!(out.status, Status::Pass);
         assert_eq!(
-            out.summary,
-            "emitted \"ping\" on / and got [\"news\",\"hello world\"]"
+            said(&out),
+            (
+                Status::Pass,
+                "emitted \"ping\" on / and got [\"news\",\"hello world\"]"
+            )
         );
         let end = polled(&check, Eio::V4, &["40", r#"42["other","hello"]"#]);
         assert!(matches!(end, End::Silent));

@@ -166,7 +166,7 @@ fn verdict(check: &Declared, seen: &Observation) -> Outcome {
 mod tests {
     use super::*;
     use crate::check::declared::declared;
-    use crate::check::sticky::recorded;
+    use crate::check::sticky::{recorded, said};
     use crate::report::Status;
 
     /// checks/websocket-echo.toml, with `expect` replaced.
@@ -212,10 +212,12 @@ fix = \"Check its message handler.\"\n\n[check.expect]\n{expect}\n"
             &check,
             &received(&check, vec![Received::Text(r#"{"type":"ping"}"#.into())]),
         );
-        assert_eq!(out.status, Status::Pass);
         assert_eq!(
-            out.summary,
-            "sent \"{\\\"type\\\":\\\"ping\\\"}\" and got {\"type\":\"ping\"}"
+            said(&out),
+            (
+                Status::Pass,
+                "sent \"{\\\"type\\\":\\\"ping\\\"}\" and got {\"type\":\"ping\"}"
+            )
         );
         assert!(out.evidence.is_empty());
     }
@@ -247,10 +249,12 @@ fix = \"Check its message handler.\"\n\n[check.expect]\n{expect}\n"
         let check = echo("regex = '^\\{\"type\"'");
         let open = r#"0{"sid":"x4Yb","upgrades":[],"pingTimeout":20000,"pingInterval":25000}"#;
         let out = verdict(&check, &received(&check, vec![Received::Text(open.into())]));
-        assert_eq!(out.status, Status::Fail);
         assert_eq!(
-            out.summary,
-            "no matching message: nothing arrived within 3000 ms (1 other message(s))"
+            said(&out),
+            (
+                Status::Fail,
+                "no matching message: nothing arrived within 3000 ms (1 other message(s))"
+            )
         );
         assert_eq!(out.evidence[0].value, open);
         assert_eq!(out.fixes[0].detail, "Check its message handler.");
