@@ -1,14 +1,16 @@
 //! `socketio.namespace`: does the server accept a Socket.IO CONNECT to the
 //! namespace (with `--auth`), and if not, what did it say?
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
-use crate::probe::engineio::Session;
+use crate::probe::Failure;
+use crate::probe::engineio::{PollError, Session};
+use crate::probe::http::Answer;
 use crate::protocol::engineio::{Eio, Kind, Packet};
-use crate::protocol::socketio::{self, ConnectReply};
+use crate::protocol::socketio::{self, ConnectReply, DecodeError};
 use crate::report::{Fix, Outcome};
 
 pub struct Namespace;
@@ -54,129 +56,171 @@ as such, with its size or depth, not as \"no reply\".\n\
             Err(skip) => return skip,
         };
         let timeout = ctx.probe.timeout;
-        let nsp = ctx.probe.namespace.as_str();
-        let eio = endpoint.eio;
         let mut session = match Session::open(http, endpoint, timeout).await {
             Ok(s) => s,
             Err(h) => {
                 return Outcome::fail(format!("a new session did not open: {}", h.summary()));
             }
         };
-        let start = Instant::now();
-        let mut evidence = vec![(
-            "session".to_string(),
-            format!("sid {}, Engine.IO {}", session.sid(), eio.number()),
-        )];
-        // socket.io 2 connects the default namespace by itself.
-        if !(eio == Eio::V3 && nsp == "/") {
-            let auth = ctx.probe.auth.as_ref().map(crate::secret::Secret::expose);
-            let connect = socketio::connect(nsp, auth, eio);
-            let shown = if ctx.probe.auth.is_some() && eio == Eio::V4 {
-                format!(
-                    "4{}",
-                    socketio::connect(nsp, None, eio).trim_end_matches(',')
-                ) + " + auth (not shown)"
-            } else {
-                format!("4{connect}")
-            };
-            evidence.push(("sent".into(), shown));
-            if ctx.probe.auth.is_some() && eio == Eio::V3 {
-                evidence.push((
-                    "note".into(),
-                    "socket.io 2.x takes no CONNECT auth payload; --auth was not sent".into(),
-                ));
-            }
-            match session
-                .send(&[Packet::new(Kind::Message, connect)], timeout)
-                .await
-            {
-                Ok(a) if a.status == 200 => {}
-                Ok(a) => {
-                    session.close(timeout).await;
-                    let unknown = crate::protocol::engineio::decode_error(&a.body).filter(|e| {
-                        e.kind == crate::protocol::engineio::ErrorKind::SessionIdUnknown
-                    });
-                    let out = match unknown {
-                        Some(e) => Outcome::fail(format!(
-                            "the CONNECT landed on a server process that does not know the session ({}: {:?}): \
-several processes without sticky sessions",
-                            a.who(),
-                            e.message
-                        ))
-                        .fix(super::sticky::sticky_fix()),
-                        None => Outcome::fail(format!("the CONNECT was answered {}", a.who())),
-                    };
-                    let mut out = with(out, evidence);
-                    a.add_evidence(&mut out, "answer");
-                    return out;
-                }
-                Err(f) => {
-                    return with(
-                        Outcome::fail(format!("sending the CONNECT got {f}")),
-                        evidence,
-                    );
-                }
-            }
+        let mut seen = Observation {
+            nsp: ctx.probe.namespace.clone(),
+            eio: endpoint.eio,
+            sid: session.sid().to_string(),
+            auth: ctx.probe.auth.is_some(),
+            received: Vec::new(),
+            end: End::Silent,
+            ms: 0,
+        };
+        let auth = ctx.probe.auth.as_ref().map(crate::secret::Secret::expose);
+        seen.end = exchange(&mut session, &mut seen, auth, timeout).await;
+        // After a CONNECT that could not be sent (often a timeout), a
+        // close would most likely wait out the timeout again.
+        if !matches!(seen.end, End::PostFailed(_)) {
+            session.close(timeout).await;
         }
-        let mut outcome = None;
-        for _ in 0..MAX_POLLS {
-            let packets = match session.receive(timeout).await {
-                Ok(p) => p,
-                Err(e) => {
-                    outcome = Some(Outcome::fail(format!("waiting for the CONNECT reply: {e}")));
-                    break;
-                }
-            };
-            for p in packets {
-                evidence.push((
-                    "received".into(),
-                    crate::protocol::preview(p.encode().as_bytes(), 160),
-                ));
-                if p.kind == Kind::Close {
-                    outcome = Some(Outcome::fail(
-                        "the server closed the session instead of answering the CONNECT",
-                    ));
-                    break;
-                }
-                if p.kind != Kind::Message {
-                    continue;
-                }
-                // A reply rtdoctor cannot read is said as such, not waited
-                // past until the poll times out ("no answer").
-                let packet = match socketio::decode(&p.data) {
-                    Ok(packet) => packet,
-                    Err(e) => {
-                        outcome = Some(Outcome::fail(format!(
-                            "the server answered the CONNECT for {nsp} with a packet rtdoctor \
-refused: {e}"
-                        )));
-                        break;
-                    }
-                };
-                if let Some(reply) = socketio::connect_reply(&packet, nsp) {
-                    outcome = Some(verdict(reply, nsp, start.elapsed().as_millis()));
-                    break;
-                }
-            }
-            if outcome.is_some() {
-                break;
-            }
-        }
-        session.close(timeout).await;
-        let out = outcome.unwrap_or_else(|| {
-            Outcome::fail(format!(
-                "no reply to the CONNECT for {nsp} after {MAX_POLLS} polls"
-            ))
-        });
-        with(out, evidence)
+        verdict(&seen)
     }
 }
 
-fn verdict(reply: ConnectReply, nsp: &str, ms: u128) -> Outcome {
+/// What one CONNECT met on the wire.
+struct Observation {
+    nsp: String,
+    eio: Eio,
+    sid: String,
+    /// `--auth` was given (its value is never kept here).
+    auth: bool,
+    /// The packets polled, up to and with the one that decided.
+    received: Vec<Packet>,
+    end: End,
+    /// From the CONNECT to its reply.
+    ms: u128,
+}
+
+impl Observation {
+    /// socket.io 2 connects the default namespace by itself.
+    fn sends_connect(&self) -> bool {
+        !(self.eio == Eio::V3 && self.nsp == "/")
+    }
+}
+
+/// How the exchange ended.
+enum End {
+    /// The POST carrying the CONNECT was answered, but not with 200.
+    PostRefused(Answer),
+    PostFailed(Failure),
+    PollFailed(PollError),
+    /// The server closed the session instead of answering.
+    Closed,
+    /// A reply rtdoctor will not read (too big, too deep, not Socket.IO).
+    Unreadable(DecodeError),
+    Answered(ConnectReply),
+    /// No reply after `MAX_POLLS` polls.
+    Silent,
+}
+
+/// Send the CONNECT (unless socket.io 2 connects by itself) and poll for
+/// its reply, recording the packets received.
+async fn exchange(
+    session: &mut Session<'_>,
+    seen: &mut Observation,
+    auth: Option<&serde_json::Value>,
+    timeout: Duration,
+) -> End {
+    let start = Instant::now();
+    if seen.sends_connect() {
+        let connect = socketio::connect(&seen.nsp, auth, seen.eio);
+        match session
+            .send(&[Packet::new(Kind::Message, connect)], timeout)
+            .await
+        {
+            Ok(a) if a.status == 200 => {}
+            Ok(a) => return End::PostRefused(a),
+            Err(f) => return End::PostFailed(f),
+        }
+    }
+    for _ in 0..MAX_POLLS {
+        let packets = match session.receive(timeout).await {
+            Ok(p) => p,
+            Err(e) => return End::PollFailed(e),
+        };
+        if let Some(end) = take(packets, &seen.nsp, &mut seen.received) {
+            seen.ms = start.elapsed().as_millis();
+            return end;
+        }
+    }
+    End::Silent
+}
+
+/// Record polled packets up to the one that ends the wait, if one does.
+fn take(packets: Vec<Packet>, nsp: &str, received: &mut Vec<Packet>) -> Option<End> {
+    for p in packets {
+        let end = read(&p, nsp);
+        received.push(p);
+        if end.is_some() {
+            return end;
+        }
+    }
+    None
+}
+
+/// Whether this packet ends the wait for the CONNECT reply, and how.
+fn read(p: &Packet, nsp: &str) -> Option<End> {
+    match p.kind {
+        Kind::Close => Some(End::Closed),
+        Kind::Message => match socketio::decode(&p.data) {
+            // A reply rtdoctor cannot read is said as such, not waited
+            // past until the poll times out ("no answer").
+            Err(e) => Some(End::Unreadable(e)),
+            Ok(packet) => socketio::connect_reply(&packet, nsp).map(End::Answered),
+        },
+        _ => None,
+    }
+}
+
+/// Status, summary, fixes and evidence of one observed CONNECT.
+fn verdict(seen: &Observation) -> Outcome {
+    let nsp = seen.nsp.as_str();
+    let out = match &seen.end {
+        End::PostRefused(a) => {
+            let unknown = crate::protocol::engineio::decode_error(&a.body)
+                .filter(|e| e.kind == crate::protocol::engineio::ErrorKind::SessionIdUnknown);
+            let out = match unknown {
+                Some(e) => Outcome::fail(format!(
+                    "the CONNECT landed on a server process that does not know the session ({}: {:?}): \
+several processes without sticky sessions",
+                    a.who(),
+                    e.message
+                ))
+                .fix(super::sticky::sticky_fix()),
+                None => Outcome::fail(format!("the CONNECT was answered {}", a.who())),
+            };
+            let mut out = with(out, seen);
+            a.add_evidence(&mut out, "answer");
+            return out;
+        }
+        End::PostFailed(f) => Outcome::fail(format!("sending the CONNECT got {f}")),
+        End::PollFailed(e) => Outcome::fail(format!("waiting for the CONNECT reply: {e}")),
+        End::Closed => {
+            Outcome::fail("the server closed the session instead of answering the CONNECT")
+        }
+        End::Unreadable(e) => Outcome::fail(format!(
+            "the server answered the CONNECT for {nsp} with a packet rtdoctor refused: {e}"
+        )),
+        End::Answered(reply) => answered(reply, nsp, seen.ms),
+        End::Silent => Outcome::fail(format!(
+            "no reply to the CONNECT for {nsp} after {MAX_POLLS} polls"
+        )),
+    };
+    with(out, seen)
+}
+
+fn answered(reply: &ConnectReply, nsp: &str, ms: u128) -> Outcome {
     match reply {
         ConnectReply::Connected { sid } => Outcome::pass(format!(
             "connected to {nsp} in {ms} ms{}",
-            sid.map(|s| format!(" (sid {s})")).unwrap_or_default()
+            sid.as_ref()
+                .map(|s| format!(" (sid {s})"))
+                .unwrap_or_default()
         )),
         ConnectReply::Refused { message } => {
             let unknown = message.to_ascii_lowercase().contains("invalid namespace")
@@ -207,9 +251,324 @@ missing credentials. Client: io(url, { auth: { token } }). Check it here with --
     }
 }
 
-fn with(mut out: Outcome, evidence: Vec<(String, String)>) -> Outcome {
-    for (k, v) in evidence {
-        out.push_evidence(k, v);
+/// The session, what was sent (never the auth payload) and what came back.
+fn with(mut out: Outcome, seen: &Observation) -> Outcome {
+    out.push_evidence(
+        "session",
+        format!("sid {}, Engine.IO {}", seen.sid, seen.eio.number()),
+    );
+    if seen.sends_connect() {
+        let shown = if seen.auth && seen.eio == Eio::V4 {
+            format!(
+                "4{}",
+                socketio::connect(&seen.nsp, None, seen.eio).trim_end_matches(',')
+            ) + " + auth (not shown)"
+        } else {
+            format!("4{}", socketio::connect(&seen.nsp, None, seen.eio))
+        };
+        out.push_evidence("sent", shown);
+        if seen.auth && seen.eio == Eio::V3 {
+            out.push_evidence(
+                "note",
+                "socket.io 2.x takes no CONNECT auth payload; --auth was not sent",
+            );
+        }
+    }
+    for p in &seen.received {
+        out.push_evidence(
+            "received",
+            crate::protocol::preview(p.encode().as_bytes(), 160),
+        );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::sticky::{evidence, recorded, said};
+    use crate::protocol::engineio::decode_payload;
+    use crate::report::Status;
+    use std::time::Duration;
+
+    /// The CONNECT to `nsp` and the poll bodies that followed, as recorded
+    /// in tests/servers/WIRE.md.
+    fn polled(eio: Eio, nsp: &str, auth: bool, bodies: &[&str]) -> Observation {
+        let mut seen = sent(eio, nsp, auth, End::Silent);
+        for body in bodies {
+            let packets = decode_payload(body.as_bytes(), eio).unwrap();
+            if let Some(end) = take(packets, nsp, &mut seen.received) {
+                seen.end = end;
+                seen.ms = 2;
+                break;
+            }
+        }
+        seen
+    }
+
+    fn sent(eio: Eio, nsp: &str, auth: bool, end: End) -> Observation {
+        Observation {
+            nsp: nsp.into(),
+            eio,
+            sid: "bz-Qvm48dHlZhf7QAAAA".into(),
+            auth,
+            received: Vec::new(),
+            end,
+            ms: 0,
+        }
+    }
+
+    /// A refusal: its summary and the title of its fix.
+    fn assert_refused(out: &Outcome, message: &str, fix: &str) {
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            format!("the server refused the CONNECT to {message}")
+        );
+        assert_eq!(out.fixes[0].title, fix);
+    }
+
+    /// WIRE.md §1 and §2: `40/admin,{"token":"secret"}` is answered with
+    /// the namespace's own sid.
+    #[test]
+    fn connected_passes_with_the_sid_and_hides_the_auth() {
+        let out = verdict(&polled(
+            Eio::V4,
+            "/admin",
+            true,
+            &[r#"40/admin,{"sid":"jP2wMwkchPYpEfTDAAAD"}"#],
+        ));
+        assert_eq!(
+            said(&out),
+            (
+                Status::Pass,
+                "connected to /admin in 2 ms (sid jP2wMwkchPYpEfTDAAAD)"
+            )
+        );
+        assert!(out.fixes.is_empty());
+        assert_eq!(
+            evidence(&out),
+            vec![
+                ("session", "sid bz-Qvm48dHlZhf7QAAAA, Engine.IO 4"),
+                ("sent", "40/admin + auth (not shown)"),
+                ("received", r#"40/admin,{"sid":"jP2wMwkchPYpEfTDAAAD"}"#),
+            ]
+        );
+    }
+
+    /// WIRE.md §3: socket.io 2 connects / by itself and answers `40`; no
+    /// CONNECT is sent.
+    #[test]
+    fn socketio_2_default_namespace_is_not_sent_a_connect() {
+        let out = verdict(&polled(Eio::V3, "/", false, &["2:40"]));
+        assert_eq!(said(&out), (Status::Pass, "connected to / in 2 ms"));
+        assert_eq!(
+            evidence(&out),
+            vec![
+                ("session", "sid bz-Qvm48dHlZhf7QAAAA, Engine.IO 3"),
+                ("received", "40"),
+            ]
+        );
+    }
+
+    /// WIRE.md §1/§2: `40/admin,` without a token; the middleware says
+    /// "authentication failed".
+    #[test]
+    fn refused_by_middleware_names_the_credentials() {
+        let out = verdict(&polled(
+            Eio::V4,
+            "/admin",
+            false,
+            &[r#"44/admin,{"message":"authentication failed"}"#],
+        ));
+        assert_refused(
+            &out,
+            "/admin: \"authentication failed\"",
+            "Send what the server's connect handler or middleware wants",
+        );
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("rtdoctor check … --namespace /admin --auth '{\"token\":\"…\"}'")
+        );
+        assert_eq!(evidence(&out)[1], ("sent", "40/admin"));
+    }
+
+    /// WIRE.md §1 row "POST `40/admin,{"token":"x"}\x1e421["ping"]`":
+    /// the refusal comes after another packet in the same poll.
+    #[test]
+    fn the_reply_is_found_among_other_packets() {
+        let out = verdict(&polled(
+            Eio::V4,
+            "/admin",
+            true,
+            &[
+                "2",
+                "431[\"pong\"]\u{1e}44/admin,{\"message\":\"authentication failed\"}",
+            ],
+        ));
+        assert_eq!(
+            out.summary,
+            "the server refused the CONNECT to /admin: \"authentication failed\""
+        );
+        let received: Vec<_> = evidence(&out)
+            .into_iter()
+            .filter(|(k, _)| *k == "received")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            received,
+            vec![
+                "2",
+                "431[\"pong\"]",
+                "44/admin,{\"message\":\"authentication failed\"}"
+            ]
+        );
+    }
+
+    /// WIRE.md §3: socket.io 2.5 answers a CONNECT to a namespace it does
+    /// not define; --auth was given but v3 cannot carry it.
+    #[test]
+    fn invalid_namespace_says_define_it() {
+        let out = verdict(&polled(
+            Eio::V3,
+            "/admin",
+            true,
+            &[r#"28:44/admin,"Invalid namespace""#],
+        ));
+        assert_refused(
+            &out,
+            "/admin: \"Invalid namespace\"",
+            "Define /admin on the server, or connect to one it has",
+        );
+        assert!(out.fixes[0].detail.contains("io.of('/admin')"));
+        assert_eq!(
+            &evidence(&out)[1..3],
+            &[
+                ("sent", "40/admin"),
+                (
+                    "note",
+                    "socket.io 2.x takes no CONNECT auth payload; --auth was not sent"
+                )
+            ]
+        );
+    }
+
+    /// python-socketio refuses a namespace it has no handlers for with
+    /// "Unable to connect".
+    #[test]
+    fn python_unknown_namespace_says_define_it() {
+        let out = verdict(&polled(
+            Eio::V4,
+            "/nope",
+            false,
+            &[r#"44/nope,{"message":"Unable to connect"}"#],
+        ));
+        assert_refused(
+            &out,
+            "/nope: \"Unable to connect\"",
+            "Define /nope on the server, or connect to one it has",
+        );
+    }
+
+    /// WIRE.md §7: behind round-robin nginx the POST `40` lands on the
+    /// process that does not own the session.
+    #[test]
+    fn connect_on_another_process_says_sticky_sessions() {
+        let answer = recorded(
+            "HTTP/1.1 400 Bad Request",
+            &[("Server", "nginx/1.22.1")],
+            r#"{"code":1,"message":"Session ID unknown"}"#,
+        );
+        let out = verdict(&sent(Eio::V4, "/", false, End::PostRefused(answer)));
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            "the CONNECT landed on a server process that does not know the session \
+(HTTP/1.1 400 Bad Request (server: nginx/1.22.1): \"Session ID unknown\"): several processes \
+without sticky sessions"
+        );
+        assert_eq!(out.fixes, vec![super::super::sticky::sticky_fix()]);
+        let ev = evidence(&out);
+        assert_eq!(ev[1], ("sent", "40"));
+        assert_eq!(ev[2], ("answer", "HTTP/1.1 400 Bad Request in 1 ms"));
+    }
+
+    /// WIRE.md §8: nginx with its upstream down.
+    #[test]
+    fn connect_post_answered_otherwise_says_who_answered() {
+        let answer = recorded(
+            "HTTP/1.1 502 Bad Gateway",
+            &[("Server", "nginx/1.22.1")],
+            "<html>",
+        );
+        let out = verdict(&sent(Eio::V4, "/", false, End::PostRefused(answer)));
+        assert_eq!(
+            out.summary,
+            "the CONNECT was answered HTTP/1.1 502 Bad Gateway (server: nginx/1.22.1)"
+        );
+        assert!(out.fixes.is_empty());
+    }
+
+    #[test]
+    fn connect_not_sent_says_the_failure() {
+        let out = verdict(&sent(
+            Eio::V4,
+            "/",
+            false,
+            End::PostFailed(Failure::Refused),
+        ));
+        assert_eq!(out.summary, "sending the CONNECT got connection refused");
+    }
+
+    #[test]
+    fn poll_failure_says_the_wait() {
+        let timeout = PollError::Failed(Failure::TimedOut(Duration::from_millis(500)));
+        let out = verdict(&sent(Eio::V4, "/", false, End::PollFailed(timeout)));
+        assert!(
+            out.summary.starts_with("waiting for the CONNECT reply: "),
+            "{}",
+            out.summary
+        );
+    }
+
+    #[test]
+    fn close_instead_of_a_reply() {
+        let out = verdict(&polled(Eio::V4, "/", false, &["1"]));
+        assert_eq!(
+            out.summary,
+            "the server closed the session instead of answering the CONNECT"
+        );
+        assert_eq!(evidence(&out)[2], ("received", "1"));
+    }
+
+    #[test]
+    fn unreadable_reply_is_said_as_such() {
+        let deep = format!("44/admin,{}", "[".repeat(200));
+        let out = verdict(&polled(Eio::V4, "/admin", false, &[&deep]));
+        assert_eq!(out.status, Status::Fail);
+        assert!(
+            out.summary.starts_with(
+                "the server answered the CONNECT for /admin with a packet rtdoctor refused: "
+            ),
+            "{}",
+            out.summary
+        );
+    }
+
+    #[test]
+    fn no_reply_after_the_polls() {
+        let out = verdict(&polled(Eio::V4, "/admin", false, &["2", "6"]));
+        assert_eq!(
+            out.summary,
+            "no reply to the CONNECT for /admin after 4 polls"
+        );
+        assert_eq!(evidence(&out).len(), 4);
+    }
+
+    #[test]
+    fn other_namespaces_replies_do_not_end_the_wait() {
+        let p = decode_payload(br#"40/other,{"sid":"x"}"#, Eio::V4).unwrap();
+        assert!(read(&p[0], "/admin").is_none());
+        assert!(matches!(read(&p[0], "/other"), Some(End::Answered(_))));
+    }
 }

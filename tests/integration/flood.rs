@@ -165,14 +165,14 @@ fn assert_capped(target: &str, only: &str, check_id: &str, extra: &[&str]) -> St
 }
 
 #[test]
-fn a_ping_flood_on_a_websocket_endpoint_keeps_memory_capped() {
+fn websocket_upgrade_a_ping_flood_on_a_websocket_endpoint_keeps_memory_capped() {
     let target = "ws://127.0.0.1:PORT/ws";
     let said = assert_capped(target, "websocket.upgrade", "websocket.upgrade", &[]);
     assert!(said.contains("ping frames of its own meanwhile"), "{said}");
 }
 
 #[test]
-fn a_ping_flood_after_a_socketio_upgrade_keeps_memory_capped() {
+fn socketio_upgrade_a_ping_flood_after_a_socketio_upgrade_keeps_memory_capped() {
     let only = "socketio.handshake,socketio.upgrade";
     let said = assert_capped("127.0.0.1:PORT", only, "socketio.upgrade", &[]);
     // What came is said; a server that pings without end is not named a

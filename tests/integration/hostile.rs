@@ -249,7 +249,7 @@ fn a_server_that_answers_random_bytes() {
 }
 
 #[test]
-fn a_server_with_an_endless_body_is_read_only_so_far() {
+fn socketio_handshake_a_server_with_an_endless_body_is_read_only_so_far() {
     let s = hostile(endless_body);
     let (r, _) = against(&s, "endless body");
     let hs = summary(&r, "socketio.handshake");
@@ -283,7 +283,7 @@ fn a_server_with_a_one_megabyte_header() {
 }
 
 #[test]
-fn a_101_with_a_wrong_accept_key() {
+fn websocket_upgrade_a_101_with_a_wrong_accept_key() {
     let s = hostile(wrong_accept);
     let (r, _) = against(&s, "wrong accept key");
     let ws = summary(&r, "websocket.upgrade");
@@ -294,7 +294,7 @@ fn a_101_with_a_wrong_accept_key() {
 }
 
 #[test]
-fn a_101_then_garbage_frames() {
+fn websocket_upgrade_a_101_then_garbage_frames() {
     let s = hostile(garbage_frames);
     let (r, _) = against(&s, "garbage frames");
     let ws = summary(&r, "websocket.upgrade");
@@ -312,7 +312,7 @@ fn a_redirect_loop_is_not_followed() {
 }
 
 #[test]
-fn a_malformed_engineio_open_packet() {
+fn socketio_handshake_a_malformed_engineio_open_packet() {
     let s = hostile(malformed_open);
     let (r, _) = against(&s, "malformed open packet");
     let hs = summary(&r, "socketio.handshake");

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use crate::support::*;
 
 #[test]
-fn ipv4_only_server_is_named_and_ipv6_clients_are_warned_about() {
+fn net_dualstack_ipv4_only_server_is_named_and_ipv6_clients_are_warned_about() {
     let port = free_port();
     let server = http_server("127.0.0.1", port);
     // A mere client of the port must never be named as its holder.
@@ -42,7 +42,7 @@ fn ipv4_only_server_is_named_and_ipv6_clients_are_warned_about() {
 }
 
 #[test]
-fn ipv6_loopback_only_server_refuses_ipv4_clients() {
+fn net_dualstack_ipv6_loopback_only_server_refuses_ipv4_clients() {
     let port = free_port();
     let server = listener("::1", port, true);
     let report = rt(&["check", &port.to_string(), "--json"]).json();
@@ -64,7 +64,7 @@ fn ipv6_loopback_only_server_refuses_ipv4_clients() {
 }
 
 #[test]
-fn v6only_wildcard_is_told_apart_from_dual_stack() {
+fn net_dualstack_v6only_wildcard_is_told_apart_from_dual_stack() {
     let port = free_port();
     let _server = listener("::", port, true);
     let report = rt(&["check", &port.to_string(), "--json"]).json();
@@ -83,7 +83,7 @@ fn v6only_wildcard_is_told_apart_from_dual_stack() {
 }
 
 #[test]
-fn both_families_on_separate_sockets_pass() {
+fn net_dualstack_both_families_on_separate_sockets_pass() {
     let port = free_port();
     let _v4 = listener("0.0.0.0", port, false);
     let _v6 = listener("::", port, true);
@@ -99,7 +99,7 @@ fn both_families_on_separate_sockets_pass() {
 }
 
 #[test]
-fn a_server_that_moved_to_the_next_port_is_found() {
+fn port_listen_a_server_that_moved_to_the_next_port_is_found() {
     let port = free_port_with_quiet_neighbours(3);
     let server = listener("127.0.0.1", port + 1, false);
     let out = rt(&["check", &port.to_string(), "--json"]);
@@ -129,7 +129,7 @@ fn a_server_that_moved_to_the_next_port_is_found() {
 }
 
 #[test]
-fn nothing_listening_anywhere_near_says_so() {
+fn port_listen_nothing_listening_anywhere_near_says_so() {
     let port = free_port_with_quiet_neighbours(3);
     let range = format!("{}-{}", port - 3, port + 3);
     let out = rt(&["check", &port.to_string(), "--port-range", &range]);
@@ -145,7 +145,7 @@ fn nothing_listening_anywhere_near_says_so() {
 }
 
 #[test]
-fn the_proc_fallback_names_the_listener_too() {
+fn port_listen_the_proc_fallback_names_the_listener_too() {
     let port = free_port();
     let server = listener("127.0.0.1", port, false);
     let out = run(rtdoctor().env("RTDOCTOR_SOCKETS", "procfs").args([
@@ -163,7 +163,7 @@ fn the_proc_fallback_names_the_listener_too() {
 }
 
 #[test]
-fn a_target_on_another_host_skips_the_local_checks() {
+fn port_listen_a_target_on_another_host_skips_the_local_checks() {
     // An address of TEST-NET-3: never a machine here, and no probe is sent
     // to it because only local checks are selected.
     let out = rt(&["check", "203.0.113.7:80", "--json", "--only", "port,system"]);
@@ -176,7 +176,7 @@ fn a_target_on_another_host_skips_the_local_checks() {
 /// A listener of root seen by an unprivileged rtdoctor: the socket is
 /// there, its process is hidden; rtdoctor says so and how to see it.
 #[test]
-fn another_users_listener_is_reported_as_hidden() {
+fn port_listen_another_users_listener_is_reported_as_hidden() {
     assert!(
         nix::unistd::Uid::effective().is_root(),
         "this test drops privileges to nobody and needs root (CI runs as root)"

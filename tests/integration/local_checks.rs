@@ -12,7 +12,7 @@ use crate::support::*;
 /// server closes first, so its side of the connection sits in TIME_WAIT on
 /// the port after the listener is gone.
 #[test]
-fn time_wait_after_the_server_stopped_warns_with_so_reuseaddr() {
+fn port_time_wait_after_the_server_stopped_warns_with_so_reuseaddr() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -48,7 +48,7 @@ fn time_wait_after_the_server_stopped_warns_with_so_reuseaddr() {
 /// Clients that hang up on a server that never closes its side leave
 /// CLOSE_WAIT sockets: a leak.
 #[test]
-fn close_wait_pile_up_on_a_listening_server_warns() {
+fn port_time_wait_close_wait_pile_up_on_a_listening_server_warns() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let mut leaked = Vec::new();
@@ -72,7 +72,7 @@ fn close_wait_pile_up_on_a_listening_server_warns() {
 }
 
 #[test]
-fn a_quiet_listening_port_passes_time_wait() {
+fn port_time_wait_a_quiet_listening_port_passes() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let report = rt(&[
@@ -91,7 +91,7 @@ fn a_quiet_listening_port_passes_time_wait() {
 }
 
 #[test]
-fn a_proxy_variable_without_no_proxy_warns_and_hides_credentials() {
+fn env_proxy_a_proxy_variable_without_no_proxy_warns_and_hides_credentials() {
     let port = free_port();
     let _server = listener("127.0.0.1", port, false);
     let out = run(rtdoctor()
@@ -148,7 +148,7 @@ time.sleep(600)
 "#;
 
 #[test]
-fn a_server_near_its_fd_limit_warns_and_one_at_it_fails() {
+fn system_fd_limit_a_server_near_its_fd_limit_warns_and_one_at_it_fails() {
     for (extra, expected) in [(50, "warn"), (100, "fail"), (4, "pass")] {
         let port = free_port();
         let server = spawn_ready(

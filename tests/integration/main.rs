@@ -6,6 +6,7 @@
 mod support;
 
 mod bundle;
+mod check_ids;
 mod cli;
 mod config_file;
 mod contract;

@@ -83,7 +83,7 @@ fn check(port: u16, scheme: &str, only: &str) -> Value {
 }
 
 #[test]
-fn a_health_body_that_says_down_fails() {
+fn http_health_a_body_that_says_down_fails() {
     let down = fake(|_| http("200 OK", "application/json", br#"{"status":"down"}"#));
     let r = check(down.port, "http", "http.health");
     assert_eq!(status(&r, "http.health"), "fail", "{r}");
@@ -109,7 +109,7 @@ fn a_health_body_that_says_down_fails() {
 }
 
 #[test]
-fn a_health_body_that_never_ends_is_not_read_as_json() {
+fn http_health_a_body_that_never_ends_is_not_read_as_json() {
     let endless = fake(|_| ENDLESS.to_vec());
     let r = check(endless.port, "http", "http.health");
     assert_eq!(status(&r, "http.health"), "warn", "{r}");
@@ -140,7 +140,7 @@ const OPEN: &str =
     r#"{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
 #[test]
-fn an_open_packet_with_zero_heartbeat_or_payload_fails() {
+fn socketio_handshake_an_open_packet_with_zero_heartbeat_or_payload_fails() {
     let zero = fake(|h| {
         engineio(
             h,
@@ -166,7 +166,7 @@ fn an_open_packet_with_zero_heartbeat_or_payload_fails() {
 }
 
 #[test]
-fn a_connect_reply_too_big_to_read_says_so() {
+fn socketio_namespace_a_connect_reply_too_big_to_read_says_so() {
     let big = fake(|h| {
         let mut reply = b"40{\"sid\":\"n1\",\"pad\":\"".to_vec();
         reply.extend(std::iter::repeat_n(b'x', 200 * 1024));
@@ -184,7 +184,7 @@ fn a_connect_reply_too_big_to_read_says_so() {
 }
 
 #[test]
-fn a_connect_reply_nested_too_deep_says_so() {
+fn socketio_namespace_a_connect_reply_nested_too_deep_says_so() {
     let deep = fake(|h| {
         let reply = format!("40{}{}", "[".repeat(3000), "]".repeat(3000));
         engineio(h, OPEN, reply.as_bytes())
@@ -197,7 +197,7 @@ fn a_connect_reply_nested_too_deep_says_so() {
 }
 
 #[test]
-fn random_bytes_on_a_tls_port_are_not_called_plain_http() {
+fn tls_certificate_random_bytes_on_a_tls_port_are_not_called_plain_http() {
     let noise = talker(|_| {
         let mut x: u32 = 0x2545_f491;
         (0..4096)

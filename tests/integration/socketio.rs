@@ -39,7 +39,7 @@ fn python_socketio_healthy_is_clean() {
 }
 
 #[test]
-fn python_namespace_auth_is_refused_then_accepted_and_never_shown() {
+fn socketio_namespace_python_auth_is_refused_then_accepted_and_never_shown() {
     let server = py_healthy(&[]);
     let (code, r) = check_json(
         server.port,
@@ -76,7 +76,7 @@ fn python_namespace_auth_is_refused_then_accepted_and_never_shown() {
 }
 
 #[test]
-fn socketio_4_healthy_is_clean_and_refuses_eio3_clients() {
+fn socketio_handshake_socketio_4_healthy_is_clean_and_refuses_eio3_clients() {
     let server = node4(&[]);
     let (code, r) = check_json(server.port, &[]);
     assert_healthy(&r);
@@ -99,7 +99,7 @@ fn socketio_4_healthy_is_clean_and_refuses_eio3_clients() {
 }
 
 #[test]
-fn socketio_4_with_allow_eio3_passes_with_eio_3() {
+fn socketio_handshake_socketio_4_with_allow_eio3_passes_with_eio_3() {
     let server = node4(&["--eio3"]);
     let (code, r) = check_json(server.port, &["--only", "socketio", "--eio", "3"]);
     assert_healthy(&r);
@@ -108,7 +108,7 @@ fn socketio_4_with_allow_eio3_passes_with_eio_3() {
 }
 
 #[test]
-fn socketio_4_middleware_refusal_and_unknown_namespace() {
+fn socketio_namespace_socketio_4_middleware_refusal_and_unknown_namespace() {
     let server = node4(&[]);
     let (_, r) = check_json(
         server.port,
@@ -142,7 +142,7 @@ fn socketio_4_middleware_refusal_and_unknown_namespace() {
 }
 
 #[test]
-fn socketio_2_is_read_as_engineio_3_only() {
+fn socketio_handshake_socketio_2_is_read_as_engineio_3_only() {
     let server = node2(&[]);
     let (code, r) = check_json(server.port, &["--only", "socketio"]);
     assert_eq!(code, 0, "a warning under --eio auto");
@@ -163,7 +163,7 @@ fn socketio_2_is_read_as_engineio_3_only() {
 }
 
 #[test]
-fn a_wrong_path_says_engineio_is_not_served_there() {
+fn socketio_handshake_a_wrong_path_says_engineio_is_not_served_there() {
     let server = node4(&[]);
     let (code, r) = check_json(
         server.port,
@@ -179,7 +179,7 @@ fn a_wrong_path_says_engineio_is_not_served_there() {
 }
 
 #[test]
-fn flask_socketio_under_gunicorn_sync_worker_cannot_upgrade() {
+fn socketio_upgrade_flask_socketio_under_gunicorn_sync_worker_cannot_upgrade() {
     let server = gunicorn_flask(1);
     let (code, r) = check_json(server.port, &["--only", "http,socketio", "--timeout", "2s"]);
     assert_eq!(code, 1);
@@ -198,7 +198,7 @@ fn flask_socketio_under_gunicorn_sync_worker_cannot_upgrade() {
 }
 
 #[test]
-fn nginx_without_upgrade_headers_is_named_and_with_them_passes() {
+fn socketio_upgrade_nginx_without_upgrade_headers_is_named_and_with_them_passes() {
     let app = node4(&[]);
     let plain = nginx("nginx-plain.conf.template", &[app.port]);
     let (code, r) = check_json(plain.port(), &["--only", "http,socketio"]);
@@ -223,7 +223,7 @@ fn nginx_without_upgrade_headers_is_named_and_with_them_passes() {
 }
 
 #[test]
-fn nginx_round_robin_without_sticky_sessions_fails_sticky() {
+fn socketio_sticky_nginx_round_robin_without_sticky_sessions_fails() {
     let (a, b) = (node4(&[]), node4(&[]));
     let lb = nginx("nginx-roundrobin.conf.template", &[a.port, b.port]);
     let (code, r) = check_json(lb.port(), &["--only", "socketio"]);
@@ -240,7 +240,7 @@ fn nginx_round_robin_without_sticky_sessions_fails_sticky() {
 }
 
 #[test]
-fn nginx_with_its_upstream_down_is_named_by_health() {
+fn http_health_nginx_with_its_upstream_down_is_named() {
     let dead = free_port();
     let proxy = nginx("nginx-upgrade.conf.template", &[dead]);
     let (code, r) = check_json(proxy.port(), &["--only", "http,socketio.handshake"]);
@@ -255,7 +255,7 @@ fn nginx_with_its_upstream_down_is_named_by_health() {
 }
 
 #[test]
-fn a_missing_health_endpoint_is_skipped() {
+fn http_health_a_missing_health_endpoint_is_skipped() {
     let server = py_healthy(&[]);
     let (_, r) = check_json(server.port, &["--only", "http", "--health-path", "/nope"]);
     assert_eq!(status(&r, "http.health"), "skip");
@@ -263,7 +263,7 @@ fn a_missing_health_endpoint_is_skipped() {
 }
 
 #[test]
-fn a_server_without_upgrades_is_named() {
+fn socketio_upgrade_a_server_without_upgrades_is_named() {
     let server = py_healthy(&["--no-upgrades"]);
     let (code, r) = check_json(server.port, &["--only", "socketio"]);
     assert_eq!(code, 1);
@@ -276,7 +276,7 @@ fn a_server_without_upgrades_is_named() {
 }
 
 #[test]
-fn two_upgrade_handlers_on_one_server_garble_the_frames() {
+fn socketio_upgrade_two_upgrade_handlers_on_one_server_garble_the_frames() {
     let server = node4(&["--two-handlers"]);
     let (code, r) = check_json(server.port, &["--only", "socketio"]);
     assert_eq!(code, 1);
@@ -286,7 +286,7 @@ fn two_upgrade_handlers_on_one_server_garble_the_frames() {
 }
 
 #[test]
-fn nginx_without_upgrade_headers_in_front_of_python_is_named_too() {
+fn socketio_upgrade_nginx_without_upgrade_headers_in_front_of_python_is_named_too() {
     let app = py_healthy(&[]);
     let plain = nginx("nginx-plain.conf.template", &[app.port]);
     let (_, r) = check_json(

@@ -144,7 +144,7 @@ fn check_json(url: &str, args: &[&str]) -> (i32, Value) {
 }
 
 #[test]
-fn a_plain_websocket_over_wss_is_checked_by_hand_too() {
+fn websocket_upgrade_a_plain_websocket_over_wss_is_checked_by_hand_too() {
     let pki = Pki::new();
     let leaf = pki.leaf("good", LOCAL_NAMES, -1, 90);
     let server = ws_server(&[
@@ -198,7 +198,8 @@ fn a_plain_websocket_over_wss_is_checked_by_hand_too() {
 }
 
 #[test]
-fn a_ca_signed_certificate_passes_with_cacert_and_socketio_works_over_https_and_wss() {
+fn tls_certificate_a_ca_signed_certificate_passes_with_cacert_and_socketio_works_over_https_and_wss()
+ {
     let pki = Pki::new();
     let leaf = pki.leaf("good", LOCAL_NAMES, -1, 90);
     let app = node4(&[]);
@@ -248,7 +249,7 @@ fn a_ca_signed_certificate_passes_with_cacert_and_socketio_works_over_https_and_
 }
 
 #[test]
-fn self_signed_fails_and_insecure_lets_the_other_checks_go_on() {
+fn tls_certificate_self_signed_fails_and_insecure_lets_the_other_checks_go_on() {
     let pki = Pki::new();
     let leaf = pki.self_signed("rtdoctor self-signed", LOCAL_NAMES);
     let app = node4(&[]);
@@ -302,7 +303,7 @@ fn self_signed_fails_and_insecure_lets_the_other_checks_go_on() {
 }
 
 #[test]
-fn expired_wrong_host_ca_as_leaf_and_expiring_soon_are_told_apart() {
+fn tls_certificate_expired_wrong_host_ca_as_leaf_and_expiring_soon_are_told_apart() {
     let pki = Pki::new();
     let ca = pki.ca_pem();
     let app = node4(&[]);
@@ -418,7 +419,7 @@ impl Drop for Mute {
 }
 
 #[test]
-fn a_server_that_never_completes_the_handshake_fails_with_a_timeout() {
+fn tls_certificate_a_server_that_never_completes_the_handshake_fails_with_a_timeout() {
     let mute = Mute::start();
     let (code, r) = check_json(
         &format!("https://127.0.0.1:{}", mute.port),
@@ -436,7 +437,7 @@ fn a_server_that_never_completes_the_handshake_fails_with_a_timeout() {
 }
 
 #[test]
-fn plain_http_targets_skip_and_a_plain_http_port_is_named() {
+fn tls_certificate_plain_http_targets_skip_and_a_plain_http_port_is_named() {
     let app = node4(&[]);
     let (_, r) = check_json(&format!("127.0.0.1:{}", app.port), &["--only", "tls"]);
     assert_eq!(status(&r, "tls.certificate"), "skip");
@@ -474,7 +475,7 @@ fn a_cacert_file_without_a_certificate_is_a_usage_error() {
 /// A certificate's names are the server's to choose: a person sees their
 /// control characters and bidi controls escaped, JSON keeps them exact.
 #[test]
-fn a_certificates_names_are_escaped_for_people_and_exact_in_json() {
+fn tls_certificate_a_certificates_names_are_escaped_for_people_and_exact_in_json() {
     let pki = Pki::new();
     let cn = "evil\x1b]0;pwned\x07\r\nFAKE\u{202e}";
     let key = KeyPair::generate().unwrap();

@@ -13,7 +13,7 @@ fn run_json(args: &[&str]) -> (i32, Value) {
 }
 
 #[test]
-fn a_healthy_ws_endpoint_passes_and_is_not_a_socketio_server() {
+fn websocket_upgrade_a_healthy_ws_endpoint_passes_and_is_not_a_socketio_server() {
     let server = ws_server(&[
         "--path",
         "/ws",
@@ -53,7 +53,7 @@ fn a_healthy_ws_endpoint_passes_and_is_not_a_socketio_server() {
 }
 
 #[test]
-fn an_unknown_path_and_a_refused_subprotocol_are_named() {
+fn websocket_upgrade_an_unknown_path_and_a_refused_subprotocol_are_named() {
     // ws picks the client's first subprotocol unless handleProtocols says
     // otherwise: this one takes only "chat".
     let server = ws_server(&["--path", "/ws", "--protocol", "chat"]);
@@ -85,7 +85,7 @@ fn an_unknown_path_and_a_refused_subprotocol_are_named() {
 }
 
 #[test]
-fn an_origin_the_ws_server_refuses_is_named_by_websocket_and_cors() {
+fn websocket_upgrade_an_origin_the_ws_server_refuses_is_named_by_websocket_and_cors() {
     let server = ws_server(&["--origin", "https://app.example"]);
     let url = format!("ws://127.0.0.1:{}/", server.port);
     let (code, r) = run_json(&[
@@ -122,7 +122,7 @@ fn an_origin_the_ws_server_refuses_is_named_by_websocket_and_cors() {
 }
 
 #[test]
-fn nginx_without_upgrade_headers_in_front_of_ws_is_named() {
+fn websocket_upgrade_nginx_without_upgrade_headers_in_front_of_ws_is_named() {
     let app = ws_server(&[]);
     let plain = nginx("nginx-plain.conf.template", &[app.port]);
     let (code, r) = run_json(&[
@@ -253,7 +253,7 @@ fn mixed_content_and_no_page() {
 }
 
 #[test]
-fn an_spa_fallback_answers_with_its_page() {
+fn websocket_upgrade_an_spa_fallback_answers_with_its_page() {
     let app = spa(&[]);
     let target = format!("127.0.0.1:{}", app.port);
     let (code, r) = run_json(&[

@@ -139,7 +139,7 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
     Ok(out)
 }
 
-fn load_file(path: &Path, text: &str) -> Result<Vec<Declared>, String> {
+pub(super) fn load_file(path: &Path, text: &str) -> Result<Vec<Declared>, String> {
     // Before it is parsed: a load error may quote a header or auth value.
     crate::redact::remember(crate::redact::secret_values(text));
     let file: File = toml::from_str(text).map_err(|e| {

@@ -153,3 +153,12 @@ file, line and field; the checks of the other files still run."
         ))
     }
 }
+
+/// The first check of a file's text, loaded as `--checks` loads it: the
+/// kinds' unit tests start from what a user writes.
+#[cfg(test)]
+fn declared(toml: &str) -> Declared {
+    let mut loaded = load::load_file(std::path::Path::new("checks/test.toml"), toml)
+        .unwrap_or_else(|e| panic!("{e}"));
+    loaded.remove(0)
+}
