@@ -78,3 +78,92 @@ fn sockets_from_env() -> Result<Option<crate::sockets::Source>, Error> {
     crate::host::socket_source(std::env::var_os("RTDOCTOR_SOCKETS").as_deref())
         .map_err(Error::usage)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+    use crate::settings::EioMode;
+
+    fn resolved(args: &[&str]) -> Result<Resolved, Error> {
+        resolve(Cli::parse_from(
+            std::iter::once("rtdoctor").chain(args.iter().copied()),
+        ))
+    }
+
+    fn check_config(args: &[&str]) -> CheckConfig {
+        match resolved(args) {
+            Ok(Resolved::Check(config, _)) => *config,
+            Ok(_) => panic!("not a check command"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_a_target_table_over_its_top_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rtdoctor.toml");
+        std::fs::write(
+            &file,
+            "timeout = \"2s\"\neio = \"3\"\nnamespace = \"/top\"\n\
+             [[target]]\nurl = \"127.0.0.1:9000\"\nnamespace = \"chat\"\ntimeout = \"1s\"\n\
+             [[target]]\nurl = \"9100\"\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let config = check_config(&["check", "--config", path, "--eio", "4"]);
+        let [first, second] = &config.targets[..] else {
+            panic!("two targets expected");
+        };
+        assert_eq!(first.probe.namespace, "/chat");
+        assert_eq!(first.probe.timeout, Duration::from_secs(1));
+        assert_eq!(second.probe.namespace, "/top");
+        assert_eq!(second.probe.timeout, Duration::from_secs(2));
+        assert_eq!(second.probe.port_range, (9090, 9110));
+        for t in &config.targets {
+            assert_eq!(t.probe.eio, EioMode::V4, "the flag wins over the file");
+        }
+        // Targets named on the command line replace the file's.
+        let config = check_config(&["check", "--config", path, "7000"]);
+        assert_eq!(config.targets.len(), 1);
+        assert_eq!(config.targets[0].probe.eio, EioMode::V3);
+        assert_eq!(config.targets[0].probe.namespace, "/top");
+    }
+
+    #[test]
+    fn a_typo_in_a_check_id_is_the_users_input() {
+        let Err(err) = resolved(&["check", "8765", "--only", "port.listn"]) else {
+            panic!("an unknown id was accepted");
+        };
+        assert_eq!(err.exit_code(), std::process::ExitCode::from(2));
+        assert!(
+            err.to_string().contains("did you mean port.listen?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_registry_is_the_built_ins_then_the_declared_checks() {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+        let dir = shipped.to_str().unwrap();
+        let Ok(Resolved::Checks(checks)) = resolved(&["checks", "--checks", dir]) else {
+            panic!("the shipped checks did not load");
+        };
+        let builtin = crate::check::registry();
+        assert!(checks.len() > builtin.len());
+        for (got, want) in checks.iter().zip(&builtin) {
+            assert_eq!(got.id(), want.id());
+        }
+        let Err(err) = resolved(&["checks", "--checks", "/nonexistent/checks"]) else {
+            panic!("a missing folder was accepted");
+        };
+        assert!(
+            err.to_string().contains("cannot read the checks folder"),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), std::process::ExitCode::from(2));
+    }
+}

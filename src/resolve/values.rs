@@ -59,12 +59,14 @@ pub fn parse_eio(text: &str) -> Result<EioMode, String> {
     }
 }
 
+/// The config file's `format`, in the words `--format` takes.
 pub fn parse_format(s: &str) -> Result<Format, String> {
     FormatArg::from_str(s, true)
         .map(Into::into)
         .map_err(|_| format!("'{s}' is not a format: human, json or junit"))
 }
 
+/// The config file's `color`, in the words `--color` takes.
 pub fn parse_color(s: &str) -> Result<ColorChoice, String> {
     ColorArg::from_str(s, true)
         .map(Into::into)
