@@ -1,9 +1,9 @@
 //! The command line as clap sees it: the subcommands, their flags and the
 //! environment variables clap reads for them, and nothing else. A leaf: it
-//! imports no other module of rtdoctor, so the engine never depends on clap
-//! and the resolve step (`crate::resolve`) is the only reader of these types.
-//! The flags' value syntax (durations, ports, signals) lives beside it in
-//! `values`, pure functions the config file reuses.
+//! imports no other module of rtdoctor. The resolve step (`crate::resolve`)
+//! turns these raw values into the settings the engine runs with. The
+//! flags' value syntax (durations, ports, signals) lives beside it in
+//! `values`: pure functions the config file and target parsing reuse.
 
 use std::path::PathBuf;
 
@@ -261,26 +261,6 @@ pub struct KillArgs {
     pub json: bool,
 }
 
-impl Cli {
-    /// The secrets typed on the command line, as typed and before they are
-    /// checked (`-H` values, with or without the colon; `--auth`'s text), so
-    /// that an error about them can hide them. `--auth`'s JSON strings are
-    /// added by the resolve step, which knows JSON.
-    pub fn raw_secrets(&self) -> Vec<String> {
-        let (Command::Check(args) | Command::Bundle(args)) = &self.command else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for h in &args.headers {
-            out.push(h.clone());
-            let value = h.split_once(':').or_else(|| h.trim().split_once(' '));
-            out.extend(value.map(|(_, v)| v.trim().to_string()));
-        }
-        out.extend(args.auth.clone());
-        out
-    }
-}
-
 /// The clap command, for completions and the man page.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
@@ -293,26 +273,5 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         command().debug_assert();
-    }
-
-    #[test]
-    fn raw_secrets_are_the_header_values_and_the_auth_text() {
-        let cli = Cli::parse_from([
-            "rtdoctor",
-            "check",
-            "8765",
-            "-H",
-            "Authorization: Bearer t0k",
-            "--auth",
-            r#"{"token":"s"}"#,
-        ]);
-        assert_eq!(
-            cli.raw_secrets(),
-            [
-                "Authorization: Bearer t0k",
-                "Bearer t0k",
-                r#"{"token":"s"}"#
-            ]
-        );
     }
 }

@@ -30,7 +30,9 @@ fn main() -> ExitCode {
     // --auth must not print its value.
     redact::remember(resolve::raw_secrets(&cli));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        commands::run(resolve::resolve(cli)?)
+        let resolved = resolve::resolve(cli)?;
+        // Runs the command and renders what it found.
+        commands::run(resolved)
     }));
     match outcome {
         Ok(Ok(code)) => code,

@@ -60,15 +60,24 @@ pub fn resolve(cli: Cli) -> Result<Resolved, Error> {
 }
 
 /// The secrets typed on the command line, as typed and before they are
-/// checked (`-H` values, `--auth`'s text and the strings inside its JSON),
-/// so that an error about them, however early, can hide them.
+/// checked (`-H` values, with or without the colon; `--auth`'s text and
+/// the strings inside its JSON), so that an error about them, however
+/// early, can hide them.
 pub fn raw_secrets(cli: &Cli) -> Vec<String> {
-    let mut out = cli.raw_secrets();
-    if let Command::Check(args) | Command::Bundle(args) = &cli.command
-        && let Some(auth) = &args.auth
-        && let Ok(v) = serde_json::from_str::<serde_json::Value>(auth)
-    {
-        crate::redact::json_strings(&v, &mut out);
+    let (Command::Check(args) | Command::Bundle(args)) = &cli.command else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for h in &args.headers {
+        out.push(h.clone());
+        let value = h.split_once(':').or_else(|| h.trim().split_once(' '));
+        out.extend(value.map(|(_, v)| v.trim().to_string()));
+    }
+    if let Some(auth) = &args.auth {
+        out.push(auth.clone());
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(auth) {
+            crate::redact::json_strings(&v, &mut out);
+        }
     }
     out
 }
@@ -131,6 +140,31 @@ mod tests {
         assert_eq!(config.targets.len(), 1);
         assert_eq!(config.targets[0].probe.eio, EioMode::V3);
         assert_eq!(config.targets[0].probe.namespace, "/top");
+    }
+
+    #[test]
+    fn raw_secrets_are_the_header_values_and_the_auth_strings() {
+        let cli = Cli::parse_from([
+            "rtdoctor",
+            "check",
+            "8765",
+            "-H",
+            "Authorization: Bearer t0k",
+            "--auth",
+            r#"{"token":"s3"}"#,
+        ]);
+        let secrets = raw_secrets(&cli);
+        for want in [
+            "Authorization: Bearer t0k",
+            "Bearer t0k",
+            r#"{"token":"s3"}"#,
+            "s3",
+        ] {
+            assert!(
+                secrets.iter().any(|s| s == want),
+                "{want} missing: {secrets:?}"
+            );
+        }
     }
 
     #[test]
