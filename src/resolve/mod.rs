@@ -113,15 +113,13 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_and_a_target_table_over_its_top_level() {
+        // Two targets: one table overrides the top level, one keeps it.
+        let two_targets = "timeout = \"2s\"\neio = \"3\"\nnamespace = \"/top\"\n\
+             [[target]]\nurl = \"127.0.0.1:9000\"\nnamespace = \"chat\"\ntimeout = \"1s\"\n\
+             [[target]]\nurl = \"9100\"\n";
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("rtdoctor.toml");
-        std::fs::write(
-            &file,
-            "timeout = \"2s\"\neio = \"3\"\nnamespace = \"/top\"\n\
-             [[target]]\nurl = \"127.0.0.1:9000\"\nnamespace = \"chat\"\ntimeout = \"1s\"\n\
-             [[target]]\nurl = \"9100\"\n",
-        )
-        .unwrap();
+        std::fs::write(&file, two_targets).unwrap();
         let path = file.to_str().unwrap();
         let config = check_config(&["check", "--config", path, "--eio", "4"]);
         let [first, second] = &config.targets[..] else {
