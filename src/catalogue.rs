@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::check::Check;
+use crate::error::Error;
 use crate::escape::escape;
 use crate::render::wrap;
 
@@ -14,10 +15,10 @@ pub fn list(checks: &[Arc<dyn Check>]) -> String {
         .collect()
 }
 
-pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, String> {
+pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, Error> {
     let Some(check) = checks.iter().find(|c| c.id() == id) else {
         let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
-        return Err(crate::cli::unknown_check(id, &ids));
+        return Err(Error::usage(crate::check::unknown_check(id, &ids)));
     };
     // A declared check's text comes from a file in the checkout.
     let mut out = format!("{} — {}\n\n", check.id(), escape(check.title()));

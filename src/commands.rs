@@ -9,26 +9,20 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::check::Check;
-use crate::cli::Resolved;
-use crate::config::{CheckConfig, Format, PortsConfig};
+use crate::error::{Context, Error};
 use crate::notice::Notice;
+use crate::resolve::Resolved;
+use crate::settings::{CheckConfig, Format, PortsConfig, ProbeSettings, TargetConfig};
 use crate::style::Style;
 use crate::{catalogue, host, ports, render, runner};
 
-pub enum Failure {
-    /// Exit 2: the user's input or environment, with one sentence saying what.
-    Usage(String),
-    /// Exit 3: rtdoctor broke.
-    Internal(anyhow::Error),
-}
-
-pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
+pub fn run(resolved: Resolved) -> Result<ExitCode, Error> {
     match resolved {
-        Resolved::Check(config) => check(&config, checks),
+        Resolved::Check(config, checks) => check(&config, &checks),
         Resolved::Ports(config) => ports(&config),
         Resolved::Kill(config) => kill(&config),
-        Resolved::Checks => print(&catalogue::list(checks)),
-        Resolved::Explain(id) => print(&catalogue::explain(checks, &id).map_err(Failure::Usage)?),
+        Resolved::Checks(checks) => print(&catalogue::list(&checks)),
+        Resolved::Explain(id, checks) => print(&catalogue::explain(&checks, &id)?),
         Resolved::Completions(shell) => {
             // Into memory first: clap_complete panics when its writer fails
             // (`rtdoctor completions fish | head`).
@@ -44,19 +38,17 @@ pub fn run(resolved: Resolved, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
 /// hundreds of thousands of open files): dropping a runtime waits for
 /// them, which would stretch the run past its documented bound. What they
 /// would have found is already reported as not finished.
-fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
+fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            Failure::Internal(anyhow::Error::new(e).context("starting the async runtime"))
-        })?;
+        .map_err(|e| Error::bug(e).context("starting the async runtime"))?;
     let out = runtime.block_on(work);
     runtime.shutdown_background();
     Ok(out)
 }
 
-fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Failure> {
+fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Error> {
     if let Some(probe) = &config.discover {
         let mut config = config.clone();
         config.targets = discover(&config, probe)?;
@@ -98,13 +90,16 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
         };
         (report, table)
     })?;
-    let mut report = report.map_err(Failure::Internal)?;
+    let mut report = report.map_err(Error::Bug)?;
     report.redact(&redactor);
     let written = match &config.bundle {
-        Some(bundle) => Some(
-            crate::bundle::write(&report, config, bundle, table.as_deref(), &redactor)
-                .map_err(Failure::Usage)?,
-        ),
+        Some(bundle) => Some(crate::bundle::write(
+            &report,
+            config,
+            bundle,
+            table.as_deref(),
+            &redactor,
+        )?),
         None => None,
     };
     let bundle_line = written.as_ref().map(|w| {
@@ -157,17 +152,13 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Fa
 
 /// No target named: find the local real-time servers, say what was found
 /// on standard error, and check those.
-fn discover(
-    config: &CheckConfig,
-    probe: &crate::config::Probe,
-) -> Result<Vec<crate::config::TargetConfig>, Failure> {
-    let table = host::read_table(config.sockets)
-        .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
-    let tls = crate::probe::tls::client_config(None, false).map_err(Failure::Usage)?;
-    let http = crate::probe::http::Http::new(tls).map_err(Failure::Usage)?;
+fn discover(config: &CheckConfig, probe: &ProbeSettings) -> Result<Vec<TargetConfig>, Error> {
+    let table = host::read_table(config.sockets).context("cannot read the socket table")?;
+    let tls = crate::probe::tls::client_config(None, false).map_err(Error::usage)?;
+    let http = crate::probe::http::Http::new(tls).map_err(Error::usage)?;
     let found = block_on(crate::discover::run(&table, &http))?;
     if found.servers.is_empty() {
-        return Err(Failure::Usage(format!(
+        return Err(Error::usage(format!(
             "no target given, and none of the {} local TCP listeners answered as a Socket.IO or WebSocket server: \
 name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[target]] tables in rtdoctor.toml",
             found.listeners
@@ -186,8 +177,8 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
         .into_iter()
         .map(|f| {
             let mut probe = probe.clone();
-            probe.port_range = crate::config::Probe::default_range(f.target.port);
-            crate::config::TargetConfig {
+            probe.port_range = ProbeSettings::default_range(f.target.port);
+            TargetConfig {
                 target: f.target,
                 probe,
             }
@@ -228,9 +219,8 @@ fn spinner(enabled: bool, total: usize) -> ProgressBar {
     bar
 }
 
-fn ports(config: &PortsConfig) -> Result<ExitCode, Failure> {
-    let table = host::read_table(config.sockets)
-        .map_err(|e| Failure::Usage(format!("cannot read the socket table: {e}")))?;
+fn ports(config: &PortsConfig) -> Result<ExitCode, Error> {
+    let table = host::read_table(config.sockets).context("cannot read the socket table")?;
     let report = ports::collect(&table, &config.ranges);
     print(&if config.json {
         ports::render_json(&report)
@@ -239,11 +229,12 @@ fn ports(config: &PortsConfig) -> Result<ExitCode, Failure> {
     })
 }
 
-fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Failure> {
+fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Error> {
     use crate::kill::Ending;
-    let (report, ending) = crate::kill::run(config).map_err(Failure::Usage)?;
+    let (report, ending) = crate::kill::run(config).map_err(Error::usage)?;
     if let Ending::Refused(why) = &ending {
-        return Err(Failure::Usage(why.clone()));
+        // SPEC: a refused action (no terminal to ask on, no --yes) is exit 2.
+        return Err(Error::usage(why.clone()));
     }
     if config.json {
         let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -257,15 +248,17 @@ fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Failure> {
 }
 
 /// A closed pipe (`rtdoctor ports | head`) is not an error worth a word.
-fn print(text: &str) -> Result<ExitCode, Failure> {
+fn print(text: &str) -> Result<ExitCode, Error> {
     crate::stdio::out(text.as_bytes())
         .map(|()| ExitCode::SUCCESS)
-        .map_err(|e| Failure::Usage(format!("cannot write to standard output: {e}")))
+        .map_err(|e| Error::usage(format!("cannot write to standard output: {e}")))
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+/// `-o FILE`: a path the user named (or their config file did), so a
+/// failure to write it is theirs to fix (exit 2).
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text).map_err(|e| {
-        Failure::Usage(format!(
+        Error::usage(format!(
             "cannot write the report to {}: {e}",
             path.display()
         ))

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
-use crate::config::Probe;
 use crate::holders::PortHolders;
 use crate::probe::http::Http;
 use crate::probe::tls;
+use crate::settings::ProbeSettings;
 use crate::sockets::{SocketTable, Source};
 
 pub struct Host {
@@ -156,13 +156,13 @@ impl Host {
 
     /// The HTTP client the probes of targets with these TLS settings
     /// (`cacert`, `insecure`) share. Cheap to clone.
-    pub fn http_for(&self, probe: &Probe) -> Result<Http, String> {
+    pub fn http_for(&self, probe: &ProbeSettings) -> Result<Http, String> {
         self.clients_for(probe).map(|c| c.http)
     }
 
     /// The TLS configuration of WebSocket probes of targets with these TLS
     /// settings: the same trust as `http_for`'s client.
-    pub fn ws_tls_for(&self, probe: &Probe) -> Result<Arc<rustls::ClientConfig>, String> {
+    pub fn ws_tls_for(&self, probe: &ProbeSettings) -> Result<Arc<rustls::ClientConfig>, String> {
         self.clients_for(probe).map(|c| c.ws_tls)
     }
 
@@ -170,14 +170,14 @@ impl Host {
     /// notifies `connected` each time it has made a connection.
     pub fn observed_http_for(
         &self,
-        probe: &Probe,
+        probe: &ProbeSettings,
         connected: Arc<tokio::sync::Notify>,
     ) -> Result<Http, String> {
         let tls = self.clients_for(probe)?.ws_tls;
         Http::observed(tls.as_ref().clone(), connected)
     }
 
-    fn clients_for(&self, probe: &Probe) -> Result<Clients, String> {
+    fn clients_for(&self, probe: &ProbeSettings) -> Result<Clients, String> {
         let key: TlsKey = (probe.cacert.clone(), probe.insecure);
         // Entries are pushed whole, so a lock poisoned by a panicking
         // check still holds a usable list.

@@ -9,9 +9,9 @@
 
 use std::time::Duration;
 
-use crate::config::Verbosity;
 use crate::discover::LocalServer;
 use crate::escape::escape;
+use crate::settings::Verbosity;
 use crate::target::Target;
 
 /// One line on standard error.

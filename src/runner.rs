@@ -13,9 +13,9 @@ use tokio::sync::watch;
 use tokio::time::timeout_at;
 
 use crate::check::{Check, Ctx};
-use crate::config::{CheckConfig, Probe};
 use crate::host::Host;
 use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
+use crate::settings::{CheckConfig, ProbeSettings};
 
 type Slot = watch::Receiver<Option<CheckResult>>;
 /// Whether a check fails, as soon as that is known (`Check::fails`), else
@@ -23,13 +23,13 @@ type Slot = watch::Receiver<Option<CheckResult>>;
 type Gate = watch::Receiver<Option<bool>>;
 
 /// The longest one check may take.
-pub fn check_budget(probe: &Probe) -> Duration {
+pub fn check_budget(probe: &ProbeSettings) -> Duration {
     probe.timeout * 2 + Duration::from_secs(1)
 }
 
 /// The longest a whole run may take: a chain of checks that wait on each
 /// other (the Socket.IO probes share one server, one after another).
-pub fn run_budget(probe: &Probe) -> Duration {
+pub fn run_budget(probe: &ProbeSettings) -> Duration {
     probe.timeout * 6 + Duration::from_secs(2)
 }
 
@@ -225,7 +225,7 @@ async fn wait_for_needs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Format, Selection, TargetConfig, Verbosity};
+    use crate::settings::{Format, Selection, TargetConfig, Verbosity};
     use crate::target::Target;
     use async_trait::async_trait;
 
@@ -275,7 +275,7 @@ mod tests {
         CheckConfig {
             targets: vec![TargetConfig {
                 target,
-                probe: Probe::new(timeout, (1, 2)),
+                probe: ProbeSettings::new(timeout, (1, 2)),
             }],
             selection: Selection::default(),
             format: Format::Json,

@@ -148,31 +148,7 @@ pub fn display_url(url: &Url) -> String {
 }
 
 fn parse_port(text: &str, input: &str) -> Result<u16, TargetError> {
-    match text.parse::<u64>() {
-        Ok(0) => Err(TargetError(format!(
-            "'{input}': port 0 is not a port a server can listen on (1-65535)"
-        ))),
-        Ok(p) if p <= 65535 => Ok(p as u16),
-        Ok(p) => Err(TargetError(format!(
-            "'{input}': port {p} is out of range (1-65535)"
-        ))),
-        Err(_) => Err(TargetError(format!(
-            "'{input}': '{text}' is not a port number (1-65535)"
-        ))),
-    }
-}
-
-/// A port range `A-B` or a single port `P` (for `--port-range` and `ports`).
-pub fn parse_port_range(text: &str) -> Result<(u16, u16), TargetError> {
-    let text = text.trim();
-    let (a, b) = text.split_once('-').unwrap_or((text, text));
-    let (a, b) = (parse_port(a.trim(), text)?, parse_port(b.trim(), text)?);
-    if a > b {
-        return Err(TargetError(format!(
-            "'{text}': the range runs backwards; write {b}-{a}"
-        )));
-    }
-    Ok((a, b))
+    crate::cli::values::port_number(text, input).map_err(TargetError)
 }
 
 #[cfg(test)]
@@ -226,15 +202,6 @@ mod tests {
             let err = Target::parse(input).expect_err(input).to_string();
             assert!(err.contains(needle), "{input}: {err}");
         }
-    }
-
-    #[test]
-    fn port_ranges() {
-        assert_eq!(parse_port_range("1000-1010"), Ok((1000, 1010)));
-        assert_eq!(parse_port_range("8080"), Ok((8080, 8080)));
-        assert!(parse_port_range("10-1").is_err());
-        assert!(parse_port_range("1-70000").is_err());
-        assert!(parse_port_range("a-b").is_err());
     }
 
     #[test]

@@ -7,11 +7,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::CheckConfig;
 use crate::host::Host;
 use crate::net;
 use crate::notice::Notice;
 use crate::probe::http::Http;
+use crate::settings::CheckConfig;
 use crate::target::Target;
 
 /// How the wait ended, for the report's stderr line.

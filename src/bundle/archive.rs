@@ -11,6 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Entry, file_name, hex, json};
+use crate::error::Error;
 
 /// The archive stays under this; log tails are cut to fit, with a marker.
 pub const SIZE_LIMIT: usize = 5 * 1024 * 1024;
@@ -92,7 +93,7 @@ pub(super) fn default_name(anonymize: bool) -> String {
 /// Write the archive to a 0600 temporary file beside `path`, then rename
 /// it into place: readers never see half a bundle, and a failure removes
 /// the temporary file.
-pub(super) fn write_atomically(path: &Path, entries: &[Entry]) -> Result<u64, String> {
+pub(super) fn write_atomically(path: &Path, entries: &[Entry]) -> Result<u64, Error> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -133,6 +134,11 @@ pub(super) fn write_atomically(path: &Path, entries: &[Entry]) -> Result<u64, St
     })();
     result.map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        format!("cannot write the bundle to {}: {e}", path.display())
+        // The path the user named, or the disk under it (full, read-only):
+        // their environment to fix, not a bug to report (exit 2).
+        Error::usage(format!(
+            "cannot write the bundle to {}: {e}",
+            path.display()
+        ))
     })
 }

@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::{CheckConfig, Verbosity};
+use crate::error::Error;
 use crate::holders::PortHolders;
 use crate::redact::Redactor;
 use crate::report::Report;
+use crate::settings::{BundleConfig, CheckConfig, Verbosity};
 use crate::sockets::SocketTable;
 use crate::style::Style;
 use crate::{ports, render};
@@ -30,16 +31,6 @@ use archive::{default_name, write_atomically};
 use env::env_text;
 use logs::{fit_logs, read_bounded, tail};
 use system::system;
-
-#[derive(Clone, Debug, Default)]
-pub struct BundleConfig {
-    /// `None`: `rtdoctor-bundle-HOST-YYYYmmdd-HHMMSS.tar.gz` here.
-    pub path: Option<PathBuf>,
-    pub logs: Vec<PathBuf>,
-    pub log_lines: usize,
-    pub config_files: Vec<PathBuf>,
-    pub anonymize: bool,
-}
 
 pub struct Written {
     pub path: PathBuf,
@@ -60,7 +51,7 @@ pub fn write(
     bundle: &BundleConfig,
     table: Option<&SocketTable>,
     redactor: &Redactor,
-) -> Result<Written, String> {
+) -> Result<Written, Error> {
     let files = redactor.for_files();
     let mut notes = Vec::new();
     let mut entries = vec![

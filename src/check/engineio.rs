@@ -3,11 +3,11 @@
 //! the endpoint to talk to, and the compatibility facts the fixes quote.
 
 use super::Ctx;
-use crate::config::EioMode;
 use crate::probe::engineio::{self, Endpoint, Handshake};
 use crate::probe::http::Http;
 use crate::protocol::engineio::{Eio, ErrorKind};
 use crate::report::{Fix, Outcome};
+use crate::settings::EioMode;
 
 pub struct Discovery {
     /// The endpoint at the version the server speaks (or the one asked).

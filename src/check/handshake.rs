@@ -5,10 +5,10 @@ use async_trait::async_trait;
 
 use super::engineio::{self as shared, Family, family, refuses_version};
 use super::{Check, Ctx};
-use crate::config::EioMode;
 use crate::probe::engineio::Handshake as Answered;
 use crate::protocol::engineio::{Eio, ErrorKind};
 use crate::report::{Fix, Outcome};
+use crate::settings::EioMode;
 
 pub struct Handshake;
 

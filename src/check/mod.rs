@@ -14,14 +14,15 @@ mod listen;
 mod mixed;
 mod namespace;
 mod proxy;
+mod registry;
 mod sticky;
 mod time_wait;
 mod tls;
 mod upgrade;
 mod websocket;
 
-pub use declared::load_dir;
 pub use engineio::Discovery;
+pub use registry::{Registry, registry, registry_with, unknown_check};
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -29,10 +30,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
-use crate::config::Probe;
 use crate::host::Host;
 use crate::net;
 use crate::report::Outcome;
+use crate::settings::ProbeSettings;
 use crate::target::Target;
 
 #[async_trait]
@@ -68,38 +69,18 @@ pub trait Check: Send + Sync {
     }
 }
 
-/// The built-in checks, in catalogue order (the order reports use).
-pub fn registry() -> Vec<Arc<dyn Check>> {
-    vec![
-        Arc::new(listen::PortListen),
-        Arc::new(time_wait::TimeWait),
-        Arc::new(dualstack::DualStack),
-        Arc::new(proxy::EnvProxy),
-        Arc::new(fd_limit::FdLimit),
-        Arc::new(health::Health),
-        Arc::new(handshake::Handshake),
-        Arc::new(namespace::Namespace),
-        Arc::new(upgrade::Upgrade),
-        Arc::new(sticky::Sticky),
-        Arc::new(websocket::WebSocket),
-        Arc::new(cors::Cors),
-        Arc::new(tls::Certificate),
-        Arc::new(mixed::MixedContent),
-    ]
-}
-
 /// What a check is given: its target, how to probe it, and the facts about
 /// this machine that all checks share (read once per run).
 pub struct Ctx {
     pub target: Target,
-    pub probe: Probe,
+    pub probe: ProbeSettings,
     pub host: Arc<Host>,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
     engineio: OnceCell<Discovery>,
 }
 
 impl Ctx {
-    pub fn new(target: Target, probe: Probe, host: Arc<Host>) -> Self {
+    pub fn new(target: Target, probe: ProbeSettings, host: Arc<Host>) -> Self {
         Ctx {
             target,
             probe,
@@ -152,61 +133,6 @@ impl Ctx {
                 "cannot tell whether {} is this machine: {e}",
                 self.target.host
             ))),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_unique_dotted_lowercase_and_explained() {
-        let checks = registry();
-        let mut ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
-        for c in &checks {
-            assert!(
-                c.id()
-                    .chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch == '.' || ch == '-'),
-                "{}",
-                c.id()
-            );
-            assert!(!c.title().is_empty(), "{} has no title", c.id());
-            assert!(c.explain().len() > 200, "{} is barely explained", c.id());
-            for need in c.needs().iter().chain(c.after()) {
-                assert!(ids.contains(need), "{} needs unknown {need}", c.id());
-            }
-        }
-        ids.sort();
-        let n = ids.len();
-        ids.dedup();
-        assert_eq!(ids.len(), n, "duplicate ids");
-    }
-
-    #[test]
-    fn waits_have_no_cycles() {
-        // The runner waits on needs and after; a cycle would wait forever
-        // (until the run's deadline).
-        let checks = registry();
-        let edges = |id: &str| -> Vec<String> {
-            let c = checks.iter().find(|c| c.id() == id).unwrap();
-            c.needs()
-                .iter()
-                .chain(c.after())
-                .map(|s| s.to_string())
-                .collect()
-        };
-        for start in checks.iter().map(|c| c.id().to_string()) {
-            let mut stack = edges(&start);
-            let mut seen = Vec::new();
-            while let Some(id) = stack.pop() {
-                assert_ne!(id, start, "{start} waits on itself");
-                if !seen.contains(&id) {
-                    stack.extend(edges(&id));
-                    seen.push(id);
-                }
-            }
         }
     }
 }

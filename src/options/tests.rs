@@ -183,12 +183,13 @@ fn config_keys_take_their_declared_types() {
 
 #[test]
 fn stated_defaults_are_the_engines() {
-    use crate::config::{self, EioMode, Probe};
-    let probe = Probe::new(config::DEFAULT_TIMEOUT, (0, 0));
+    use crate::config::DEFAULT_CONFIG_FILE;
+    use crate::settings::{self, EioMode, ProbeSettings};
+    let probe = ProbeSettings::new(settings::DEFAULT_TIMEOUT, (0, 0));
     let default = |command: &str, id: &str| entry(command, id).and_then(|o| o.default);
     assert_eq!(
         default("check", "timeout").map(str::to_string),
-        Some(humantime::format_duration(config::DEFAULT_TIMEOUT).to_string())
+        Some(humantime::format_duration(settings::DEFAULT_TIMEOUT).to_string())
     );
     assert_eq!(
         default("check", "socketio_path"),
@@ -206,11 +207,14 @@ fn stated_defaults_are_the_engines() {
     assert_eq!(default("check", "eio"), Some("auto"));
     assert_eq!(
         default("check", "config").map(str::to_string),
-        Some(format!("./{}", config::DEFAULT_CONFIG_FILE))
+        Some(format!("./{DEFAULT_CONFIG_FILE}"))
     );
     assert_eq!(
         default("check", "port_range").map(str::to_string),
-        Some(format!("{} ports either side", config::DEFAULT_PORT_SPREAD))
+        Some(format!(
+            "{} ports either side",
+            settings::DEFAULT_PORT_SPREAD
+        ))
     );
 }
 

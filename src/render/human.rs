@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 
 use super::wrap;
-use crate::config::Verbosity;
 use crate::escape::escape;
 use crate::report::{Report, Status};
+use crate::settings::Verbosity;
 use crate::style::Style;
 
 const WIDTH: usize = 92;

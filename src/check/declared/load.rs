@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{Declared, LoadError, json_of};
 use crate::check::Check;
+use crate::error::Error;
 use crate::secret::{Header, Secret, parse_subprotocol};
 
 #[derive(Debug, Deserialize)]
@@ -96,9 +97,14 @@ impl std::str::FromStr for Kind {
 }
 
 /// Load every `*.toml` in `dir`, in name order.
-pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, String> {
+pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Error> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read the checks folder {}: {e}", dir.display()))?
+        .map_err(|e| {
+            Error::usage(format!(
+                "cannot read the checks folder {}: {e}",
+                dir.display()
+            ))
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
@@ -111,8 +117,13 @@ pub fn load_dir(dir: &Path, builtin: &[&str]) -> Result<Vec<Arc<dyn Check>>, Str
         // one over the cap) is the user's input to fix, like a bad
         // --config; a file that reads but does not parse is a failing
         // `declared.load`, and the other checks run.
-        let text = crate::input_file::read_text(&file, crate::input_file::CONFIG_CAP)
-            .map_err(|e| format!("cannot read the check file {}: {e}", file.display()))?;
+        let text =
+            crate::input_file::read_text(&file, crate::input_file::CONFIG_CAP).map_err(|e| {
+                Error::usage(format!(
+                    "cannot read the check file {}: {e}",
+                    file.display()
+                ))
+            })?;
         match load_file(&file, &text) {
             Ok(decls) => {
                 for d in decls {
@@ -167,7 +178,7 @@ pub(super) fn load_file(path: &Path, text: &str) -> Result<Vec<Declared>, String
             let timeout = decl
                 .timeout
                 .as_deref()
-                .map(crate::config::parse_duration)
+                .map(crate::cli::parse_duration)
                 .transpose()
                 .map_err(|e| format!("{at}: {}: timeout: {e}", decl.id))?;
             let regex = decl
