@@ -480,8 +480,8 @@ impl CheckArgs {
     }
 }
 
-fn sockets_from_env() -> Result<Option<crate::sockets::Source>, String> {
-    crate::host::socket_source(std::env::var_os("RTDOCTOR_SOCKETS").as_deref())
+fn sockets_from_env() -> Result<Option<crate::os::Source>, String> {
+    crate::host::socket_source()
 }
 
 /// Append the declared checks of `dir` to the registry.

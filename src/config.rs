@@ -156,7 +156,7 @@ pub struct CheckConfig {
     pub bundle_only: bool,
     /// Where the socket table comes from (`RTDOCTOR_SOCKETS`; `None`: netlink,
     /// falling back on /proc).
-    pub sockets: Option<crate::sockets::Source>,
+    pub sockets: Option<crate::os::Source>,
 }
 
 #[derive(Clone, Debug)]
@@ -165,7 +165,7 @@ pub struct PortsConfig {
     pub ranges: Vec<(u16, u16)>,
     pub json: bool,
     /// Where the socket table comes from (`RTDOCTOR_SOCKETS`).
-    pub sockets: Option<crate::sockets::Source>,
+    pub sockets: Option<crate::os::Source>,
 }
 
 // ---- the config file -------------------------------------------------------

@@ -1,5 +1,8 @@
 //! rtdoctor's engine, as a library for the `rtdoctor` binary and its tests:
-//! checks and their registry, the socket table, the runner and renderers.
+//! checks and their registry, the platform seam (`os`), the runner and
+//! renderers.
+
+#![forbid(unsafe_code)]
 
 pub mod bundle;
 pub mod catalogue;
@@ -15,16 +18,15 @@ pub mod host;
 pub mod input_file;
 pub mod kill;
 pub mod net;
+pub mod os;
 pub mod ports;
 pub mod probe;
-pub mod process;
 pub mod protocol;
 pub mod redact;
 pub mod render;
 pub mod report;
 pub mod runner;
 pub mod secret;
-pub mod sockets;
 pub mod stdio;
 pub mod style;
 pub mod target;

@@ -8,15 +8,15 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::escape::escape;
-use crate::holders::{Holder, ListenSocket, PortHolders, started, user_names};
-use crate::sockets::SocketTable;
+use crate::holders::{Holder, ListenSocket, Owner, PortHolders, owner_names, started};
+use crate::os::SocketTable;
 
 #[derive(Debug, Serialize)]
 pub struct PortEntry {
     pub port: u16,
     pub listeners: Vec<ListenSocket>,
     pub holders: Vec<Holder>,
-    pub hidden_owners: Vec<u32>,
+    pub hidden_owners: Vec<Owner>,
     /// Counts of every socket state with this local port (LISTEN included).
     pub states: BTreeMap<&'static str, usize>,
 }
@@ -101,7 +101,7 @@ pub fn render_table(report: &PortsReport) -> String {
                 .collect::<Vec<_>>()
                 .join("\n");
             if e.holders.is_empty() {
-                let owners = escape(&user_names(&e.hidden_owners)).into_owned();
+                let owners = escape(&owner_names(&e.hidden_owners)).into_owned();
                 table.add_row(vec![
                     e.port.to_string(),
                     labels(&e.listeners),

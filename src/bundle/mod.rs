@@ -18,9 +18,9 @@ use serde::Serialize;
 
 use crate::config::{CheckConfig, Verbosity};
 use crate::holders::PortHolders;
+use crate::os::SocketTable;
 use crate::redact::Redactor;
 use crate::report::Report;
-use crate::sockets::SocketTable;
 use crate::style::Style;
 use crate::{ports, render};
 

@@ -2,11 +2,13 @@
 //! server at its RLIMIT_NOFILE refuses new clients with EMFILE ("Too many
 //! open files") while the old ones keep working.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
 use crate::holders::Holder;
-use crate::process;
+use crate::os::words;
 use crate::report::{Fix, Outcome, Status};
 
 const WARN_PERCENT: u64 = 80;
@@ -15,6 +17,27 @@ const WARN_PERCENT: u64 = 80;
 const LOW_SOFT_LIMIT: u64 = 1024;
 
 pub struct FdLimit;
+
+static EXPLAIN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Reads the soft and hard RLIMIT_NOFILE of this shell (servers started from it \
+inherit them) and, for a server on this machine, its open file descriptors \
+({fds}) against its own soft limit ({limits}).\n\n\
+Causes it tells apart:\n\
+- the server uses 80% or more of its limit (warn), or all of it (fail): new connections \
+fail with EMFILE 'Too many open files' while existing ones keep working. Fix: raise the \
+limit where the server starts (ulimit -n 65536 in its shell, LimitNOFILE=65536 in a \
+systemd unit, --ulimit nofile=65536:65536 for docker run), and if the count keeps \
+growing, look for leaked sockets (see port.time-wait's CLOSE_WAIT count).\n\
+- this shell's soft limit is below 1024: servers started here serve only a few hundred \
+clients. Fix: ulimit -n up to the hard limit.\n\n\
+The server's own numbers need permission to read {entries}: another user's \
+server needs sudo.",
+        fds = words::FD_TABLE,
+        limits = words::FD_LIMITS,
+        entries = words::PROCESS_ENTRIES,
+    )
+});
 
 #[async_trait]
 impl Check for FdLimit {
@@ -31,23 +54,14 @@ impl Check for FdLimit {
     }
 
     fn explain(&self) -> &str {
-        "Reads the soft and hard RLIMIT_NOFILE of this shell (servers started from it \
-inherit them) and, for a server on this machine, its open file descriptors \
-(/proc/PID/fd) against its own soft limit (/proc/PID/limits).\n\n\
-Causes it tells apart:\n\
-- the server uses 80% or more of its limit (warn), or all of it (fail): new connections \
-fail with EMFILE 'Too many open files' while existing ones keep working. Fix: raise the \
-limit where the server starts (ulimit -n 65536 in its shell, LimitNOFILE=65536 in a \
-systemd unit, --ulimit nofile=65536:65536 for docker run), and if the count keeps \
-growing, look for leaked sockets (see port.time-wait's CLOSE_WAIT count).\n\
-- this shell's soft limit is below 1024: servers started here serve only a few hundred \
-clients. Fix: ulimit -n up to the hard limit.\n\n\
-The server's own numbers need permission to read its /proc entries: another user's \
-server needs sudo."
+        &EXPLAIN
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let own = process::own_nofile_limit();
+        if let Some(why) = ctx.host.unsupported() {
+            return Outcome::skip(why);
+        }
+        let own = ctx.host.nofile_limit();
         let local = ctx.is_local().await == Ok(true);
         let holders: Vec<Holder> = if local {
             ctx.host
@@ -135,14 +149,15 @@ fn raise_limit(pid: u32) -> Fix {
             "Start the server with a higher limit: ulimit -n 65536 in its shell, \
 LimitNOFILE=65536 in its systemd unit, or --ulimit nofile=65536:65536 for docker run. \
 If its count keeps growing, it leaks sockets: look at its CLOSE_WAIT sockets. To watch \
-it: ls /proc/{pid}/fd | wc -l"
+it: {}",
+            words::count_fds_command(pid)
         ),
     )
     .command(format!("prlimit --pid {pid} --nofile=65536:65536"))
 }
 
 fn show(limit: u64) -> String {
-    if limit == u64::MAX || limit == libc::RLIM_INFINITY {
+    if limit == u64::MAX {
         "unlimited".into()
     } else {
         limit.to_string()

@@ -1,27 +1,20 @@
 //! `port.listen`: is anything listening on the target port, which process,
 //! and — when nothing is — where did the server go?
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
-use crate::holders::{self, PortHolders, started, user_name};
+use crate::holders::{self, PortHolders, started};
+use crate::os::words;
 use crate::report::{Fix, Outcome};
 
 pub struct PortListen;
 
-#[async_trait]
-impl Check for PortListen {
-    fn id(&self) -> &str {
-        "port.listen"
-    }
-
-    fn title(&self) -> &str {
-        "Something listens on the port"
-    }
-
-    fn explain(&self) -> &str {
-        "Looks at this machine's TCP socket table (netlink sock_diag, or /proc/net/tcp when \
-that is unavailable) for sockets in LISTEN state on the target port, and at the processes \
+static EXPLAIN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Looks at this machine's TCP socket table ({}) for sockets in LISTEN state on the target port, and at the processes \
 that hold them: pid, name, user, full command line, start time, and every bound address \
 (0.0.0.0, 127.0.0.1, [::] with its IPv6-only flag, ::1). Only listening sockets count: a \
 process that is merely a client of the port is never named. A pre-fork server (gunicorn, \
@@ -35,13 +28,29 @@ the port and restart the server.\n\
 listens on a port you did not expect. Fix: start it and read its first log lines.\n\
 - a socket listens but its process is hidden: it belongs to another user. Fix: rerun with \
 sudo to see the process.\n\n\
-Applies to targets on this machine only; other hosts are skipped."
+Applies to targets on this machine only; other hosts are skipped.",
+        words::SOCKET_SOURCES
+    )
+});
+
+#[async_trait]
+impl Check for PortListen {
+    fn id(&self) -> &str {
+        "port.listen"
+    }
+
+    fn title(&self) -> &str {
+        "Something listens on the port"
+    }
+
+    fn explain(&self) -> &str {
+        &EXPLAIN
     }
 
     /// The kernel's socket table says whether anything listens; the
     /// process lookup (every process's fds) is what takes time.
     async fn fails(&self, ctx: &Ctx) -> Option<bool> {
-        if !matches!(ctx.is_local().await, Ok(true)) {
+        if !matches!(ctx.is_local().await, Ok(true)) || ctx.host.unsupported().is_some() {
             return Some(false);
         }
         Some(match ctx.host.sockets_bare().await {
@@ -53,6 +62,9 @@ Applies to targets on this machine only; other hosts are skipped."
     async fn run(&self, ctx: &Ctx) -> Outcome {
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;
+        }
+        if let Some(why) = ctx.host.unsupported() {
+            return Outcome::skip(why);
         }
         let port = ctx.target.port;
         let found = match ctx.host.holders(port).await {
@@ -87,20 +99,19 @@ fn listening(found: &PortHolders) -> Outcome {
             found
                 .hidden_owners
                 .first()
-                .map(|uid| user_name(*uid))
+                .map(|owner| owner.to_string())
                 .unwrap_or_else(|| "another user".into())
         ),
     };
     let mut out = Outcome::pass(summary);
     push_holders(&mut out, found);
     if found.holders.is_empty() || !found.hidden_owners.is_empty() {
-        for uid in &found.hidden_owners {
+        for owner in &found.hidden_owners {
             out.push_evidence(
                 "hidden owner",
                 format!(
-                    "a socket on port {} belongs to {}; its process is not visible to this user",
-                    found.port,
-                    user_name(*uid)
+                    "a socket on port {} belongs to {owner}; its process is not visible to this user",
+                    found.port
                 ),
             );
         }

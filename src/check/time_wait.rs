@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
+use crate::os::TcpState;
 use crate::report::{Fix, Outcome};
-use crate::sockets::TcpState;
 
 /// CLOSE_WAIT sockets pile up only when a server never closes its side;
 /// a handful can be in flight, this many is a leak.
@@ -45,6 +45,9 @@ only."
     async fn run(&self, ctx: &Ctx) -> Outcome {
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;
+        }
+        if let Some(why) = ctx.host.unsupported() {
+            return Outcome::skip(why);
         }
         let port = ctx.target.port;
         let table = match ctx.host.sockets_bare().await {
