@@ -163,3 +163,105 @@ fn show(limit: u64) -> String {
         limit.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::fake::{self, Fake};
+
+    /// A python3 (pid 4242) on port 8000 with `open` of `limit` files,
+    /// started from a shell whose limits are `own`.
+    async fn run(fds: Option<(u64, u64)>, own: Option<(u64, u64)>) -> Outcome {
+        let ctx = Fake {
+            sockets: vec![fake::listener("127.0.0.1:8000", 0, &[4242])],
+            processes: vec![crate::os::ProcessInfo {
+                open_fds: fds.map(|f| f.0),
+                fd_limit: fds.map(|f| f.1),
+                ..fake::process(4242, 1, "python3")
+            }],
+            nofile: own,
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        FdLimit.run(&ctx).await
+    }
+
+    #[tokio::test]
+    async fn a_server_at_95_percent_warns_of_emfile() {
+        let out = run(Some((973, 1024)), Some((1024, 524_288))).await;
+        assert_eq!(out.status, Status::Warn);
+        assert_eq!(
+            out.summary,
+            "python3 has 973 of 1024 file descriptors open (95%): new connections will fail with EMFILE"
+        );
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("prlimit --pid 4242 --nofile=65536:65536")
+        );
+        #[cfg(target_os = "linux")]
+        assert!(
+            out.fixes[0]
+                .detail
+                .ends_with("To watch it: ls /proc/4242/fd | wc -l")
+        );
+        assert_eq!(out.evidence[0].label, "python3 (pid 4242, user root)");
+        assert_eq!(
+            out.evidence[0].value,
+            "973 of 1024 file descriptors open (95%)"
+        );
+        assert_eq!(out.evidence[1].value, "soft limit 1024, hard limit 524288");
+    }
+
+    #[tokio::test]
+    async fn a_server_out_of_descriptors_fails() {
+        let out = run(Some((1024, 1024)), Some((1024, 1024))).await;
+        assert_eq!(out.status, Status::Fail);
+    }
+
+    #[tokio::test]
+    async fn a_server_with_room_passes() {
+        let out = run(Some((12, 1024)), Some((1024, u64::MAX))).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(out.summary, "python3 uses 12 of 1024 file descriptors (1%)");
+        assert_eq!(
+            out.evidence[1].value,
+            "soft limit 1024, hard limit unlimited"
+        );
+    }
+
+    #[tokio::test]
+    async fn another_users_server_and_a_low_shell_limit() {
+        let out = run(None, Some((256, 1024))).await;
+        assert_eq!(out.status, Status::Warn);
+        assert_eq!(
+            out.summary,
+            "the soft open-files limit here is 256: servers started from this shell serve at most about 256 connections"
+        );
+        assert_eq!(
+            out.evidence[0].value,
+            "open files and limit not readable (another user's process: rerun with sudo)"
+        );
+        assert_eq!(out.fixes[0].command.as_deref(), Some("ulimit -n 65536"));
+    }
+
+    #[tokio::test]
+    async fn no_limit_readable_at_all_skips() {
+        let out = run(None, None).await;
+        assert_eq!(out.status, Status::Skip);
+        assert_eq!(out.summary, "the open-files limit could not be read");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_explanation_names_linux_places() {
+        let explain = FdLimit.explain();
+        assert!(explain.contains(
+            "its open file descriptors \
+(/proc/PID/fd) against its own soft limit (/proc/PID/limits).\n\n"
+        ));
+        assert!(explain.ends_with(
+            "The server's own numbers need permission to read its /proc entries: another user's \
+server needs sudo."
+        ));
+    }
+}

@@ -211,3 +211,152 @@ port it listens on in the client, or free {port} and restart the server.",
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::fake::{self, Fake};
+    use crate::os::unsupported::Unsupported;
+    use crate::report::Status;
+
+    fn python(pid: u32) -> crate::os::ProcessInfo {
+        fake::process(pid, 1, "python3")
+    }
+
+    #[tokio::test]
+    async fn the_holder_of_the_port_is_named() {
+        let ctx = Fake {
+            sockets: vec![fake::listener("127.0.0.1:8000", 0, &[4242])],
+            processes: vec![python(4242)],
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        assert_eq!(PortListen.fails(&ctx).await, Some(false));
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(out.summary, "python3 (pid 4242) listens on 127.0.0.1:8000");
+        assert_eq!(out.evidence[1].value, "python3 (pid 4242, user root)");
+        assert_eq!(out.evidence[2].value, "/usr/bin/python3 server.py");
+        assert!(out.fixes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_server_on_the_next_port_is_where_it_moved() {
+        let ctx = Fake {
+            sockets: vec![
+                fake::listener("127.0.0.1:8001", 0, &[4242]),
+                // Farther, and hidden: the visible one is the likelier.
+                fake::listener("127.0.0.1:7999", 1000, &[]),
+            ],
+            processes: vec![python(4242)],
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        assert_eq!(PortListen.fails(&ctx).await, Some(true));
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            "nothing listens on 8000; but `python3 server.py` (pid 4242) listens on 8001"
+        );
+        assert_eq!(out.fixes[0].title, "Point the client at port 8001");
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("rtdoctor check http://localhost:8001")
+        );
+        assert_eq!(out.fixes[1].title, "Start the server on 8000");
+    }
+
+    #[tokio::test]
+    async fn nothing_anywhere_near_says_start_the_server() {
+        let ctx = Fake {
+            sockets: vec![fake::listener("127.0.0.1:9000", 0, &[4242])],
+            processes: vec![python(4242)],
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            "nothing listens on port 8000, nor on ports 7990-8010"
+        );
+        assert_eq!(out.fixes[0].title, "Start the server");
+        assert_eq!(out.fixes[0].command.as_deref(), Some("rtdoctor ports"));
+    }
+
+    #[tokio::test]
+    async fn a_hidden_owner_is_named_and_sudo_offered() {
+        let ctx = Fake {
+            sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[])],
+            users: vec![(1000, "alice".into())],
+            unreadable: 3,
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(
+            out.summary,
+            "a process of alice (uid 1000) listens on 127.0.0.1:8000; its pid is hidden from this user"
+        );
+        assert_eq!(
+            out.evidence[1].value,
+            "a socket on port 8000 belongs to alice (uid 1000); its process is not visible to this user"
+        );
+        assert_eq!(out.fixes[0].title, "See the hidden process");
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("sudo rtdoctor ports 8000")
+        );
+    }
+
+    #[tokio::test]
+    async fn another_host_is_skipped() {
+        let ctx = Fake::default().ctx("192.0.2.1:8000");
+        assert_eq!(PortListen.run(&ctx).await.status, Status::Skip);
+    }
+
+    #[tokio::test]
+    async fn a_platform_without_an_implementation_skips_and_says_so() {
+        let host = crate::host::Host::with_platform(
+            Vec::new(),
+            None,
+            std::sync::Arc::new(Unsupported::named("macos")),
+        );
+        let ctx = Ctx::new(
+            crate::target::Target::parse("localhost:8000").unwrap(),
+            crate::config::Probe::new(std::time::Duration::from_secs(1), (7990, 8010)),
+            std::sync::Arc::new(host),
+        );
+        assert_eq!(PortListen.fails(&ctx).await, Some(false));
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Skip);
+        assert_eq!(
+            out.summary,
+            "reading this machine's sockets and processes is not supported on macos"
+        );
+        for check in [
+            &super::super::time_wait::TimeWait as &dyn Check,
+            &super::super::fd_limit::FdLimit,
+        ] {
+            let out = check.run(&ctx).await;
+            assert_eq!(out.status, Status::Skip, "{}", check.id());
+            assert!(
+                out.summary.ends_with("not supported on macos"),
+                "{}",
+                out.summary
+            );
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_explanation_names_linux_sources() {
+        assert!(PortListen.explain().starts_with(
+            "Looks at this machine's TCP socket table (netlink sock_diag, or /proc/net/tcp when \
+that is unavailable) for sockets in LISTEN state on the target port, and at the processes \
+that hold them:"
+        ));
+    }
+}

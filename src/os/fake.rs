@@ -4,7 +4,7 @@
 //! on a signal, ignore it, or belong to someone else.
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{
     Family, Platform, ProcessInfo, Signal, SignalError, Socket, SocketOwners, SocketTable, Source,
@@ -223,5 +223,21 @@ impl Platform for Fake {
             return Some(self.family.group);
         }
         self.groups.iter().find(|(p, _)| *p == pid).map(|(_, g)| *g)
+    }
+}
+
+impl Fake {
+    /// A check's context for `target` (on this machine: `localhost`) on a
+    /// host that is this fake, looking 10 ports either side.
+    pub fn ctx(self, target: &str) -> crate::check::Ctx {
+        let target = crate::target::Target::parse(target).unwrap_or_else(|e| panic!("{e}"));
+        let range = crate::config::Probe::default_range(target.port);
+        let probe = crate::config::Probe::new(std::time::Duration::from_secs(1), range);
+        crate::check::Ctx::new(target, probe, Arc::new(self.host()))
+    }
+
+    /// A host whose machine is this fake.
+    pub fn host(self) -> crate::host::Host {
+        crate::host::Host::with_platform(Vec::new(), None, Arc::new(self))
     }
 }
