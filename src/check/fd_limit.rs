@@ -232,14 +232,18 @@ mod tests {
     #[tokio::test]
     async fn another_users_server_and_a_low_shell_limit() {
         let out = run(None, Some((256, 1024))).await;
-        assert_eq!(out.status, Status::Warn);
-        assert_eq!(
-            out.summary,
-            "the soft open-files limit here is 256: servers started from this shell serve at most about 256 connections"
+        let shown = (
+            out.status,
+            out.summary.as_str(),
+            out.evidence[0].value.as_str(),
         );
         assert_eq!(
-            out.evidence[0].value,
-            "open files and limit not readable (another user's process: rerun with sudo)"
+            shown,
+            (
+                Status::Warn,
+                "the soft open-files limit here is 256: servers started from this shell serve at most about 256 connections",
+                "open files and limit not readable (another user's process: rerun with sudo)"
+            )
         );
         assert_eq!(out.fixes[0].command.as_deref(), Some("ulimit -n 65536"));
     }

@@ -219,18 +219,20 @@ mod tests {
     use crate::os::unsupported::Unsupported;
     use crate::report::Status;
 
-    fn python(pid: u32) -> crate::os::ProcessInfo {
-        fake::process(pid, 1, "python3")
+    /// A check of localhost:8000 on a machine where python3 (pid 4242)
+    /// holds some of `sockets`.
+    fn python_on(sockets: Vec<crate::os::Socket>) -> Ctx {
+        Fake {
+            sockets,
+            processes: vec![fake::process(4242, 1, "python3")],
+            ..Fake::default()
+        }
+        .ctx("localhost:8000")
     }
 
     #[tokio::test]
     async fn the_holder_of_the_port_is_named() {
-        let ctx = Fake {
-            sockets: vec![fake::listener("127.0.0.1:8000", 0, &[4242])],
-            processes: vec![python(4242)],
-            ..Fake::default()
-        }
-        .ctx("localhost:8000");
+        let ctx = python_on(vec![fake::listener("127.0.0.1:8000", 0, &[4242])]);
         assert_eq!(PortListen.fails(&ctx).await, Some(false));
         let out = PortListen.run(&ctx).await;
         assert_eq!(out.status, Status::Pass);
@@ -242,16 +244,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_server_on_the_next_port_is_where_it_moved() {
-        let ctx = Fake {
-            sockets: vec![
-                fake::listener("127.0.0.1:8001", 0, &[4242]),
-                // Farther, and hidden: the visible one is the likelier.
-                fake::listener("127.0.0.1:7999", 1000, &[]),
-            ],
-            processes: vec![python(4242)],
-            ..Fake::default()
-        }
-        .ctx("localhost:8000");
+        let ctx = python_on(vec![
+            fake::listener("127.0.0.1:8001", 0, &[4242]),
+            // Farther, and hidden: the visible one is the likelier.
+            fake::listener("127.0.0.1:7999", 1000, &[]),
+        ]);
         assert_eq!(PortListen.fails(&ctx).await, Some(true));
         let out = PortListen.run(&ctx).await;
         assert_eq!(out.status, Status::Fail);
@@ -269,12 +266,7 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_anywhere_near_says_start_the_server() {
-        let ctx = Fake {
-            sockets: vec![fake::listener("127.0.0.1:9000", 0, &[4242])],
-            processes: vec![python(4242)],
-            ..Fake::default()
-        }
-        .ctx("localhost:8000");
+        let ctx = python_on(vec![fake::listener("127.0.0.1:9000", 0, &[4242])]);
         let out = PortListen.run(&ctx).await;
         assert_eq!(out.status, Status::Fail);
         assert_eq!(

@@ -131,16 +131,15 @@ mod tests {
         TimeWait.run(&ctx).await
     }
 
+    fn warns(out: &Outcome, summary_start: &str) {
+        assert_eq!(out.status, Status::Warn, "{}", out.summary);
+        assert!(out.summary.starts_with(summary_start), "{}", out.summary);
+    }
+
     #[tokio::test]
     async fn time_wait_without_a_listener_warns_of_a_failed_restart() {
         let out = run(many(40, TcpState::TimeWait)).await;
-        assert_eq!(out.status, Status::Warn);
-        assert!(
-            out.summary
-                .starts_with("40 TIME_WAIT socket(s) on 8000 and nothing listens:"),
-            "{}",
-            out.summary
-        );
+        warns(&out, "40 TIME_WAIT socket(s) on 8000 and nothing listens:");
         assert_eq!(out.fixes[0].title, "Bind with SO_REUSEADDR");
         assert_eq!(out.evidence[0].value, "TIME_WAIT 40");
     }
@@ -150,13 +149,7 @@ mod tests {
         let mut sockets = many(12, TcpState::CloseWait);
         sockets.push(fake::listener("127.0.0.1:8000", 0, &[4242]));
         let out = run(sockets).await;
-        assert_eq!(out.status, Status::Warn);
-        assert!(
-            out.summary
-                .starts_with("the server holds 12 CLOSE_WAIT sockets on 8000:"),
-            "{}",
-            out.summary
-        );
+        warns(&out, "the server holds 12 CLOSE_WAIT sockets on 8000:");
         assert_eq!(
             out.fixes[0].command.as_deref(),
             Some("ss -tan state close-wait '( sport = :8000 )'")

@@ -82,6 +82,14 @@ fn one_server() -> Fake {
     }
 }
 
+/// `one_server`, whose python3 takes signals that way.
+fn one_server_that(takes: Takes) -> Fake {
+    Fake {
+        takes: vec![(4242, takes)],
+        ..one_server()
+    }
+}
+
 fn results(report: &KillReport) -> Vec<(u32, &'static str, Done)> {
     report
         .actions
@@ -119,10 +127,7 @@ fn a_holder_that_exits_on_sigterm_frees_the_port() {
 
 #[test]
 fn a_holder_that_ignores_sigterm_gets_sigkill() {
-    let os = Fake {
-        takes: vec![(4242, Takes::OnlyKill)],
-        ..one_server()
-    };
+    let os = one_server_that(Takes::OnlyKill);
     let (report, ending, lines) = kill(&os, &config(true), &mut Answers::none());
     assert_eq!(ending, Ending::Done);
     assert_eq!(
@@ -145,10 +150,7 @@ fn a_holder_that_ignores_sigterm_gets_sigkill() {
 
 #[test]
 fn sigkill_is_asked_for_and_can_be_declined() {
-    let os = Fake {
-        takes: vec![(4242, Takes::OnlyKill)],
-        ..one_server()
-    };
+    let os = one_server_that(Takes::OnlyKill);
     let mut answers = Answers::at_terminal(&[true, false]);
     let (report, ending, lines) = kill(&os, &config(false), &mut answers);
     assert_eq!(ending, Ending::StillHeld);
@@ -203,10 +205,7 @@ fn without_a_terminal_or_yes_nothing_is_signalled() {
 
 #[test]
 fn another_users_process_stops_the_run() {
-    let os = Fake {
-        takes: vec![(4242, Takes::Refuses)],
-        ..one_server()
-    };
+    let os = one_server_that(Takes::Refuses);
     let (report, ending, lines) = kill(&os, &config(true), &mut Answers::none());
     assert_eq!(ending, Ending::StillHeld);
     assert_eq!(
@@ -222,10 +221,7 @@ fn another_users_process_stops_the_run() {
 
 #[test]
 fn a_process_already_gone_is_said_so() {
-    let os = Fake {
-        takes: vec![(4242, Takes::IsGone)],
-        ..one_server()
-    };
+    let os = one_server_that(Takes::IsGone);
     let (report, _, lines) = kill(&os, &config(true), &mut Answers::none());
     assert_eq!(results(&report), [(4242, "SIGTERM", Done::Gone)]);
     assert!(
@@ -315,4 +311,21 @@ fn nothing_listening_is_nothing_to_do() {
     assert_eq!(ending, Ending::Done);
     assert!(report.free);
     assert_eq!(lines, ["nothing listens on port 8000: nothing to do"]);
+}
+
+#[test]
+fn a_platform_without_an_implementation_stops_with_its_name() {
+    let os = crate::os::unsupported::Unsupported::named("windows");
+    let err = run_with(
+        &os,
+        &config(true),
+        &mut Answers::none(),
+        &mut Output::kept(),
+    )
+    .err()
+    .expect("no socket table on windows");
+    assert_eq!(
+        err,
+        "cannot read the socket table: reading this machine's sockets and processes is not supported on windows"
+    );
 }
