@@ -322,8 +322,7 @@ fn a_platform_without_an_implementation_stops_with_its_name() {
         &mut Answers::none(),
         &mut Output::kept(),
     )
-    .err()
-    .expect("no socket table on windows");
+    .expect_err("no socket table on windows");
     assert_eq!(
         err,
         "cannot read the socket table: reading this machine's sockets and processes is not supported on windows"
