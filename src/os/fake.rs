@@ -79,7 +79,8 @@ pub fn socket(local: &str, remote: &str, state: TcpState, uid: u32, pids: &[u32]
             .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
         state,
         uid,
-        // Any inode the fake's holders can be found by: distinct per socket.
+        // Set from the socket's place in the fake's table, where its
+        // holders are found by it.
         inode: 0,
         v6only: None,
         pids: pids.to_vec(),
