@@ -341,14 +341,4 @@ mod tests {
             );
         }
     }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_explanation_names_linux_sources() {
-        assert!(PortListen.explain().starts_with(
-            "Looks at this machine's TCP socket table (netlink sock_diag, or /proc/net/tcp when \
-that is unavailable) for sockets in LISTEN state on the target port, and at the processes \
-that hold them:"
-        ));
-    }
 }
