@@ -8,11 +8,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::holders::PortHolders;
+use crate::os::SocketTable;
 use crate::probe::engineio::{self, Endpoint, Handshake};
 use crate::probe::handshake::{self as ws_handshake, Request};
 use crate::probe::http::Http;
 use crate::protocol::engineio::{Eio, Kind, Packet};
-use crate::sockets::SocketTable;
 use crate::target::Target;
 
 /// Listeners probed at most.

@@ -9,8 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::process::{self, ProcessInfo};
-use crate::sockets::SocketTable;
+use crate::os::{Platform, ProcessInfo, SocketTable};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ListenSocket {
@@ -103,13 +102,44 @@ pub struct PortHolders {
     pub port: u16,
     pub sockets: Vec<ListenSocket>,
     pub holders: Vec<Holder>,
-    /// Owners (uid) of listening sockets no visible process holds: they
-    /// belong to another user's process, visible only with privileges.
-    pub hidden_owners: Vec<u32>,
+    /// Owners of listening sockets no visible process holds: they belong
+    /// to another user's process, visible only with privileges.
+    pub hidden_owners: Vec<Owner>,
+}
+
+/// The owner of a socket whose process this user cannot see: a uid in
+/// JSON, a name where a person reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u32,
+    pub name: Option<String>,
+}
+
+impl Serialize for Owner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.uid)
+    }
+}
+
+/// `alice (uid 1000)`, or `uid 1000` for an account without a name.
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{name} (uid {})", self.uid),
+            None => write!(f, "uid {}", self.uid),
+        }
+    }
 }
 
 impl PortHolders {
+    /// On the machine rtdoctor runs on.
     pub fn find(table: &SocketTable, port: u16) -> PortHolders {
+        Self::find_with(&*crate::os::native(), table, port)
+    }
+
+    /// Listeners of `port` in `table`, with the processes `os` says hold
+    /// them.
+    pub fn find_with(os: &dyn Platform, table: &SocketTable, port: u16) -> PortHolders {
         let sockets: Vec<ListenSocket> = table
             .listeners_on(port)
             .map(|s| ListenSocket {
@@ -125,15 +155,22 @@ impl PortHolders {
             .collect();
         pids.sort_unstable();
         pids.dedup();
-        let processes = process::lookup(&pids);
+        let processes = os.processes(&pids);
         let holders = assign_roles(processes, &sockets);
-        let mut hidden_owners: Vec<u32> = sockets
+        let mut uids: Vec<u32> = sockets
             .iter()
             .filter(|s| s.pids.is_empty())
             .map(|s| s.uid)
             .collect();
-        hidden_owners.sort_unstable();
-        hidden_owners.dedup();
+        uids.sort_unstable();
+        uids.dedup();
+        let hidden_owners = uids
+            .into_iter()
+            .map(|uid| Owner {
+                uid,
+                name: os.user_name(uid),
+            })
+            .collect();
         PortHolders {
             port,
             sockets,
@@ -144,6 +181,11 @@ impl PortHolders {
 
     pub fn is_empty(&self) -> bool {
         self.sockets.is_empty()
+    }
+
+    /// The owners of listeners hidden from this user, by name: "a, b".
+    pub fn hidden_owner_names(&self) -> String {
+        owner_names(&self.hidden_owners)
     }
 
     pub fn addr_labels(&self) -> Vec<String> {
@@ -265,19 +307,11 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
-/// The user name of a uid, or the number.
-pub fn user_name(uid: u32) -> String {
-    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-        .ok()
-        .flatten()
-        .map(|u| format!("{} (uid {uid})", u.name))
-        .unwrap_or_else(|| format!("uid {uid}"))
-}
-
-/// The owners of listeners hidden from this user, by name: "a, b".
-pub fn user_names(uids: &[u32]) -> String {
-    uids.iter()
-        .map(|u| user_name(*u))
+/// Owners by name: "a, b".
+pub fn owner_names(owners: &[Owner]) -> String {
+    owners
+        .iter()
+        .map(Owner::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }

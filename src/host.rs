@@ -1,6 +1,7 @@
 //! Facts about this machine that every check of a run shares: the
 //! environment rtdoctor started with and the TCP socket table, read once
-//! (and only if a check asks) however many targets and checks there are.
+//! (and only if a check asks) however many targets and checks there are,
+//! through the platform (`os::Platform`), which tests replace with a fake.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,21 +10,23 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use crate::holders::PortHolders;
+use crate::os::{self, Platform, SocketTable, Source};
 use crate::probe::http::Http;
 use crate::probe::tls;
 use crate::settings::ProbeSettings;
-use crate::sockets::{SocketTable, Source};
 
 pub struct Host {
     env: Vec<(String, String)>,
-    /// `RTDOCTOR_SOCKETS`, as resolved: `None` tries netlink, then /proc.
+    /// What the machine is asked through.
+    os: Arc<dyn Platform>,
+    /// `RTDOCTOR_SOCKETS`, as resolved: `None` lets the platform choose.
     source: Option<Source>,
     bare: Scan<Result<Arc<SocketTable>, String>>,
     sockets: Scan<Result<Arc<SocketTable>, String>>,
     /// One HTTP client and one WebSocket TLS configuration per distinct
     /// (`cacert`, `insecure`) of the run's targets, built on first use.
     clients: Mutex<Vec<(TlsKey, Result<Clients, String>)>>,
-    /// Scans of /proc still running: a check cut off at its bound says
+    /// Scans of processes still running: a check cut off at its bound says
     /// so, for the run does not wait for them.
     scans: Arc<AtomicUsize>,
 }
@@ -107,9 +110,20 @@ impl Clients {
 }
 
 impl Host {
+    /// This machine, as the platform rtdoctor was built for sees it.
     pub fn new(env: Vec<(String, String)>, source: Option<Source>) -> Self {
+        Self::with_platform(env, source, os::native())
+    }
+
+    /// A machine seen through `os` (a fake, in tests).
+    pub fn with_platform(
+        env: Vec<(String, String)>,
+        source: Option<Source>,
+        os: Arc<dyn Platform>,
+    ) -> Self {
         Host {
             env,
+            os,
             source,
             bare: Scan::new(),
             sockets: Scan::new(),
@@ -121,6 +135,18 @@ impl Host {
     /// Whether a scan of this machine's sockets or processes is running.
     pub fn scanning(&self) -> bool {
         self.scans.load(Ordering::SeqCst) > 0
+    }
+
+    /// Why this platform cannot read its sockets and processes, if it
+    /// cannot: the checks that need them skip with these words.
+    pub fn unsupported(&self) -> Option<String> {
+        self.os.unsupported()
+    }
+
+    /// This process's soft and hard open-files limit (`u64::MAX`:
+    /// unlimited).
+    pub fn nofile_limit(&self) -> Option<(u64, u64)> {
+        self.os.nofile_limit()
     }
 
     pub fn env(&self) -> &[(String, String)] {
@@ -138,9 +164,12 @@ impl Host {
     /// The socket table with the pids holding each socket.
     pub async fn sockets(&self) -> Result<Arc<SocketTable>, String> {
         let bare = self.sockets_bare().await?;
+        let os = self.os.clone();
         self.sockets
             .get(&self.scans, move || {
-                Ok(Arc::new(bare.as_ref().clone().with_holders()))
+                Ok(Arc::new(
+                    bare.as_ref().clone().with_holders(os.socket_owners()),
+                ))
             })
             .await?
     }
@@ -148,9 +177,9 @@ impl Host {
     /// The socket table without pids: ready before every process's fds
     /// are scanned, which is what `sockets` adds.
     pub async fn sockets_bare(&self) -> Result<Arc<SocketTable>, String> {
-        let source = self.source;
+        let (os, source) = (self.os.clone(), self.source);
         self.bare
-            .get(&self.scans, move || read_bare(source).map(Arc::new))
+            .get(&self.scans, move || os.socket_table(source).map(Arc::new))
             .await?
     }
 
@@ -194,59 +223,24 @@ impl Host {
     pub async fn holders(&self, port: u16) -> Result<PortHolders, String> {
         let table = self.sockets().await?;
         let scanning = Scanning::start(&self.scans);
+        let os = self.os.clone();
         tokio::task::spawn_blocking(move || {
             let _scanning = scanning;
-            PortHolders::find(&table, port)
+            PortHolders::find_with(&*os, &table, port)
         })
         .await
         .map_err(|e| format!("looking up processes crashed: {e}"))
     }
 }
 
-/// `RTDOCTOR_SOCKETS=procfs|netlink` forces one source: a troubleshooting
-/// knob for kernels whose sock_diag misbehaves, and how tests reach the
-/// fallback. Read once, when the command is resolved: a value that is
-/// neither is a usage error rather than a silent "try both".
-pub fn socket_source(value: Option<&std::ffi::OsStr>) -> Result<Option<Source>, String> {
-    match value.map(|v| v.to_str()) {
-        None | Some(Some("")) => Ok(None),
-        Some(Some("procfs")) => Ok(Some(Source::Procfs)),
-        Some(Some("netlink")) => Ok(Some(Source::Netlink)),
-        Some(_) => Err("RTDOCTOR_SOCKETS must be procfs or netlink \
-(or unset: netlink sock_diag, falling back on /proc/net/tcp)"
-            .into()),
-    }
+/// The one reader of `RTDOCTOR_SOCKETS`: where the socket table comes
+/// from, or a usage error naming the values it takes.
+pub fn socket_source() -> Result<Option<Source>, String> {
+    os::socket_source_from_env()
 }
 
-/// The socket table with its holders, from `source` (`None`: netlink,
-/// falling back on /proc).
+/// This machine's socket table with its holders, from `source` (`None`:
+/// the platform's first choice, falling back on the next).
 pub fn read_table(source: Option<Source>) -> Result<Arc<SocketTable>, String> {
-    read_bare(source).map(|bare| Arc::new(bare.with_holders()))
-}
-
-/// The table without pids.
-fn read_bare(source: Option<Source>) -> Result<SocketTable, String> {
-    let table = match source {
-        Some(source) => SocketTable::read_bare(source),
-        None => SocketTable::read_bare_any(),
-    };
-    table.map_err(|e| format!("{e:#}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn socket_source_takes_two_names_and_refuses_the_rest() {
-        let source = |v: &str| socket_source(Some(std::ffi::OsStr::new(v)));
-        assert_eq!(socket_source(None), Ok(None));
-        assert_eq!(source(""), Ok(None));
-        assert_eq!(source("procfs"), Ok(Some(Source::Procfs)));
-        assert_eq!(source("netlink"), Ok(Some(Source::Netlink)));
-        for bad in ["proc", "NETLINK", " procfs", "auto"] {
-            let err = source(bad).unwrap_err();
-            assert!(err.contains("procfs or netlink"), "{err}");
-        }
-    }
+    os::native().socket_table_with_owners(source).map(Arc::new)
 }

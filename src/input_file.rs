@@ -15,6 +15,8 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::OFlag;
+
 /// The most a config file or a declared check file may hold: far more
 /// than any real one.
 pub const CONFIG_CAP: u64 = 1024 * 1024;
@@ -132,7 +134,7 @@ pub fn read_tail(path: &Path, cap: u64) -> Result<Input, ReadError> {
 fn open_regular(path: &Path) -> Result<(File, PathBuf), ReadError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
         .open(path)
         .map_err(ReadError::Io)?;
     let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());

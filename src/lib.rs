@@ -1,5 +1,8 @@
 //! rtdoctor's engine, as a library for the `rtdoctor` binary and its tests:
-//! checks and their registry, the socket table, the runner and renderers.
+//! checks and their registry, the platform seam (`os`), the runner and
+//! renderers.
+
+#![forbid(unsafe_code)]
 
 pub mod bundle;
 pub mod catalogue;
@@ -18,9 +21,9 @@ pub mod kill;
 pub mod net;
 pub mod notice;
 pub mod options;
+pub mod os;
 pub mod ports;
 pub mod probe;
-pub mod process;
 pub mod protocol;
 pub mod redact;
 pub mod render;
@@ -29,7 +32,6 @@ pub mod resolve;
 pub mod runner;
 pub mod secret;
 pub mod settings;
-pub mod sockets;
 pub mod stdio;
 pub mod style;
 pub mod target;

@@ -3,6 +3,8 @@
 //! (SPEC.md): 0 nothing failed, 1 a check failed, 2 usage or configuration
 //! error, 3 rtdoctor itself broke. `rtdoctor::error::Error` decides 2 or 3.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

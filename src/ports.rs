@@ -8,15 +8,15 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::escape::escape;
-use crate::holders::{Holder, ListenSocket, PortHolders, started, user_names};
-use crate::sockets::SocketTable;
+use crate::holders::{Holder, ListenSocket, Owner, PortHolders, owner_names, started};
+use crate::os::{Platform, SocketTable};
 
 #[derive(Debug, Serialize)]
 pub struct PortEntry {
     pub port: u16,
     pub listeners: Vec<ListenSocket>,
     pub holders: Vec<Holder>,
-    pub hidden_owners: Vec<u32>,
+    pub hidden_owners: Vec<Owner>,
     /// Counts of every socket state with this local port (LISTEN included).
     pub states: BTreeMap<&'static str, usize>,
 }
@@ -31,7 +31,13 @@ pub struct PortsReport {
     pub notes: Vec<String>,
 }
 
+/// The listeners of `ranges` (all of them when empty) on this machine.
 pub fn collect(table: &SocketTable, ranges: &[(u16, u16)]) -> PortsReport {
+    collect_with(&*crate::os::native(), table, ranges)
+}
+
+/// The same, with the processes `os` says hold them.
+pub fn collect_with(os: &dyn Platform, table: &SocketTable, ranges: &[(u16, u16)]) -> PortsReport {
     let wanted = |p: u16| ranges.is_empty() || ranges.iter().any(|(a, b)| (*a..=*b).contains(&p));
     let mut ports: Vec<u16> = table
         .listeners()
@@ -43,7 +49,7 @@ pub fn collect(table: &SocketTable, ranges: &[(u16, u16)]) -> PortsReport {
     let entries: Vec<PortEntry> = ports
         .into_iter()
         .map(|port| {
-            let found = PortHolders::find(table, port);
+            let found = PortHolders::find_with(os, table, port);
             let mut states = BTreeMap::new();
             for s in table.on_local_port(port) {
                 *states.entry(s.state.as_str()).or_default() += 1;
@@ -101,7 +107,7 @@ pub fn render_table(report: &PortsReport) -> String {
                 .collect::<Vec<_>>()
                 .join("\n");
             if e.holders.is_empty() {
-                let owners = escape(&user_names(&e.hidden_owners)).into_owned();
+                let owners = escape(&owner_names(&e.hidden_owners)).into_owned();
                 table.add_row(vec![
                     e.port.to_string(),
                     labels(&e.listeners),
@@ -172,4 +178,50 @@ fn labels(sockets: &[ListenSocket]) -> String {
         .map(ListenSocket::label)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::TcpState;
+    use crate::os::fake::{self, Fake};
+
+    #[test]
+    fn hidden_holders_are_named_by_owner_and_unreadable_processes_noted() {
+        let os = Fake {
+            sockets: vec![
+                fake::listener("127.0.0.1:8000", 1000, &[]),
+                fake::socket(
+                    "127.0.0.1:8000",
+                    "127.0.0.1:50000",
+                    TcpState::TimeWait,
+                    0,
+                    &[],
+                ),
+                fake::listener("0.0.0.0:9000", 0, &[4242]),
+            ],
+            processes: vec![fake::process(4242, 1, "python3")],
+            users: vec![(1000, "alice".into())],
+            unreadable: 2,
+            ..Fake::default()
+        };
+        let table = os.socket_table_with_owners(None).unwrap();
+        let report = collect_with(&os, &table, &[(8000, 8000), (8500, 8600)]);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["ports"][0]["hidden_owners"], serde_json::json!([1000]));
+        assert_eq!(
+            json["ports"][0]["states"],
+            serde_json::json!({"LISTEN": 1, "TIME_WAIT": 1})
+        );
+        assert_eq!(report.ports.len(), 1, "9000 was not asked for");
+        let text = render_table(&report);
+        assert!(text.contains("alice (uid 1000)"), "{text}");
+        assert!(
+            text.contains("nothing listens on ports 8500-8600\n"),
+            "{text}"
+        );
+        assert!(text.ends_with(
+            "note: 2 processes could not be inspected (other users'): run with sudo to see their sockets' owners\n"
+        ), "{text}");
+    }
 }

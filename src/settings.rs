@@ -153,7 +153,7 @@ pub struct CheckConfig {
     pub bundle_only: bool,
     /// Where the socket table comes from (`RTDOCTOR_SOCKETS`; `None`: netlink,
     /// falling back on /proc).
-    pub sockets: Option<crate::sockets::Source>,
+    pub sockets: Option<crate::os::Source>,
 }
 
 #[derive(Clone, Debug)]
@@ -162,7 +162,7 @@ pub struct PortsConfig {
     pub ranges: Vec<(u16, u16)>,
     pub json: bool,
     /// Where the socket table comes from (`RTDOCTOR_SOCKETS`).
-    pub sockets: Option<crate::sockets::Source>,
+    pub sockets: Option<crate::os::Source>,
 }
 
 /// `rtdoctor bundle` / `check --bundle`: where the bundle goes and what

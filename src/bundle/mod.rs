@@ -18,10 +18,10 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::holders::PortHolders;
+use crate::os::SocketTable;
 use crate::redact::Redactor;
 use crate::report::Report;
 use crate::settings::{BundleConfig, CheckConfig, Verbosity};
-use crate::sockets::SocketTable;
 use crate::style::Style;
 use crate::{ports, render};
 

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::packages::{node_packages, python_packages};
-use crate::process;
 
 #[derive(Serialize)]
 pub(super) struct System {
@@ -27,6 +26,7 @@ pub(super) struct System {
 }
 
 pub(super) fn system(notes: &mut Vec<String>) -> System {
+    let os = crate::os::native();
     let mut memory = (None, None);
     if let Ok(mut sys) = sysinfo::System::new() {
         sys.refresh_memory();
@@ -48,7 +48,7 @@ pub(super) fn system(notes: &mut Vec<String>) -> System {
             .ok()
             .map(|l| [l.one, l.five, l.fifteen]),
         disk_free_bytes,
-        nofile_limit: process::own_nofile_limit(),
+        nofile_limit: os.nofile_limit(),
         node_packages: node_packages(),
         python_packages: python_packages(notes),
     }

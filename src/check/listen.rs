@@ -1,27 +1,20 @@
 //! `port.listen`: is anything listening on the target port, which process,
 //! and — when nothing is — where did the server go?
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
-use crate::holders::{self, PortHolders, started, user_name};
+use crate::holders::{self, PortHolders, started};
+use crate::os::words;
 use crate::report::{Fix, Outcome};
 
 pub struct PortListen;
 
-#[async_trait]
-impl Check for PortListen {
-    fn id(&self) -> &str {
-        "port.listen"
-    }
-
-    fn title(&self) -> &str {
-        "Something listens on the port"
-    }
-
-    fn explain(&self) -> &str {
-        "Looks at this machine's TCP socket table (netlink sock_diag, or /proc/net/tcp when \
-that is unavailable) for sockets in LISTEN state on the target port, and at the processes \
+static EXPLAIN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Looks at this machine's TCP socket table ({}) for sockets in LISTEN state on the target port, and at the processes \
 that hold them: pid, name, user, full command line, start time, and every bound address \
 (0.0.0.0, 127.0.0.1, [::] with its IPv6-only flag, ::1). Only listening sockets count: a \
 process that is merely a client of the port is never named. A pre-fork server (gunicorn, \
@@ -35,13 +28,29 @@ the port and restart the server.\n\
 listens on a port you did not expect. Fix: start it and read its first log lines.\n\
 - a socket listens but its process is hidden: it belongs to another user. Fix: rerun with \
 sudo to see the process.\n\n\
-Applies to targets on this machine only; other hosts are skipped."
+Applies to targets on this machine only; other hosts are skipped.",
+        words::SOCKET_SOURCES
+    )
+});
+
+#[async_trait]
+impl Check for PortListen {
+    fn id(&self) -> &str {
+        "port.listen"
+    }
+
+    fn title(&self) -> &str {
+        "Something listens on the port"
+    }
+
+    fn explain(&self) -> &str {
+        &EXPLAIN
     }
 
     /// The kernel's socket table says whether anything listens; the
     /// process lookup (every process's fds) is what takes time.
     async fn fails(&self, ctx: &Ctx) -> Option<bool> {
-        if !matches!(ctx.is_local().await, Ok(true)) {
+        if !matches!(ctx.is_local().await, Ok(true)) || ctx.host.unsupported().is_some() {
             return Some(false);
         }
         Some(match ctx.host.sockets_bare().await {
@@ -53,6 +62,9 @@ Applies to targets on this machine only; other hosts are skipped."
     async fn run(&self, ctx: &Ctx) -> Outcome {
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;
+        }
+        if let Some(why) = ctx.host.unsupported() {
+            return Outcome::skip(why);
         }
         let port = ctx.target.port;
         let found = match ctx.host.holders(port).await {
@@ -87,20 +99,19 @@ fn listening(found: &PortHolders) -> Outcome {
             found
                 .hidden_owners
                 .first()
-                .map(|uid| user_name(*uid))
+                .map(|owner| owner.to_string())
                 .unwrap_or_else(|| "another user".into())
         ),
     };
     let mut out = Outcome::pass(summary);
     push_holders(&mut out, found);
     if found.holders.is_empty() || !found.hidden_owners.is_empty() {
-        for uid in &found.hidden_owners {
+        for owner in &found.hidden_owners {
             out.push_evidence(
                 "hidden owner",
                 format!(
-                    "a socket on port {} belongs to {}; its process is not visible to this user",
-                    found.port,
-                    user_name(*uid)
+                    "a socket on port {} belongs to {owner}; its process is not visible to this user",
+                    found.port
                 ),
             );
         }
@@ -199,4 +210,135 @@ port it listens on in the client, or free {port} and restart the server.",
             "If no server of yours is among these, start it on {port} and read its first log lines."
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::fake::{self, Fake};
+    use crate::os::unsupported::Unsupported;
+    use crate::report::Status;
+
+    /// A check of localhost:8000 on a machine where python3 (pid 4242)
+    /// holds some of `sockets`.
+    fn python_on(sockets: Vec<crate::os::Socket>) -> Ctx {
+        Fake {
+            sockets,
+            processes: vec![fake::process(4242, 1, "python3")],
+            ..Fake::default()
+        }
+        .ctx("localhost:8000")
+    }
+
+    #[tokio::test]
+    async fn the_holder_of_the_port_is_named() {
+        let ctx = python_on(vec![fake::listener("127.0.0.1:8000", 0, &[4242])]);
+        assert_eq!(PortListen.fails(&ctx).await, Some(false));
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(out.summary, "python3 (pid 4242) listens on 127.0.0.1:8000");
+        assert_eq!(out.evidence[1].value, "python3 (pid 4242, user root)");
+        assert_eq!(out.evidence[2].value, "/usr/bin/python3 server.py");
+        assert!(out.fixes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_server_on_the_next_port_is_where_it_moved() {
+        let ctx = python_on(vec![
+            fake::listener("127.0.0.1:8001", 0, &[4242]),
+            // Farther, and hidden: the visible one is the likelier.
+            fake::listener("127.0.0.1:7999", 1000, &[]),
+        ]);
+        assert_eq!(PortListen.fails(&ctx).await, Some(true));
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            "nothing listens on 8000; but `python3 server.py` (pid 4242) listens on 8001"
+        );
+        assert_eq!(out.fixes[0].title, "Point the client at port 8001");
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("rtdoctor check http://localhost:8001")
+        );
+        assert_eq!(out.fixes[1].title, "Start the server on 8000");
+    }
+
+    #[tokio::test]
+    async fn nothing_anywhere_near_says_start_the_server() {
+        let ctx = python_on(vec![fake::listener("127.0.0.1:9000", 0, &[4242])]);
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            "nothing listens on port 8000, nor on ports 7990-8010"
+        );
+        assert_eq!(out.fixes[0].title, "Start the server");
+        assert_eq!(out.fixes[0].command.as_deref(), Some("rtdoctor ports"));
+    }
+
+    #[tokio::test]
+    async fn a_hidden_owner_is_named_and_sudo_offered() {
+        let ctx = Fake {
+            sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[])],
+            users: vec![(1000, "alice".into())],
+            unreadable: 3,
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(
+            out.summary,
+            "a process of alice (uid 1000) listens on 127.0.0.1:8000; its pid is hidden from this user"
+        );
+        assert_eq!(
+            out.evidence[1].value,
+            "a socket on port 8000 belongs to alice (uid 1000); its process is not visible to this user"
+        );
+        assert_eq!(out.fixes[0].title, "See the hidden process");
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("sudo rtdoctor ports 8000")
+        );
+    }
+
+    #[tokio::test]
+    async fn another_host_is_skipped() {
+        let ctx = Fake::default().ctx("192.0.2.1:8000");
+        assert_eq!(PortListen.run(&ctx).await.status, Status::Skip);
+    }
+
+    #[tokio::test]
+    async fn a_platform_without_an_implementation_skips_and_says_so() {
+        let host = crate::host::Host::with_platform(
+            Vec::new(),
+            None,
+            std::sync::Arc::new(Unsupported::named("macos")),
+        );
+        let ctx = Ctx::new(
+            crate::target::Target::parse("localhost:8000").unwrap(),
+            crate::settings::ProbeSettings::new(std::time::Duration::from_secs(1), (7990, 8010)),
+            std::sync::Arc::new(host),
+        );
+        assert_eq!(PortListen.fails(&ctx).await, Some(false));
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(out.status, Status::Skip);
+        assert_eq!(
+            out.summary,
+            "reading this machine's sockets and processes is not supported on macos"
+        );
+        for check in [
+            &super::super::time_wait::TimeWait as &dyn Check,
+            &super::super::fd_limit::FdLimit,
+        ] {
+            let out = check.run(&ctx).await;
+            assert_eq!(out.status, Status::Skip, "{}", check.id());
+            assert!(
+                out.summary.ends_with("not supported on macos"),
+                "{}",
+                out.summary
+            );
+        }
+    }
 }

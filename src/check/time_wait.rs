@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
+use crate::os::TcpState;
 use crate::report::{Fix, Outcome};
-use crate::sockets::TcpState;
 
 /// CLOSE_WAIT sockets pile up only when a server never closes its side;
 /// a handful can be in flight, this many is a leak.
@@ -45,6 +45,9 @@ only."
     async fn run(&self, ctx: &Ctx) -> Outcome {
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;
+        }
+        if let Some(why) = ctx.host.unsupported() {
+            return Outcome::skip(why);
         }
         let port = ctx.target.port;
         let table = match ctx.host.sockets_bare().await {
@@ -100,5 +103,77 @@ them. Watch the count with the command below.",
         } else {
             out.evidence("sockets by state", evidence)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::fake::{self, Fake};
+    use crate::report::Status;
+
+    /// `n` sockets on port 8000 in `state`, to clients on ports 50000 and up.
+    fn many(n: u16, state: TcpState) -> Vec<crate::os::Socket> {
+        (0..n)
+            .map(|i| {
+                let client = format!("127.0.0.1:{}", 50_000 + i);
+                fake::socket("127.0.0.1:8000", &client, state, 0, &[])
+            })
+            .collect()
+    }
+
+    async fn run(sockets: Vec<crate::os::Socket>) -> Outcome {
+        let ctx = Fake {
+            sockets,
+            ..Fake::default()
+        }
+        .ctx("localhost:8000");
+        TimeWait.run(&ctx).await
+    }
+
+    fn warns(out: &Outcome, summary_start: &str) {
+        assert_eq!(out.status, Status::Warn, "{}", out.summary);
+        assert!(out.summary.starts_with(summary_start), "{}", out.summary);
+    }
+
+    #[tokio::test]
+    async fn time_wait_without_a_listener_warns_of_a_failed_restart() {
+        let out = run(many(40, TcpState::TimeWait)).await;
+        warns(&out, "40 TIME_WAIT socket(s) on 8000 and nothing listens:");
+        assert_eq!(out.fixes[0].title, "Bind with SO_REUSEADDR");
+        assert_eq!(out.evidence[0].value, "TIME_WAIT 40");
+    }
+
+    #[tokio::test]
+    async fn close_wait_piling_up_on_a_server_is_a_leak() {
+        let mut sockets = many(12, TcpState::CloseWait);
+        sockets.push(fake::listener("127.0.0.1:8000", 0, &[4242]));
+        let out = run(sockets).await;
+        warns(&out, "the server holds 12 CLOSE_WAIT sockets on 8000:");
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("ss -tan state close-wait '( sport = :8000 )'")
+        );
+    }
+
+    #[tokio::test]
+    async fn time_wait_on_a_running_server_is_normal() {
+        let mut sockets = many(2, TcpState::TimeWait);
+        sockets.extend(many(3, TcpState::CloseWait));
+        sockets.push(fake::listener("127.0.0.1:8000", 0, &[4242]));
+        let out = run(sockets).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(
+            out.summary,
+            "TIME_WAIT 2, CLOSE_WAIT 3, LISTEN 1 on port 8000"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_sockets_at_all_passes_without_evidence() {
+        let out = run(vec![fake::listener("127.0.0.1:8001", 0, &[1])]).await;
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(out.summary, "no sockets on port 8000");
+        assert!(out.evidence.is_empty());
     }
 }

@@ -197,7 +197,7 @@ impl Redactor {
     /// The redacted text and how many values were hidden.
     pub fn count(&self, input: &str) -> (String, usize) {
         let mut n = 0;
-        // An environment read from /proc is NUL-separated: each NUL ends
+        // A process environment as the kernel lists it is NUL-separated: each NUL ends
         // a line, for the line patterns and for whoever reads the result.
         let s = if self.pairs {
             input.replace('\0', "\n")

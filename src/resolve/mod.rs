@@ -83,9 +83,8 @@ pub fn raw_secrets(cli: &Cli) -> Vec<String> {
 }
 
 /// `RTDOCTOR_SOCKETS`, read once when the command is resolved.
-fn sockets_from_env() -> Result<Option<crate::sockets::Source>, Error> {
-    crate::host::socket_source(std::env::var_os("RTDOCTOR_SOCKETS").as_deref())
-        .map_err(Error::usage)
+fn sockets_from_env() -> Result<Option<crate::os::Source>, Error> {
+    crate::host::socket_source().map_err(Error::usage)
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@
 
 use proptest::prelude::*;
 
+use rtdoctor::os::linux::procfs::parse_proc_net_tcp;
 use rtdoctor::probe::handshake::parse_head;
 use rtdoctor::probe::ws::dechunk;
 use rtdoctor::protocol::engineio::{self, Eio};
 use rtdoctor::protocol::socketio;
-use rtdoctor::sockets::procfs::parse_proc_net_tcp;
 
 /// Bytes that look like what servers send: mostly protocol characters,
 /// digits and separators, so the fuzzing reaches past the first check.
@@ -70,6 +70,6 @@ proptest! {
 
     #[test]
     fn netlink_replies_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = rtdoctor::sockets::diag::parse_messages(&bytes);
+        let _ = rtdoctor::os::linux::diag::parse_messages(&bytes);
     }
 }

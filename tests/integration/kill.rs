@@ -11,7 +11,7 @@ use crate::peers::gunicorn_flask;
 use crate::support::*;
 
 fn alive(pid: u32) -> bool {
-    rtdoctor::kill::alive(pid)
+    rtdoctor::os::native().alive(pid)
 }
 
 /// Wait (bounded) for a pid to be gone: a killed child of this test is a

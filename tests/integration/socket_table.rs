@@ -6,7 +6,15 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use rtdoctor::sockets::{Socket, SocketTable, Source, TcpState};
+use rtdoctor::os::{Socket, SocketTable, Source, TcpState};
+
+/// This machine's table with its holders, from `source` (`None`: netlink,
+/// falling back on procfs).
+fn read_table(source: Option<Source>) -> Result<SocketTable> {
+    rtdoctor::os::native()
+        .socket_table_with_owners(source)
+        .map_err(anyhow::Error::msg)
+}
 
 const SOURCES: [Source; 2] = [Source::Netlink, Source::Procfs];
 
@@ -93,7 +101,7 @@ fn listeners_seen_by_both_sources() -> Result<()> {
     let v6only = bind_v6only_any()?;
     let default_v6only = bindv6only_sysctl();
     for source in SOURCES {
-        let table = SocketTable::read_from(source)?;
+        let table = read_table(Some(source))?;
         ensure!(table.source == source);
         check_listener(&table, v4.local_addr()?, None)?;
         // The kernel sets ipv6only itself when binding a specific, non-v4-mapped address.
@@ -116,7 +124,7 @@ fn listeners_seen_by_both_sources() -> Result<()> {
             table.notes
         );
     }
-    let auto = SocketTable::read()?;
+    let auto = read_table(None)?;
     check_listener(&auto, v4.local_addr()?, None)?;
     Ok(())
 }
@@ -143,7 +151,7 @@ fn time_wait_seen_by_both_sources() -> Result<()> {
         for source in SOURCES {
             let deadline = Instant::now() + Duration::from_secs(5);
             loop {
-                let table = SocketTable::read_from(source)?;
+                let table = read_table(Some(source))?;
                 let tw = table
                     .on_local_port(target.port())
                     .find(|s| s.remote.port() == client_addr.port());
@@ -167,7 +175,7 @@ fn time_wait_seen_by_both_sources() -> Result<()> {
             }
         }
         // The listener is still there next to its TIME_WAIT.
-        let table = SocketTable::read_from(Source::Netlink)?;
+        let table = read_table(Some(Source::Netlink))?;
         ensure!(table.listeners_on(target.port()).count() == 1);
     }
     Ok(())
@@ -180,7 +188,7 @@ fn established_pair_has_pids_on_both_ends() -> Result<()> {
     let (server, _) = listener.accept()?;
     let me = std::process::id();
     for source in SOURCES {
-        let table = SocketTable::read_from(source)?;
+        let table = read_table(Some(source))?;
         for (local, remote) in [
             (server.local_addr()?, server.peer_addr()?),
             (client.local_addr()?, client.peer_addr()?),
@@ -199,7 +207,7 @@ fn established_pair_has_pids_on_both_ends() -> Result<()> {
 #[test]
 fn process_lookup_of_this_test() -> Result<()> {
     let me = std::process::id();
-    let infos = rtdoctor::process::lookup(&[me]);
+    let infos = rtdoctor::os::native().processes(&[me]);
     let info = infos.first().context("this process not found")?;
     ensure!(
         info.pid == me && info.uid.is_some() && info.start_time.is_some(),

@@ -1,27 +1,14 @@
-//! Facts about the few processes that hold a socket of interest: identity, owner, age, memory and file-descriptor headroom.
+//! Facts about the few processes that hold a socket of interest: identity,
+//! owner, age, memory and file-descriptor headroom (sysinfo, /proc/PID/fd
+//! and /proc/PID/limits); this process's own limit; liveness.
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde::Serialize;
+use nix::sys::resource::{Resource, getrlimit};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ProcessInfo {
-    pub pid: u32,
-    pub ppid: Option<u32>,
-    pub name: String,
-    pub cmdline: Vec<String>,
-    pub uid: Option<u32>,
-    pub user: Option<String>,
-    /// seconds since the Unix epoch
-    pub start_time: Option<u64>,
-    pub memory_bytes: Option<u64>,
-    /// entries in /proc/PID/fd, None when unreadable
-    pub open_fds: Option<u64>,
-    /// soft "Max open files" from /proc/PID/limits, None when unreadable or "unlimited"
-    pub fd_limit: Option<u64>,
-}
+use crate::os::ProcessInfo;
 
 /// Refreshes only `pids` (a full process scan costs far more than the few holders we report).
 /// Results follow the order of `pids`, first occurrence only; a pid that no longer exists, or
@@ -111,16 +98,27 @@ pub fn parse_limits_nofile(text: &str) -> Option<u64> {
 
 /// The soft and hard RLIMIT_NOFILE of this process; RLIM_INFINITY is reported as u64::MAX.
 pub fn own_nofile_limit() -> Option<(u64, u64)> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    let unlimited = |n: libc::rlim_t| {
+        if n == libc::RLIM_INFINITY {
+            u64::MAX
+        } else {
+            n
+        }
     };
-    // SAFETY: getrlimit only writes the rlimit struct we pass by valid pointer.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) };
-    if rc != 0 {
-        return None;
+    Some((unlimited(soft), unlimited(hard)))
+}
+
+/// Alive and not a zombie (a zombie's sockets are already closed): the
+/// state letter after the command name in /proc/PID/stat.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_some_and(|state| state != 'Z' && state != 'X'),
+        Err(_) => false,
     }
-    Some((limit.rlim_cur, limit.rlim_max))
 }
 
 /// Name of `uid` in an /etc/passwd text (`name:x:uid:gid:...`).
@@ -191,7 +189,7 @@ Max locked memory         8388608              8388608              bytes
         assert_eq!(info.pid, me);
         assert!(!info.name.is_empty());
         assert!(!info.cmdline.is_empty());
-        assert_eq!(info.uid, Some(unsafe { libc::getuid() }));
+        assert_eq!(info.uid, Some(nix::unistd::getuid().as_raw()));
         assert!(info.user.is_some());
         assert!(info.ppid.is_some());
         let Some(start) = info.start_time else {

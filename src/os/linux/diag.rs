@@ -1,13 +1,16 @@
-//! Netlink sock_diag (inet_diag) dump of TCP sockets, built and parsed by hand from byte slices so that only socket/setsockopt need unsafe.
+//! Netlink sock_diag (inet_diag) dump of TCP sockets, built and parsed by hand from byte slices: nix opens the socket, nothing needs unsafe.
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
-use std::os::fd::{FromRawFd, OwnedFd};
 
 use anyhow::{Context, Result, bail};
+use nix::sys::socket::{
+    AddressFamily, SockFlag, SockProtocol, SockType, setsockopt, socket, sockopt,
+};
+use nix::sys::time::TimeVal;
 
-use super::{Socket, TcpState};
+use crate::os::sockets::{Socket, TcpState};
 
 // Values and layouts from linux/netlink.h, linux/sock_diag.h and linux/inet_diag.h.
 const NLMSG_HDR_LEN: usize = 16;
@@ -57,39 +60,21 @@ pub(crate) fn dump() -> Result<Vec<Socket>> {
 }
 
 fn open() -> Result<File> {
-    // SAFETY: plain socket(2) call; the returned fd is checked and owned right away.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            libc::NETLINK_SOCK_DIAG,
-        )
-    };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error()).context("opening a NETLINK_SOCK_DIAG socket");
-    }
-    // SAFETY: fd is a fresh, valid descriptor that nothing else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let timeout = libc::timeval {
-        tv_sec: RECV_TIMEOUT_SECS,
-        tv_usec: 0,
-    };
-    let len = libc::socklen_t::try_from(std::mem::size_of::<libc::timeval>())
-        .context("timeval size out of range")?;
-    // SAFETY: the fd is valid and the option value points to a live timeval of `len` bytes.
-    let rc = unsafe {
-        libc::setsockopt(
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&raw const timeout).cast(),
-            len,
-        )
-    };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error())
-            .context("setting SO_RCVTIMEO on netlink socket");
-    }
+    let fd = socket(
+        AddressFamily::Netlink,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkSockDiag,
+    )
+    .map_err(std::io::Error::from)
+    .context("opening a NETLINK_SOCK_DIAG socket")?;
+    setsockopt(
+        &fd,
+        sockopt::ReceiveTimeout,
+        &TimeVal::new(RECV_TIMEOUT_SECS, 0),
+    )
+    .map_err(std::io::Error::from)
+    .context("setting SO_RCVTIMEO on netlink socket")?;
     Ok(File::from(fd))
 }
 

@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
 use anyhow::{Context, Result};
 
-use super::{Socket, TcpState};
+use crate::os::sockets::{Socket, TcpState};
 
 /// Reads both tables; a missing tcp6 (IPv6 disabled) is a note, a missing tcp is an error.
 pub(crate) fn read_tables(notes: &mut Vec<String>) -> Result<Vec<Socket>> {

@@ -1,0 +1,94 @@
+//! `kill`'s lines for a person: who holds the port, what was done. They go
+//! to standard output, unless the report is JSON (then the JSON is the
+//! only thing there and these lines go to standard error).
+
+use crate::holders::{Holder, PortHolders, Role, started};
+
+pub struct Output {
+    json: bool,
+    /// Lines kept instead of written, for tests.
+    kept: Option<Vec<String>>,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Output { json, kept: None }
+    }
+
+    /// Lines kept, not written: what a test reads.
+    #[cfg(test)]
+    pub fn kept() -> Self {
+        Output {
+            json: false,
+            kept: Some(Vec::new()),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn lines(&self) -> &[String] {
+        self.kept.as_deref().unwrap_or_default()
+    }
+
+    /// Each line names processes (their names and command lines are
+    /// anyone's to choose), so it is escaped as a whole: none of these
+    /// lines has a line break of its own.
+    pub fn line(&mut self, text: &str) {
+        // Holders' command lines carry their secrets (`--requirepass x`).
+        let redacted = crate::redact::line(text);
+        let text = crate::escape::escape(&redacted);
+        if let Some(kept) = &mut self.kept {
+            kept.push(text.into_owned());
+        } else if self.json {
+            crate::say!("{text}");
+        } else {
+            crate::stdio::out_line(&text);
+        }
+    }
+
+    pub fn list(&mut self, found: &PortHolders) {
+        self.line(&format!("port {} is held by:", found.port));
+        for h in &found.holders {
+            let indent = if h.role == Role::Worker {
+                "    └ "
+            } else {
+                "  "
+            };
+            let addrs = h
+                .addrs
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.line(&format!(
+                "{indent}{} on {addrs}, started {}",
+                h.label(),
+                started(h.process.start_time)
+            ));
+            self.line(&format!(
+                "{}    {}",
+                if h.role == Role::Worker { "  " } else { "" },
+                h.command_line()
+            ));
+        }
+        for owner in &found.hidden_owners {
+            self.line(&format!("  a process of {owner} (hidden from this user)"));
+        }
+        if found.holders.iter().any(|h| h.role == Role::Master) {
+            self.line("  (the master is what to signal: its workers exit with it, a killed worker is just respawned)");
+        }
+    }
+}
+
+/// `gunicorn: master, started …`: a holder in a question or a dry run.
+pub fn describe(h: &Holder) -> String {
+    let role = match h.role {
+        Role::Master => ": master",
+        Role::Worker => ": worker",
+        Role::Single => "",
+    };
+    format!(
+        "{}{role}, started {}",
+        h.process.name,
+        started(h.process.start_time)
+    )
+}
