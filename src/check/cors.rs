@@ -6,12 +6,13 @@
 use async_trait::async_trait;
 use url::Url;
 
-use super::engineio::Family;
-use super::health::proxy_name;
-use super::websocket::{endpoints, origin_fix};
+use super::fixes;
+use super::websocket::endpoints;
 use super::{Check, Ctx};
+use crate::probe::eio_version::Family;
 use crate::probe::handshake::{self, Request};
 use crate::probe::http::Answer;
+use crate::probe::proxy_name::proxy_name;
 use crate::protocol::engineio::{self as eio, ErrorKind};
 use crate::report::{Fix, Outcome, Status};
 use crate::secret::Header;
@@ -265,7 +266,7 @@ impl Findings {
                     ));
                     match socketio {
                         Some(fam) => self.fix_for(fam, origin, &up.answer),
-                        None => self.fix(origin_fix(origin)),
+                        None => self.fix(fixes::origin(origin)),
                     }
                 }
             }

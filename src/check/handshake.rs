@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::engineio::{self as shared, Family, family, refuses_version};
-use super::{Check, Ctx};
+use super::{Check, Ctx, fixes};
 use crate::config::EioMode;
+use crate::probe::eio_version::{EioVersion, Family, family, refuses_version};
 use crate::probe::engineio::Handshake as Answered;
 use crate::protocol::engineio::{Eio, ErrorKind};
 use crate::report::{Fix, Outcome};
@@ -100,7 +100,7 @@ values (socket.io's defaults are 25000, 20000 and 1e6).\n\
 EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                     open.describe()
                 ));
-                o.fixes.extend(shared::fix_v3_only_server());
+                o.fixes.extend(fixes::v3_only_server());
                 o
             }
             (Answered::Refused { error, .. }, _)
@@ -129,7 +129,7 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 "Engine.IO is not served at {path}: {} answered with {reason}",
                 answer.who()
             ))
-            .fix(shared::fix_path(&path)),
+            .fix(fixes::socketio_path(&path)),
             (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => Outcome::fail(
                 format!("the handshake got {f}"),
             )
@@ -149,7 +149,7 @@ run it on a worker that serves many connections (see rtdoctor explain socketio.u
             primary,
             Answered::Failed(crate::probe::Failure::TimedOut(_))
         ) {
-            out = kill_hint(ctx, out).await;
+            out = fixes::kill_hint(ctx, out).await;
         }
         for (label, h, eio) in [("EIO=4", &d.v4, Eio::V4), ("EIO=3", &d.v3, Eio::V3)] {
             if let Some(h) = h {
@@ -183,21 +183,6 @@ a number of minutes, an unset variable) is the bug.",
     failed
 }
 
-/// A local server that accepts but does not answer may be a stuck process
-/// still holding the port: name the safe way to stop it.
-pub async fn kill_hint(ctx: &Ctx, out: Outcome) -> Outcome {
-    if ctx.is_local().await != Ok(true) {
-        return out;
-    }
-    out.fix(
-        Fix::new(
-            "If the process is stuck, stop it and start it again",
-            "rtdoctor kill shows what holds the port, asks, sends SIGTERM, offers SIGKILL and checks the port is free.",
-        )
-        .command(format!("rtdoctor kill {}", ctx.target.port)),
-    )
-}
-
 /// The target is a plain WebSocket endpoint: a ws:// URL, or a server that
 /// answers plain HTTP with 426 Upgrade Required (ws, Python websockets).
 /// `--ws-path` alone says nothing: a server may serve both.
@@ -208,19 +193,14 @@ fn plain_websocket(ctx: &Ctx, status: u16) -> bool {
     ) || status == 426
 }
 
-fn version_refused(
-    d: &shared::Discovery,
-    mode: EioMode,
-    primary: &Answered,
-    message: &str,
-) -> Outcome {
+fn version_refused(d: &EioVersion, mode: EioMode, primary: &Answered, message: &str) -> Outcome {
     let fam = family(primary);
     match mode {
         EioMode::V3 => {
             let mut o = Outcome::fail(format!(
                 "the server refuses Engine.IO 3 clients (socket.io-client 2.x): \"{message}\"; it speaks Engine.IO 4"
             ));
-            o.fixes.extend(shared::fix_v4_server_for_v3_client(fam));
+            o.fixes.extend(fixes::v4_server_for_v3_client(fam));
             o
         }
         _ => {
@@ -235,7 +215,7 @@ fn version_refused(
                 "the server refuses Engine.IO 4 (\"{message}\"){}: socket.io-client 3.x/4.x cannot connect",
                 if v3_ok { "; it speaks Engine.IO 3" } else { "" }
             ));
-            o.fixes.extend(shared::fix_v3_only_server());
+            o.fixes.extend(fixes::v3_only_server());
             o
         }
     }

@@ -6,8 +6,8 @@
 mod cors;
 mod declared;
 mod dualstack;
-mod engineio;
 mod fd_limit;
+mod fixes;
 mod handshake;
 mod health;
 mod listen;
@@ -21,7 +21,6 @@ mod upgrade;
 mod websocket;
 
 pub use declared::load_dir;
-pub use engineio::Discovery;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -32,6 +31,7 @@ use tokio::sync::OnceCell;
 use crate::config::Probe;
 use crate::host::Host;
 use crate::net;
+use crate::probe::eio_version::{self, EioVersion};
 use crate::report::Outcome;
 use crate::target::Target;
 
@@ -95,7 +95,7 @@ pub struct Ctx {
     pub probe: Probe,
     pub host: Arc<Host>,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
-    engineio: OnceCell<Discovery>,
+    engineio: OnceCell<EioVersion>,
 }
 
 impl Ctx {
@@ -111,8 +111,13 @@ impl Ctx {
 
     /// Which Engine.IO version the server speaks, found out once per
     /// target (by `socketio.handshake`, which reports it).
-    pub async fn engineio(&self) -> &Discovery {
-        self.engineio.get_or_init(|| engineio::discover(self)).await
+    pub async fn engineio(&self) -> &EioVersion {
+        self.engineio
+            .get_or_init(|| {
+                let http = self.host.http_for(&self.probe);
+                eio_version::discover(&self.target, &self.probe, http)
+            })
+            .await
     }
 
     /// The target host's addresses as this machine's resolver (getaddrinfo,

@@ -103,7 +103,7 @@ several processes without sticky sessions",
                             a.who(),
                             e.message
                         ))
-                        .fix(super::sticky::sticky_fix()),
+                        .fix(super::fixes::sticky()),
                         None => Outcome::fail(format!("the CONNECT was answered {}", a.who())),
                     };
                     let mut out = with(out, evidence);

@@ -10,7 +10,7 @@ use crate::probe::engineio::{PollError, Session};
 use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
-use crate::report::{Fix, Outcome};
+use crate::report::Outcome;
 
 pub struct Sticky;
 
@@ -125,7 +125,7 @@ for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only cl
 share the traffic without sticky sessions",
                 rejection.unwrap_or_default()
             ))
-            .fix(sticky_fix())
+            .fix(super::fixes::sticky())
         } else if let Some(f) = failure {
             Outcome::fail(format!("the session broke after {sent} requests: {f}"))
         } else {
@@ -175,15 +175,4 @@ fn nudge(eio: Eio, round: usize) -> Packet {
 
 fn unknown_session(body: &[u8]) -> bool {
     eio::decode_error(body).is_some_and(|e| e.kind == ErrorKind::SessionIdUnknown)
-}
-
-pub fn sticky_fix() -> Fix {
-    Fix::new(
-        "Make sessions sticky, or run one process",
-        "nginx: in the upstream block, ip_hash; (or hash $remote_addr consistent;). HAProxy: \
-balance source, or a cookie. Node cluster: @socket.io/sticky (setupMaster / setupWorker) with \
-@socket.io/cluster-adapter. Flask-SocketIO / python-socketio under gunicorn: one worker \
-(-w 1; gunicorn has no sticky sessions), scaled out behind a sticky load balancer with a \
-message queue. Or connect websocket-only: io(url, { transports: ['websocket'] }).",
-    )
 }

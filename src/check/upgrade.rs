@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use super::engineio::fix_path;
-use super::health::proxy_name;
+use super::fixes;
 use super::{Check, Ctx};
 use crate::probe::engineio::{self, Endpoint};
 use crate::probe::http::{Answer, Http};
+use crate::probe::proxy_name::proxy_name;
 use crate::probe::ws::{self, ConnectError, Received, RecvError};
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind};
 use crate::protocol::preview;
@@ -457,44 +457,31 @@ fn refused(answer: &Answer, probe: &Probe<'_>) -> Outcome {
 Upgrade/Connection headers, so a proxy in between dropped them",
                 e.message
             ))
-            .fix(proxy_fix())
+            .fix(fixes::proxy())
         }
         (Some(e), _, _) if e.kind == ErrorKind::SessionIdUnknown => Outcome::fail(format!(
             "the websocket upgrade landed on a server process that does not know the session ({who}: {:?}): \
 several workers without sticky sessions",
             e.message
         ))
-        .fix(super::sticky::sticky_fix()),
+        .fix(fixes::sticky()),
         (Some(e), _, _) => Outcome::fail(format!("the websocket upgrade was refused: {who}: {:?}", e.message)),
         (None, _, Some(p)) => Outcome::fail(format!(
             "the proxy ({p}) answered the websocket upgrade {}: it does not pass websockets through",
             answer.status_line()
         ))
-        .fix(proxy_fix()),
+        .fix(fixes::proxy()),
         (None, 200, None) => Outcome::fail(format!(
             "the websocket upgrade was answered {who}: something in between (a proxy, a dev server, an SPA fallback) \
 does not forward websockets"
         ))
-        .fix(proxy_fix()),
+        .fix(fixes::proxy()),
         (None, 404, None) => Outcome::fail(format!("no websocket handler at {}: {who}", probe.endpoint.path()))
-            .fix(fix_path(probe.endpoint.path())),
+            .fix(fixes::socketio_path(probe.endpoint.path())),
         (None, _, None) => Outcome::fail(format!("the websocket upgrade was refused: {who}")),
     };
     answer.add_evidence(&mut out, "upgrade refused");
     out
-}
-
-pub fn proxy_fix() -> Fix {
-    Fix::new(
-        "Pass websocket upgrades through the proxy",
-        // One paragraph: the human report shows a fix's line breaks as
-        // `\n`, like any other text a fix may quote.
-        "nginx, in the location that proxies Socket.IO: proxy_http_version 1.1; \
-proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; \
-and once in http {}: map $http_upgrade $connection_upgrade { default upgrade; '' close; }. \
-Vite / webpack-dev-server proxy: add ws: true to the /socket.io entry. Other proxies: enable \
-WebSocket (HTTP/1.1 Upgrade) forwarding.",
-    )
 }
 
 fn worker_fix() -> Fix {

@@ -7,12 +7,12 @@ use std::time::Instant;
 use async_trait::async_trait;
 use url::Url;
 
-use super::health::proxy_name;
-use super::upgrade::proxy_fix;
+use super::fixes;
 use super::{Check, Ctx};
 use crate::probe::Failure;
 use crate::probe::handshake::{self, Request};
 use crate::probe::http::Answer;
+use crate::probe::proxy_name::proxy_name;
 use crate::probe::ws::{self, ConnectError, RecvError};
 use crate::report::{Fix, Outcome, Status};
 use crate::secret::Header;
@@ -166,7 +166,7 @@ async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
                         "101 Switching Protocols, but Sec-WebSocket-Accept does not match the key sent: something in \
 between (a proxy or middleware) rewrote the handshake, and every client will close the connection",
                     )
-                    .fix(proxy_fix()),
+                    .fix(fixes::proxy()),
                     notes,
                 );
             }
@@ -223,7 +223,7 @@ websockets: subprotocols=[…]) or stop asking for it.",
         Err(ConnectError::WrongAccept(e)) => {
             return with(
                 Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
-                    .fix(proxy_fix()),
+                    .fix(fixes::proxy()),
                 notes,
             );
         }
@@ -314,28 +314,28 @@ fn refusal(answer: &Answer, url: &Url, origin: Option<&str>) -> Outcome {
         200 if answer.is_html() => Outcome::fail(format!(
             "the upgrade was answered {who} with an HTML page: a proxy or an SPA fallback serves the app instead of upgrading"
         ))
-        .fix(proxy_fix()),
-        200 => Outcome::fail(format!("the upgrade was answered {who}: something in between does not forward websockets")).fix(proxy_fix()),
+        .fix(fixes::proxy()),
+        200 => Outcome::fail(format!("the upgrade was answered {who}: something in between does not forward websockets")).fix(fixes::proxy()),
         426 => Outcome::fail(format!(
             "the upgrade was answered {who}: the server got the request without its Upgrade header, so a proxy in between dropped it"
         ))
-        .fix(proxy_fix()),
+        .fix(fixes::proxy()),
         400 => match &proxy {
             Some(p) => Outcome::fail(format!("the proxy ({p}) answered the upgrade {}: it does not pass websockets through", answer.status_line()))
-                .fix(proxy_fix()),
+                .fix(fixes::proxy()),
             // ws answers 400 for a path it does not serve, and servers
             // answer 400 to an upgrade that lost its headers on the way.
             None => Outcome::fail(format!(
                 "the upgrade was refused: {who}: a path the server does not serve, or Upgrade headers that did not arrive"
             ))
             .fix(path_fix())
-            .fix(proxy_fix()),
+            .fix(fixes::proxy()),
         },
         401 | 403 => match origin {
             Some(o) => Outcome::fail(format!(
                 "the upgrade was refused {who}: the endpoint does not accept the origin {o} (or wants credentials)"
             ))
-            .fix(origin_fix(o))
+            .fix(fixes::origin(o))
             .fix(credentials_fix()),
             None => Outcome::fail(format!("the upgrade was refused {who}: an origin check or missing credentials"))
                 .fix(credentials_fix())
@@ -368,18 +368,6 @@ fn credentials_fix() -> Fix {
     Fix::new(
         "Send the credentials the endpoint wants",
         "Pass them as a header (-H 'Authorization: Bearer …'), a cookie, or a query parameter, as your client does.",
-    )
-}
-
-pub fn origin_fix(origin: &str) -> Fix {
-    Fix::new(
-        format!("Allow the origin {origin}"),
-        format!(
-            "Add it to the server's allow-list. ws: verifyClient: ({{ origin }}) => allowed.includes(origin). \
-Python websockets: serve(…, origins=['{origin}']). python-socketio / Flask-SocketIO: \
-cors_allowed_origins=['{origin}']. socket.io: new Server(httpServer, {{ cors: {{ origin: ['{origin}'], \
-credentials: true }} }})."
-        ),
     )
 }
 
