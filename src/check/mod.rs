@@ -14,6 +14,8 @@ mod listen;
 mod mixed;
 mod namespace;
 mod proxy;
+#[cfg(test)]
+mod recorded;
 mod sticky;
 mod time_wait;
 mod tls;

@@ -1,0 +1,173 @@
+//! Answers real servers gave, copied from tests/servers/WIRE.md (status
+//! line, headers, body; Date headers left out), for the unit tests of the
+//! checks' verdicts: a verdict is tested on what a server really said, and
+//! the integration tests prove the probes still observe it.
+
+use crate::probe::handshake::parse_head;
+use crate::probe::http::Answer;
+
+/// A recorded answer: its head with one header a line, a blank line, the body.
+pub fn answer(recorded: &str) -> Answer {
+    let (head, body) = recorded.split_once("\n\n").unwrap_or((recorded, ""));
+    let raw = format!("{}\r\n\r\n{body}", head.replace('\n', "\r\n"));
+    parse_head(raw.as_bytes()).expect("a recorded answer parses")
+}
+
+/// python-socketio 5 on aiohttp: the open packet (WIRE.md 1, "Open packet").
+pub const PY_OPEN: &str = "HTTP/1.1 200 OK
+Content-Type: text/plain; charset=UTF-8
+Access-Control-Allow-Credentials: true
+Content-Length: 118
+Server: Python/3.11 aiohttp/3.14.5
+
+0{\"sid\":\"bz-Qvm48dHlZhf7QAAAA\",\"upgrades\":[\"websocket\"],\"pingTimeout\":20000,\"pingInterval\":25000,\"maxPayload\":1000000}";
+
+/// python-socketio 5 asked `EIO=3` (WIRE.md 1, "EIO=3").
+pub const PY_EIO3_REFUSED: &str = "HTTP/1.1 400 Bad Request
+Content-Type: text/plain
+Access-Control-Allow-Credentials: true
+Content-Length: 84
+Server: Python/3.11 aiohttp/3.14.5
+
+\"The client is using an unsupported version of the Socket.IO or Engine.IO protocols\"";
+
+/// python-socketio 5, default cors_allowed_origins, `Origin: http://evil.example`:
+/// the polling handshake and the websocket upgrade both answer this
+/// (WIRE.md 1, "Handshake with Origin" and "WebSocket upgrade with Origin").
+pub const PY_EVIL_ORIGIN: &str = "HTTP/1.1 400 Bad Request
+Content-Type: text/plain
+Access-Control-Allow-Credentials: true
+Content-Length: 48
+Server: Python/3.11 aiohttp/3.14.5
+
+\"http://evil.example is not an accepted origin.\"";
+
+/// socket.io 4.8, no options: the open packet (WIRE.md 2, "Open packet");
+/// with any Origin it is the same, without Access-Control-Allow-Origin.
+pub const NODE4_OPEN: &str = "HTTP/1.1 200 OK
+Content-Type: text/plain; charset=UTF-8
+Content-Length: 118
+cache-control: no-store
+Connection: keep-alive
+Keep-Alive: timeout=5
+
+0{\"sid\":\"oI_RwqgAEl4GkLK8AAAH\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}";
+
+/// socket.io 4.8 asked `EIO=3` without allowEIO3 (WIRE.md 2, "EIO=3").
+pub const NODE4_EIO3_REFUSED: &str = "HTTP/1.1 400 Bad Request
+Content-Type: application/json
+Connection: keep-alive
+Keep-Alive: timeout=5
+
+{\"code\":5,\"message\":\"Unsupported protocol version\"}";
+
+/// socket.io 4.8's answer to a preflight OPTIONS (WIRE.md 2, "Preflight OPTIONS").
+pub const NODE4_PREFLIGHT: &str = "HTTP/1.1 400 Bad Request
+Content-Type: application/json
+Connection: keep-alive
+Keep-Alive: timeout=5
+
+{\"code\":2,\"message\":\"Bad handshake method\"}";
+
+/// socket.io 4.8 `--cors http://allowed.example`, `Origin: http://evil.example`
+/// (WIRE.md 2b): the configured origin, not the request's.
+pub const NODE4_CORS_OTHER_ORIGIN: &str = "HTTP/1.1 200 OK
+Access-Control-Allow-Origin: http://allowed.example
+Vary: Origin
+Content-Type: text/plain; charset=UTF-8
+Content-Length: 118
+cache-control: no-store
+
+0{\"sid\":\"pmZU0KbxkjVi-9nLAAAA\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}";
+
+/// socket.io 4.8 `--cors http://allowed.example`: a preflight asking for
+/// `content-type` (WIRE.md 2b, "Preflight OPTIONS from http://allowed.example").
+pub const NODE4_CORS_PREFLIGHT: &str = "HTTP/1.1 204 No Content
+Access-Control-Allow-Origin: http://allowed.example
+Vary: Origin, Access-Control-Request-Headers
+Access-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,DELETE
+Access-Control-Allow-Headers: content-type
+Content-Length: 0
+
+";
+
+/// socket.io 2.5 asked `EIO=4`: a v3 answer whatever was asked (WIRE.md 3).
+pub const NODE2_OPEN: &str = "HTTP/1.1 200 OK
+Content-Type: text/plain; charset=UTF-8
+Content-Length: 104
+Access-Control-Allow-Origin: *
+Set-Cookie: io=Uky-_IPmT17atNquAAAA; Path=/; HttpOnly; SameSite=Strict
+Connection: keep-alive
+
+97:0{\"sid\":\"Uky-_IPmT17atNquAAAA\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000}2:40";
+
+/// socket.io 2.5, `Origin: http://evil.example`: the origin echoed, with
+/// credentials (WIRE.md 3, "Origin: http://evil.example").
+pub const NODE2_EVIL_ORIGIN: &str = "HTTP/1.1 200 OK
+Content-Type: text/plain; charset=UTF-8
+Content-Length: 104
+Access-Control-Allow-Credentials: true
+Access-Control-Allow-Origin: http://evil.example
+
+97:0{\"sid\":\"jIczi3U_70lu-M_gAAAD\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000}2:40";
+
+/// Flask-SocketIO under gunicorn's sync worker: the open packet (WIRE.md 4).
+pub const GUNICORN_OPEN: &str = "HTTP/1.1 200 OK
+Server: gunicorn
+Connection: close
+Content-Type: text/plain; charset=UTF-8
+Access-Control-Allow-Credentials: true
+
+0{\"sid\":\"cZ5ANK6K8LgATiJhAAAA\",\"upgrades\":[\"websocket\"],\"pingTimeout\":20000,\"pingInterval\":25000,\"maxPayload\":1000000}";
+
+/// Flask under gunicorn at a path Engine.IO is not served at (WIRE.md 4, "/nope/").
+pub const GUNICORN_404: &str = "HTTP/1.1 404 NOT FOUND
+Server: gunicorn
+Connection: close
+Content-Type: text/html; charset=utf-8
+Content-Length: 207
+
+<!doctype html>
+<html lang=en>
+<title>404 Not Found</title>
+<h1>Not Found</h1>
+<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>
+";
+
+/// nginx without the Upgrade/Connection headers in front of socket.io 4:
+/// the websocket upgrade arrives as a plain GET (WIRE.md 6, "the same with curl").
+pub const NGINX_NODE4_NO_UPGRADE: &str = "HTTP/1.1 400 Bad Request
+Server: nginx/1.22.1
+Content-Type: application/json
+Connection: keep-alive
+
+{\"code\":3,\"message\":\"Bad request\"}";
+
+/// The same nginx in front of python-socketio (WIRE.md 6, "-> py_healthy").
+pub const NGINX_PY_NO_UPGRADE: &str = "HTTP/1.1 400 Bad Request
+Server: nginx/1.22.1
+Content-Type: text/plain
+Content-Length: 27
+Connection: keep-alive
+Access-Control-Allow-Credentials: true
+
+\"Invalid websocket upgrade\"";
+
+/// nginx round-robin over two socket.io 4 servers: an upgrade with a sid
+/// the other upstream made (WIRE.md 7).
+pub const NGINX_ROUNDROBIN_UPGRADE: &str = "HTTP/1.1 400 Bad Request
+Server: nginx/1.22.1
+Content-Type: text/html
+Content-Length: 18
+Connection: keep-alive
+
+Session ID unknown";
+
+/// nginx with its upstream down, to any request (WIRE.md 8).
+pub const NGINX_502: &str = "HTTP/1.1 502 Bad Gateway
+Server: nginx/1.22.1
+Content-Type: text/html
+Content-Length: 157
+Connection: keep-alive
+
+<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
