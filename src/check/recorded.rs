@@ -171,3 +171,38 @@ Content-Length: 157
 Connection: keep-alive
 
 <html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
+
+/// The `ws` package (8.x) refusing an upgrade at a path it does not serve
+/// (`new WebSocketServer({ server, path })`): its abortHandshake answer.
+pub const WS_WRONG_PATH: &str = "HTTP/1.1 400 Bad Request
+Connection: close
+Content-Type: text/html
+Content-Length: 11
+
+Bad Request";
+
+/// The `ws` package refusing an origin its verifyClient rejects.
+pub const WS_ORIGIN_REFUSED: &str = "HTTP/1.1 401 Unauthorized
+Connection: close
+Content-Type: text/html
+Content-Length: 12
+
+Unauthorized";
+
+/// tests/servers/ws.js answering a GET that arrived without its Upgrade
+/// header, as ws's own HTTP server does.
+pub const WS_NO_UPGRADE: &str = "HTTP/1.1 426 Upgrade Required
+Content-Type: text/plain
+Connection: keep-alive
+
+Upgrade Required";
+
+/// A 101 from the `ws` package with a subprotocol and permessage-deflate.
+pub const WS_SWITCHING: &str = "HTTP/1.1 101 Switching Protocols
+Upgrade: websocket
+Connection: Upgrade
+Sec-WebSocket-Accept: 721FtL2csNMN5XSbhiHZKo2AsQQ=
+Sec-WebSocket-Protocol: chat
+Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits
+
+";

@@ -2,7 +2,7 @@
 //! ws:// target's own path) upgrade, with the right accept key, the
 //! subprotocol and extensions asked for, answer a ping and close cleanly?
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use url::Url;
@@ -10,7 +10,7 @@ use url::Url;
 use super::fixes;
 use super::{Check, Ctx};
 use crate::probe::Failure;
-use crate::probe::handshake::{self, Request};
+use crate::probe::handshake::{self, Request, Upgrade};
 use crate::probe::http::Answer;
 use crate::probe::proxy_name::proxy_name;
 use crate::probe::ws::{self, ConnectError, RecvError};
@@ -63,7 +63,7 @@ header: a proxy dropped it. Fix: proxy_http_version 1.1 and the Upgrade/Connecti
         }
         let mut results = Vec::new();
         for url in &urls {
-            results.push((url.clone(), probe(ctx, url).await));
+            results.push((url.clone(), verdict(&observe(ctx, url).await, url)));
         }
         combine(results)
     }
@@ -125,23 +125,53 @@ fn combine(results: Vec<(Url, Outcome)>) -> Outcome {
     out
 }
 
-async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
+/// What one endpoint did, as sent and answered.
+struct Observation {
+    /// The subprotocols offered (`--subprotocol`).
+    subprotocols: Vec<String>,
+    /// The Origin sent (`--origin`).
+    origin: Option<String>,
+    /// The opening handshake, checked by hand; `Err` when no client could
+    /// be set up for this target.
+    handshake: Result<Result<Upgrade, handshake::Error>, String>,
+    /// A real client session on a second connection, made when the
+    /// handshake upgraded with the right accept key.
+    session: Option<Result<Session, ConnectError>>,
+}
+
+struct Session {
+    /// How long the second connection took to upgrade.
+    upgraded: Duration,
+    pong: Result<Pong, RecvError>,
+}
+
+struct Pong {
+    rtt: Duration,
+    /// A message the server sent before its pong (a greeting).
+    greeting: Option<String>,
+    /// The server's close code, if it sent a close frame back.
+    close: Option<u16>,
+}
+
+async fn observe(ctx: &Ctx, url: &Url) -> Observation {
     let timeout = ctx.probe.timeout;
     let mut headers = ctx.probe.headers.clone();
     if let Some(origin) = &ctx.probe.origin {
         headers.extend(Header::new("Origin", origin));
     }
-    let mut notes: Vec<(String, String)> = Vec::new();
-    let mut chosen = String::new();
-    let mut status = Status::Pass;
-    let mut out_fixes = Vec::new();
-
+    let mut seen = Observation {
+        subprotocols: ctx.probe.subprotocols.clone(),
+        origin: ctx.probe.origin.clone(),
+        handshake: Err(String::new()),
+        session: None,
+    };
     let tls = match ctx.host.ws_tls_for(&ctx.probe) {
         Ok(t) => t,
-        Err(e) => return Outcome::fail(e),
+        Err(e) => {
+            seen.handshake = Err(e);
+            return seen;
+        }
     };
-
-    // 1. The handshake as sent and answered, checked by hand.
     let req = Request {
         url,
         headers: &headers,
@@ -149,107 +179,146 @@ async fn probe(ctx: &Ctx, url: &Url) -> Outcome {
         offer_deflate: true,
         tls: Some(tls.clone()),
     };
-    match handshake::upgrade(&req, timeout).await {
-        Err(e) => {
-            let mut out = Outcome::fail(format!("the upgrade got {e}"));
-            out.fixes.extend(reset_hint(&e));
-            return out;
-        }
-        Ok(up) if up.answer.status != 101 => {
-            return refusal(&up.answer, url, ctx.probe.origin.as_deref());
-        }
-        Ok(up) => {
-            notes.extend(up.answer.evidence("handshake"));
-            if up.accept_ok == Some(false) {
-                return with(
-                    Outcome::fail(
-                        "101 Switching Protocols, but Sec-WebSocket-Accept does not match the key sent: something in \
-between (a proxy or middleware) rewrote the handshake, and every client will close the connection",
-                    )
-                    .fix(fixes::proxy()),
-                    notes,
-                );
-            }
-            let protocol = up
-                .answer
-                .header("sec-websocket-protocol")
-                .map(str::to_owned);
-            let extensions = up
-                .answer
-                .header("sec-websocket-extensions")
-                .map(str::to_owned);
-            if !ctx.probe.subprotocols.is_empty() {
-                match &protocol {
-                    Some(p) => chosen.push_str(&format!(", subprotocol {p}")),
-                    None => {
-                        status = Status::Warn;
-                        out_fixes.push(Fix::new(
-                            "Agree on a subprotocol",
-                            format!(
-                                "The client offered {} and the server chose none. Browsers fail the connection \
-when they asked for a subprotocol and got none: register it on the server (ws: handleProtocols; \
-websockets: subprotocols=[…]) or stop asking for it.",
-                                ctx.probe.subprotocols.join(", ")
-                            ),
-                        ));
-                        chosen.push_str(&format!(
-                            ", none of the subprotocols {} was chosen",
-                            ctx.probe.subprotocols.join(", ")
-                        ));
-                    }
-                }
-            }
-            chosen.push_str(&match extensions {
-                Some(e) => format!(", extensions {e}"),
-                None => ", no extensions".to_string(),
-            });
-        }
+    let opened = handshake::upgrade(&req, timeout).await;
+    let upgraded =
+        matches!(&opened, Ok(up) if up.answer.status == 101 && up.accept_ok != Some(false));
+    // A browser sends the subprotocols again only when the server agreed
+    // to one; without one it has already failed the connection.
+    let agreed = matches!(&opened, Ok(up) if up.answer.header("sec-websocket-protocol").is_some());
+    seen.handshake = Ok(opened);
+    if !upgraded {
+        return seen;
     }
-
-    // 2. A real client session: ping, pong, close.
-    let mut ws_headers = headers.clone();
-    if !ctx.probe.subprotocols.is_empty() && status == Status::Pass {
+    let mut ws_headers = headers;
+    if !ctx.probe.subprotocols.is_empty() && agreed {
         ws_headers.extend(Header::new(
             "Sec-WebSocket-Protocol",
             &ctx.probe.subprotocols.join(", "),
         ));
     }
     let start = Instant::now();
-    let mut conn = match ws::connect(url, &ws_headers, timeout, tls).await {
-        Ok(c) => c,
-        Err(ConnectError::Refused(answer)) => {
-            return refusal(&answer, url, ctx.probe.origin.as_deref());
+    seen.session = Some(match ws::connect(url, &ws_headers, timeout, tls).await {
+        Ok(mut conn) => {
+            let upgraded = start.elapsed();
+            let pong = match ws::ping(&mut conn.stream, timeout).await {
+                Ok((rtt, greeting)) => Ok(Pong {
+                    rtt,
+                    greeting,
+                    close: ws::close(&mut conn.stream, timeout).await,
+                }),
+                Err(e) => Err(e),
+            };
+            Ok(Session { upgraded, pong })
         }
-        Err(ConnectError::WrongAccept(e)) => {
-            return with(
-                Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
-                    .fix(fixes::proxy()),
-                notes,
-            );
+        Err(e) => Err(e),
+    });
+    seen
+}
+
+fn verdict(seen: &Observation, url: &Url) -> Outcome {
+    let up = match &seen.handshake {
+        Err(e) => return Outcome::fail(e.clone()),
+        Ok(Err(e)) => {
+            let mut out = Outcome::fail(format!("the upgrade got {e}"));
+            out.fixes.extend(reset_hint(e));
+            return out;
         }
-        Err(ConnectError::Protocol(e)) => {
-            return with(
-                Outcome::fail(format!(
-                    "the upgrade answer is not a valid WebSocket handshake: {e}"
-                )),
-                notes,
-            );
+        Ok(Ok(up)) if up.answer.status != 101 => {
+            return refusal(&up.answer, url, seen.origin.as_deref());
         }
-        Err(ConnectError::Failed(f)) => {
-            return with(Outcome::fail(format!("the upgrade got {f}")), notes);
-        }
+        Ok(Ok(up)) => up,
     };
-    let upgraded_ms = start.elapsed().as_millis();
-    let pong = match ws::ping(&mut conn.stream, timeout).await {
-        Ok((rtt, greeting)) => {
-            if let Some(g) = greeting {
-                notes.push((
-                    "first message".into(),
-                    crate::protocol::preview(g.as_bytes(), 120),
+    let notes = up.answer.evidence("handshake");
+    if up.accept_ok == Some(false) {
+        return with(
+            Outcome::fail(
+                "101 Switching Protocols, but Sec-WebSocket-Accept does not match the key sent: something in \
+between (a proxy or middleware) rewrote the handshake, and every client will close the connection",
+            )
+            .fix(fixes::proxy()),
+            notes,
+        );
+    }
+    let (chosen, agreement) = negotiated(&up.answer, &seen.subprotocols);
+    let status = if agreement.is_some() {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    match &seen.session {
+        None => with(Outcome::new(status, format!("101{chosen}")), notes),
+        Some(Err(e)) => connect_failed(e, url, seen.origin.as_deref(), notes),
+        Some(Ok(session)) => session_outcome(session, (status, &chosen, agreement), notes),
+    }
+}
+
+/// What the server chose of what was offered, for the summary, and the
+/// fix when it chose no subprotocol of those asked for.
+fn negotiated(answer: &Answer, subprotocols: &[String]) -> (String, Option<Fix>) {
+    let mut chosen = String::new();
+    let mut agreement = None;
+    if !subprotocols.is_empty() {
+        match answer.header("sec-websocket-protocol") {
+            Some(p) => chosen.push_str(&format!(", subprotocol {p}")),
+            None => {
+                agreement = Some(Fix::new(
+                    "Agree on a subprotocol",
+                    format!(
+                        "The client offered {} and the server chose none. Browsers fail the connection \
+when they asked for a subprotocol and got none: register it on the server (ws: handleProtocols; \
+websockets: subprotocols=[…]) or stop asking for it.",
+                        subprotocols.join(", ")
+                    ),
+                ));
+                chosen.push_str(&format!(
+                    ", none of the subprotocols {} was chosen",
+                    subprotocols.join(", ")
                 ));
             }
-            format!("pong in {} ms", rtt.as_millis())
         }
+    }
+    chosen.push_str(&match answer.header("sec-websocket-extensions") {
+        Some(e) => format!(", extensions {e}"),
+        None => ", no extensions".to_string(),
+    });
+    (chosen, agreement)
+}
+
+/// The second connection did not upgrade.
+fn connect_failed(
+    e: &ConnectError,
+    url: &Url,
+    origin: Option<&str>,
+    notes: Vec<(String, String)>,
+) -> Outcome {
+    match e {
+        ConnectError::Refused(answer) => refusal(answer, url, origin),
+        ConnectError::WrongAccept(e) => with(
+            Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
+                .fix(fixes::proxy()),
+            notes,
+        ),
+        ConnectError::Protocol(e) => with(
+            Outcome::fail(format!(
+                "the upgrade answer is not a valid WebSocket handshake: {e}"
+            )),
+            notes,
+        ),
+        ConnectError::Failed(f) => with(Outcome::fail(format!("the upgrade got {f}")), notes),
+    }
+}
+
+/// The ping, the pong and the close of the second connection.
+/// `negotiated`: the status, the summary's words and the fix of what the
+/// handshake agreed on, which stand when the session works.
+fn session_outcome(
+    session: &Session,
+    negotiated: (Status, &str, Option<Fix>),
+    mut notes: Vec<(String, String)>,
+) -> Outcome {
+    let (status, chosen, agreement) = negotiated;
+    let pong = match &session.pong {
+        Ok(pong) => pong,
         Err(RecvError::Garbage(e)) => {
             return with(
                 Outcome::fail(format!("101, then frames that do not parse: {e}")).fix(Fix::new(
@@ -275,13 +344,23 @@ Give each WebSocket server its own path, and check what sits between client and 
         }
         Err(RecvError::Failed(f)) => return with(Outcome::fail(format!("101, then {f}")), notes),
     };
-    let close = match ws::close(&mut conn.stream, timeout).await {
+    if let Some(g) = &pong.greeting {
+        notes.push((
+            "first message".into(),
+            crate::protocol::preview(g.as_bytes(), 120),
+        ));
+    }
+    let close = match pong.close {
         Some(code) => format!("closed with code {code}"),
         None => "the server sent no close frame back".to_string(),
     };
-    let summary = format!("101 in {upgraded_ms} ms{chosen}, {pong}, {close}");
+    let summary = format!(
+        "101 in {} ms{chosen}, pong in {} ms, {close}",
+        session.upgraded.as_millis(),
+        pong.rtt.as_millis()
+    );
     let mut out = Outcome::new(status, summary);
-    out.fixes = out_fixes;
+    out.fixes.extend(agreement);
     with(out, notes)
 }
 
@@ -381,4 +460,174 @@ fn reset_hint(e: &handshake::Error) -> Option<Fix> {
 server that crashed on the request.",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::recorded::{self, answer};
+
+    fn url() -> Url {
+        Url::parse("ws://127.0.0.1:9000/ws").expect("a url")
+    }
+
+    fn opened(recorded: &str, accept_ok: Option<bool>) -> Observation {
+        Observation {
+            subprotocols: Vec::new(),
+            origin: None,
+            handshake: Ok(Ok(Upgrade {
+                answer: answer(recorded),
+                accept_ok,
+            })),
+            session: None,
+        }
+    }
+
+    fn session(pong: Result<Pong, RecvError>) -> Option<Result<Session, ConnectError>> {
+        Some(Ok(Session {
+            upgraded: Duration::from_millis(3),
+            pong,
+        }))
+    }
+
+    fn pong(close: Option<u16>) -> Result<Pong, RecvError> {
+        Ok(Pong {
+            rtt: Duration::from_millis(1),
+            greeting: Some("hello".into()),
+            close,
+        })
+    }
+
+    fn titles(out: &Outcome) -> Vec<&str> {
+        out.fixes.iter().map(|f| f.title.as_str()).collect()
+    }
+
+    #[test]
+    fn an_endpoint_that_upgrades_pongs_and_closes_passes() {
+        let mut seen = opened(recorded::WS_SWITCHING, Some(true));
+        seen.subprotocols = vec!["chat".into()];
+        seen.session = session(pong(Some(1000)));
+        let out = verdict(&seen, &url());
+        assert_eq!(out.status, Status::Pass);
+        assert_eq!(
+            out.summary,
+            "101 in 3 ms, subprotocol chat, extensions permessage-deflate; client_max_window_bits, \
+pong in 1 ms, closed with code 1000"
+        );
+        assert!(
+            out.evidence
+                .iter()
+                .any(|e| e.label == "first message" && e.value == "hello")
+        );
+    }
+
+    #[test]
+    fn no_subprotocol_chosen_warns_and_says_how_to_agree() {
+        let mut seen = opened(recorded::WS_NO_UPGRADE, Some(true));
+        if let Ok(Ok(up)) = &mut seen.handshake {
+            up.answer = answer(
+                "HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\n",
+            );
+        }
+        seen.subprotocols = vec!["chat".into(), "json".into()];
+        seen.session = session(pong(None));
+        let out = verdict(&seen, &url());
+        assert_eq!(out.status, Status::Warn);
+        assert_eq!(
+            out.summary,
+            "101 in 3 ms, none of the subprotocols chat, json was chosen, no extensions, pong in 1 \
+ms, the server sent no close frame back"
+        );
+        assert_eq!(titles(&out), ["Agree on a subprotocol"]);
+    }
+
+    #[test]
+    fn a_wrong_accept_key_means_something_rewrote_the_handshake() {
+        let out = verdict(&opened(recorded::WS_SWITCHING, Some(false)), &url());
+        assert!(
+            out.summary
+                .starts_with("101 Switching Protocols, but Sec-WebSocket-Accept does not match")
+        );
+        assert_eq!(titles(&out), ["Pass websocket upgrades through the proxy"]);
+    }
+
+    #[test]
+    fn each_refusal_names_its_cause() {
+        let said = |recorded: &str| verdict(&opened(recorded, None), &url());
+        let wrong_path = said(recorded::WS_WRONG_PATH);
+        assert_eq!(
+            wrong_path.summary,
+            "the upgrade was refused: HTTP/1.1 400 Bad Request: a path the server does not serve, \
+or Upgrade headers that did not arrive"
+        );
+        assert_eq!(
+            titles(&wrong_path),
+            [
+                "Use the path the server registers",
+                "Pass websocket upgrades through the proxy"
+            ]
+        );
+        let dropped = said(recorded::WS_NO_UPGRADE).summary;
+        assert!(
+            dropped.ends_with("so a proxy in between dropped it"),
+            "{dropped}"
+        );
+        let nginx = said(recorded::NGINX_NODE4_NO_UPGRADE).summary;
+        assert_eq!(
+            nginx,
+            "the proxy (nginx/1.22.1) answered the upgrade HTTP/1.1 400 Bad Request: it does not \
+pass websockets through"
+        );
+        let down = said(recorded::NGINX_502).summary;
+        assert_eq!(
+            down,
+            "the proxy (nginx/1.22.1) answered HTTP/1.1 502 Bad Gateway: its upstream is down or unreachable"
+        );
+        let missing = said(recorded::GUNICORN_404).summary;
+        assert_eq!(
+            missing,
+            "no WebSocket endpoint at /ws: HTTP/1.1 404 NOT FOUND (server: gunicorn)"
+        );
+    }
+
+    #[test]
+    fn a_refused_origin_gets_the_allow_list_fix_and_a_redirect_to_https_wss() {
+        let mut seen = opened(recorded::WS_ORIGIN_REFUSED, None);
+        seen.origin = Some("https://app.example".into());
+        let out = verdict(&seen, &url());
+        assert_eq!(
+            out.summary,
+            "the upgrade was refused HTTP/1.1 401 Unauthorized: the endpoint does not accept the \
+origin https://app.example (or wants credentials)"
+        );
+        assert_eq!(
+            titles(&out),
+            [
+                "Allow the origin https://app.example",
+                "Send the credentials the endpoint wants"
+            ]
+        );
+        let moved = "HTTP/1.1 301 Moved Permanently\nLocation: https://127.0.0.1:9000/ws\n\n";
+        let out = verdict(&opened(moved, None), &url());
+        assert_eq!(titles(&out), ["Use wss://"]);
+    }
+
+    #[test]
+    fn a_silent_endpoint_and_a_reset_are_told_apart() {
+        let mut seen = opened(recorded::WS_SWITCHING, Some(true));
+        seen.session = session(Err(RecvError::TimedOut(Duration::from_millis(500), 2)));
+        let out = verdict(&seen, &url());
+        assert_eq!(
+            out.summary,
+            "101, but no pong within 500 ms (it sent 2 ping frames of its own meanwhile): the \
+endpoint does not answer pings"
+        );
+        let reset = Observation {
+            handshake: Ok(Err(handshake::Error::Failed(Failure::Reset))),
+            ..opened(recorded::WS_SWITCHING, None)
+        };
+        let out = verdict(&reset, &url());
+        assert_eq!(out.summary, "the upgrade got the connection was reset");
+        assert_eq!(titles(&out), ["Check the scheme and the server's log"]);
+    }
 }
