@@ -15,7 +15,7 @@ mod mixed;
 mod namespace;
 mod proxy;
 #[cfg(test)]
-mod recorded;
+pub(crate) mod recorded;
 mod sticky;
 mod time_wait;
 mod tls;

@@ -171,3 +171,33 @@ pub fn family(h: &Handshake) -> Family {
 pub fn refuses_version(h: &Option<Handshake>) -> bool {
     matches!(h, Some(Handshake::Refused { error, .. }) if error.kind == ErrorKind::UnsupportedProtocolVersion)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::recorded::{self, answer};
+    use crate::probe::engineio::classify_handshake;
+
+    fn family_of(recorded: &str) -> Family {
+        family(&classify_handshake(answer(recorded)))
+    }
+
+    #[test]
+    fn the_family_shows_in_how_a_server_refuses_or_what_it_calls_itself() {
+        assert_eq!(family_of(recorded::NODE4_EIO3_REFUSED), Family::Node);
+        assert_eq!(family_of(recorded::PY_EIO3_REFUSED), Family::Python);
+        assert_eq!(family_of(recorded::PY_OPEN), Family::Python);
+        assert_eq!(family_of(recorded::GUNICORN_OPEN), Family::Python);
+        // socket.io 4 names itself nowhere in an answer that opened.
+        assert_eq!(family_of(recorded::NODE4_OPEN), Family::Unknown);
+    }
+
+    #[test]
+    fn only_an_unsupported_version_error_is_a_version_refusal() {
+        let refused = Some(classify_handshake(answer(recorded::NODE4_EIO3_REFUSED)));
+        assert!(refuses_version(&refused));
+        let origin = Some(classify_handshake(answer(recorded::PY_EVIL_ORIGIN)));
+        assert!(!refuses_version(&origin));
+        assert!(!refuses_version(&None));
+    }
+}
