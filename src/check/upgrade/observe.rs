@@ -70,15 +70,25 @@ fn poll_result(
     }
 }
 
-/// Why the probe stopped.
+/// Why the probe stopped. The words say what was met, with its timings;
+/// the variant is the cause the verdict names.
 pub enum Stop {
-    NoUpgrades(String),
+    /// The open packet's `upgrades`, without "websocket" in it.
+    NoUpgrades(Vec<String>),
+    /// A new polling session did not open: what the handshake met.
     Session(String),
+    /// The upgrade was answered, but not with 101.
     Refused(Answer),
+    /// No answer to look at, or a failure that names no cause.
     NoAnswer(String),
+    /// A 101 that is not a valid WebSocket handshake.
     Invalid(String),
+    /// Frames that do not parse, or not the packet expected.
     Garbage(String),
+    /// Nothing where an answer was due: a worker that cannot serve
+    /// websockets while it holds a long-poll.
     Silent(String),
+    /// The server closed the websocket before the session was used.
     Closed(String),
 }
 
@@ -115,10 +125,14 @@ impl Probe<'_> {
         };
         self.note(
             "session",
-            format!("sid {}, upgrades {:?}", session.sid, session.upgrades),
+            format!(
+                "sid {}, upgrades {}",
+                session.sid,
+                serde_json::to_string(&session.upgrades).unwrap_or_default()
+            ),
         );
         if !session.offers_websocket() {
-            return Err(Stop::NoUpgrades(format!("{:?}", session.upgrades)));
+            return Err(Stop::NoUpgrades(session.upgrades.clone()));
         }
         let sid = session.sid.clone();
         // The long-poll a real client keeps open while it upgrades, on a

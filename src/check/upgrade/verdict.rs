@@ -52,7 +52,9 @@ impl Stop {
             .is_some_and(|s| s.to_ascii_lowercase().contains("gunicorn"));
         match self {
             Stop::NoUpgrades(upgrades) => Outcome::fail(format!(
-                "the server offers no websocket upgrade (\"upgrades\":{upgrades}): it runs without WebSocket support{}",
+                "the server offers no websocket upgrade (\"upgrades\":{}): it runs without WebSocket support{}",
+                // As the open packet has it (JSON), not as Rust prints it.
+                serde_json::to_string(upgrades).unwrap_or_default(),
                 if gunicorn { " (gunicorn's sync worker)" } else { "" }
             ))
             .fix(worker_fix())
@@ -191,7 +193,7 @@ mod tests {
             .map_or("", |(_, b)| b);
         let no_ws = body.replace("[\"websocket\"]", "[]");
         let (open, _) = parse_handshake(no_ws.as_bytes(), Eio::V4).expect("an open packet");
-        let stop = Stop::NoUpgrades(format!("{:?}", open.upgrades));
+        let stop = Stop::NoUpgrades(open.upgrades);
         let out = verdict(&seen(Some("gunicorn"), Err(stop)));
         assert_eq!(
             out.summary,
