@@ -2,6 +2,7 @@
 //! ws:// target's own path) upgrade, with the right accept key, the
 //! subprotocol and extensions asked for, answer a ping and close cleanly?
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -154,24 +155,34 @@ struct Pong {
 }
 
 async fn observe(ctx: &Ctx, url: &Url) -> Observation {
-    let timeout = ctx.probe.timeout;
     let mut headers = ctx.probe.headers.clone();
     if let Some(origin) = &ctx.probe.origin {
         headers.extend(Header::new("Origin", origin));
     }
-    let mut seen = Observation {
+    let (handshake, session) = match ctx.host.ws_tls_for(&ctx.probe) {
+        Ok(tls) => exchange(ctx, url, headers, tls).await,
+        Err(e) => (Err(e), None),
+    };
+    Observation {
         subprotocols: ctx.probe.subprotocols.clone(),
         origin: ctx.probe.origin.clone(),
-        handshake: Err(String::new()),
-        session: None,
-    };
-    let tls = match ctx.host.ws_tls_for(&ctx.probe) {
-        Ok(t) => t,
-        Err(e) => {
-            seen.handshake = Err(e);
-            return seen;
-        }
-    };
+        handshake,
+        session,
+    }
+}
+
+/// The opening handshake, then (when it upgraded) a client session on a
+/// second connection.
+async fn exchange(
+    ctx: &Ctx,
+    url: &Url,
+    headers: Vec<Header>,
+    tls: Arc<rustls::ClientConfig>,
+) -> (
+    Result<Result<Upgrade, handshake::Error>, String>,
+    Option<Result<Session, ConnectError>>,
+) {
+    let timeout = ctx.probe.timeout;
     let req = Request {
         url,
         headers: &headers,
@@ -182,12 +193,12 @@ async fn observe(ctx: &Ctx, url: &Url) -> Observation {
     let opened = handshake::upgrade(&req, timeout).await;
     let upgraded =
         matches!(&opened, Ok(up) if up.answer.status == 101 && up.accept_ok != Some(false));
-    // A browser sends the subprotocols again only when the server agreed
-    // to one; without one it has already failed the connection.
+    // Ask for the subprotocols again only when the server chose one: a
+    // client that asked and got none fails the connection (tungstenite
+    // does, as browsers do), and the session is still worth trying.
     let agreed = matches!(&opened, Ok(up) if up.answer.header("sec-websocket-protocol").is_some());
-    seen.handshake = Ok(opened);
     if !upgraded {
-        return seen;
+        return (Ok(opened), None);
     }
     let mut ws_headers = headers;
     if !ctx.probe.subprotocols.is_empty() && agreed {
@@ -197,7 +208,7 @@ async fn observe(ctx: &Ctx, url: &Url) -> Observation {
         ));
     }
     let start = Instant::now();
-    seen.session = Some(match ws::connect(url, &ws_headers, timeout, tls).await {
+    let session = match ws::connect(url, &ws_headers, timeout, tls).await {
         Ok(mut conn) => {
             let upgraded = start.elapsed();
             let pong = match ws::ping(&mut conn.stream, timeout).await {
@@ -211,8 +222,8 @@ async fn observe(ctx: &Ctx, url: &Url) -> Observation {
             Ok(Session { upgraded, pong })
         }
         Err(e) => Err(e),
-    });
-    seen
+    };
+    (Ok(opened), Some(session))
 }
 
 fn verdict(seen: &Observation, url: &Url) -> Outcome {
