@@ -1,232 +1,19 @@
-//! `websocket.upgrade`: does each plain WebSocket endpoint (`--ws-path`, a
-//! ws:// target's own path) upgrade, with the right accept key, the
-//! subprotocol and extensions asked for, answer a ping and close cleanly?
+//! What `websocket.upgrade`'s observation of one endpoint means: the
+//! cause named, with its fix. Pure, so every cause is tested on a recorded
+//! answer.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use async_trait::async_trait;
 use url::Url;
 
-use super::fixes;
-use super::{Check, Ctx};
+use super::observe::{Observation, Session};
+use crate::check::fixes;
 use crate::probe::Failure;
-use crate::probe::handshake::{self, Request, Upgrade};
+use crate::probe::handshake;
 use crate::probe::http::Answer;
 use crate::probe::proxy_name::proxy_name;
-use crate::probe::ws::{self, ConnectError, RecvError};
+use crate::probe::ws::{ConnectError, RecvError};
 use crate::report::{Fix, Outcome, Status};
-use crate::secret::Header;
-use crate::target::Scheme;
 
-pub struct WebSocket;
-
-#[async_trait]
-impl Check for WebSocket {
-    fn id(&self) -> &str {
-        "websocket.upgrade"
-    }
-
-    fn title(&self) -> &str {
-        "Plain WebSocket endpoint"
-    }
-
-    fn needs(&self) -> &[&str] {
-        &["port.listen"]
-    }
-
-    fn explain(&self) -> &str {
-        "For each --ws-path and for a ws:// or wss:// target's own path: sends the opening \
-handshake (offering --subprotocol and permessage-deflate, with --origin and -H headers), \
-checks the 101, the Sec-WebSocket-Accept against the key sent, and the subprotocol and \
-extensions the server chose; then, on a second connection, a ping answered by a pong (its \
-round-trip time) and a clean close (its close code).\n\n\
-Causes it tells apart:\n\
-- 404: no WebSocket endpoint at that path. Fix: the path the server registers (ws: new \
-WebSocketServer({ server, path }); websockets: the handler's path).\n\
-- 426 Upgrade Required, or a 400: the request reached the server without its Upgrade \
-header: a proxy dropped it. Fix: proxy_http_version 1.1 and the Upgrade/Connection headers \
-(nginx), ws: true (Vite/webpack dev proxy).\n\
-- 200 (an HTML page): a proxy or an SPA fallback answers instead of upgrading.\n\
-- a redirect (often http → https): use wss:// and the URL it names.\n\
-- 403: the server refuses the origin (or wants credentials). Fix: its origin allow-list \
-(ws: verifyClient; websockets: origins=[…]).\n\
-- 101 with a wrong Sec-WebSocket-Accept: something in between rewrites the handshake.\n\
-- 101, then frames that do not parse, no pong, or a reset: named with what arrived."
-    }
-
-    async fn run(&self, ctx: &Ctx) -> Outcome {
-        let urls = endpoints(ctx).await;
-        if urls.is_empty() {
-            return Outcome::skip(
-                "no plain WebSocket endpoint to probe: name one with --ws-path, or a ws:// target",
-            );
-        }
-        let mut results = Vec::new();
-        for url in &urls {
-            results.push((url.clone(), verdict(&observe(ctx, url).await, url)));
-        }
-        combine(results)
-    }
-}
-
-/// The endpoints to probe, in the order given, without repeats. A ws://
-/// target's own path counts, but a bare `ws://host:port` in front of a
-/// Socket.IO server is how Socket.IO clients are pointed at it, not a
-/// plain WebSocket endpoint.
-pub async fn endpoints(ctx: &Ctx) -> Vec<Url> {
-    let mut base = ctx.target.url.clone();
-    let tls = ctx.target.scheme.is_tls();
-    let _ = base.set_scheme(if tls { "wss" } else { "ws" });
-    let mut urls: Vec<Url> = Vec::new();
-    if matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss)
-        && (ctx.target.url.path() != "/" || ctx.engineio().await.speaks.is_none())
-    {
-        urls.push(ctx.target.url.clone());
-    }
-    for path in &ctx.probe.ws_paths {
-        let mut url = base.clone();
-        let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        url.set_path(path);
-        url.set_query((!query.is_empty()).then_some(query));
-        if !urls.contains(&url) {
-            urls.push(url);
-        }
-    }
-    urls
-}
-
-fn combine(results: Vec<(Url, Outcome)>) -> Outcome {
-    if results.len() == 1 {
-        let (url, mut out) = results.into_iter().next().expect("one result");
-        out.summary = format!("{url}: {}", out.summary);
-        return out;
-    }
-    let status = results
-        .iter()
-        .map(|(_, o)| o.status)
-        .max()
-        .unwrap_or(Status::Pass);
-    let summary = results
-        .iter()
-        .map(|(url, o)| format!("{}: {}", url.path(), o.summary))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut out = Outcome::new(status, summary);
-    for (url, o) in results {
-        for e in o.evidence {
-            out.push_evidence(format!("{} {}", url.path(), e.label), e.value);
-        }
-        for f in o.fixes {
-            if !out.fixes.iter().any(|g| g.title == f.title) {
-                out.fixes.push(f);
-            }
-        }
-    }
-    out
-}
-
-/// What one endpoint did, as sent and answered.
-struct Observation {
-    /// The subprotocols offered (`--subprotocol`).
-    subprotocols: Vec<String>,
-    /// The Origin sent (`--origin`).
-    origin: Option<String>,
-    /// The opening handshake, checked by hand; `Err` when no client could
-    /// be set up for this target.
-    handshake: Result<Result<Upgrade, handshake::Error>, String>,
-    /// A real client session on a second connection, made when the
-    /// handshake upgraded with the right accept key.
-    session: Option<Result<Session, ConnectError>>,
-}
-
-struct Session {
-    /// How long the second connection took to upgrade.
-    upgraded: Duration,
-    pong: Result<Pong, RecvError>,
-}
-
-struct Pong {
-    rtt: Duration,
-    /// A message the server sent before its pong (a greeting).
-    greeting: Option<String>,
-    /// The server's close code, if it sent a close frame back.
-    close: Option<u16>,
-}
-
-async fn observe(ctx: &Ctx, url: &Url) -> Observation {
-    let mut headers = ctx.probe.headers.clone();
-    if let Some(origin) = &ctx.probe.origin {
-        headers.extend(Header::new("Origin", origin));
-    }
-    let (handshake, session) = match ctx.host.ws_tls_for(&ctx.probe) {
-        Ok(tls) => exchange(ctx, url, headers, tls).await,
-        Err(e) => (Err(e), None),
-    };
-    Observation {
-        subprotocols: ctx.probe.subprotocols.clone(),
-        origin: ctx.probe.origin.clone(),
-        handshake,
-        session,
-    }
-}
-
-/// The opening handshake, then (when it upgraded) a client session on a
-/// second connection.
-async fn exchange(
-    ctx: &Ctx,
-    url: &Url,
-    headers: Vec<Header>,
-    tls: Arc<rustls::ClientConfig>,
-) -> (
-    Result<Result<Upgrade, handshake::Error>, String>,
-    Option<Result<Session, ConnectError>>,
-) {
-    let timeout = ctx.probe.timeout;
-    let req = Request {
-        url,
-        headers: &headers,
-        subprotocols: &ctx.probe.subprotocols,
-        offer_deflate: true,
-        tls: Some(tls.clone()),
-    };
-    let opened = handshake::upgrade(&req, timeout).await;
-    let upgraded =
-        matches!(&opened, Ok(up) if up.answer.status == 101 && up.accept_ok != Some(false));
-    // Ask for the subprotocols again only when the server chose one: a
-    // client that asked and got none fails the connection (tungstenite
-    // does, as browsers do), and the session is still worth trying.
-    let agreed = matches!(&opened, Ok(up) if up.answer.header("sec-websocket-protocol").is_some());
-    if !upgraded {
-        return (Ok(opened), None);
-    }
-    let mut ws_headers = headers;
-    if !ctx.probe.subprotocols.is_empty() && agreed {
-        ws_headers.extend(Header::new(
-            "Sec-WebSocket-Protocol",
-            &ctx.probe.subprotocols.join(", "),
-        ));
-    }
-    let start = Instant::now();
-    let session = match ws::connect(url, &ws_headers, timeout, tls).await {
-        Ok(mut conn) => {
-            let upgraded = start.elapsed();
-            let pong = match ws::ping(&mut conn.stream, timeout).await {
-                Ok((rtt, greeting)) => Ok(Pong {
-                    rtt,
-                    greeting,
-                    close: ws::close(&mut conn.stream, timeout).await,
-                }),
-                Err(e) => Err(e),
-            };
-            Ok(Session { upgraded, pong })
-        }
-        Err(e) => Err(e),
-    };
-    (Ok(opened), Some(session))
-}
-
-fn verdict(seen: &Observation, url: &Url) -> Outcome {
+pub fn verdict(seen: &Observation, url: &Url) -> Outcome {
     let up = match &seen.handshake {
         Err(e) => return Outcome::fail(e.clone()),
         Ok(Err(e)) => {
@@ -477,6 +264,9 @@ server that crashed on the request.",
 mod tests {
     use super::*;
     use crate::check::recorded::{self, answer};
+    use crate::check::websocket::observe::Pong;
+    use crate::probe::handshake::Upgrade;
+    use std::time::Duration;
 
     fn url() -> Url {
         Url::parse("ws://127.0.0.1:9000/ws").expect("a url")
