@@ -122,3 +122,53 @@ Behind a proxy, the proxy must forward {path} to the server too.",
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The human report shows a fix's line breaks as `\n`: each shared fix
+    /// is one paragraph.
+    #[test]
+    fn every_shared_fix_is_one_titled_paragraph() {
+        let all = [
+            proxy(),
+            origin("https://app.example"),
+            sticky(),
+            kill(5000),
+            socketio_path("/socket.io/"),
+        ]
+        .into_iter()
+        .chain(v3_only_server())
+        .chain(v4_server_for_v3_client(Family::Unknown));
+        for f in all {
+            assert!(
+                !f.title.is_empty() && !f.title.contains('\n'),
+                "{}",
+                f.title
+            );
+            assert!(!f.detail.contains('\n'), "{}: {}", f.title, f.detail);
+        }
+    }
+
+    #[test]
+    fn fixes_quote_the_values_they_are_given() {
+        assert!(
+            origin("https://app.example")
+                .detail
+                .contains("origins=['https://app.example']")
+        );
+        let path = socketio_path("/rt/socket/");
+        assert!(
+            path.detail.contains("path: '/rt/socket/'"),
+            "{}",
+            path.detail
+        );
+        assert!(
+            path.detail.contains("socketio_path='rt/socket'"),
+            "{}",
+            path.detail
+        );
+        assert_eq!(kill(8080).command.as_deref(), Some("rtdoctor kill 8080"));
+    }
+}

@@ -485,4 +485,21 @@ answered with HTTP 404 without an Engine.IO error body"
         seen.stuck_local = false;
         assert_eq!(verdict(&seen).fixes.len(), 1);
     }
+
+    #[test]
+    fn polling_turned_off_says_how_to_connect_anyway() {
+        let out = judge(
+            EioMode::V4,
+            Some(&met(recorded::NODE4_TRANSPORT_UNKNOWN)),
+            None,
+        );
+        assert_eq!(
+            out.summary,
+            "the handshake was refused: Transport unknown (HTTP/1.1 400 Bad Request)"
+        );
+        assert_eq!(
+            titles(&out),
+            ["Enable the polling transport on the server, or connect with websocket only"]
+        );
+    }
 }

@@ -61,6 +61,23 @@ Keep-Alive: timeout=5
 
 {\"code\":5,\"message\":\"Unsupported protocol version\"}";
 
+/// socket.io 4.8 asked for a transport it does not run (WIRE.md 2,
+/// "transport=bogus"); a server started with transports: ['websocket']
+/// answers the polling handshake the same way.
+pub const NODE4_TRANSPORT_UNKNOWN: &str = "HTTP/1.1 400 Bad Request
+Content-Type: application/json
+Connection: keep-alive
+Keep-Alive: timeout=5
+
+{\"code\":0,\"message\":\"Transport unknown\"}";
+
+/// An SPA's dev server answering every path with its index.html.
+pub const SPA_FALLBACK: &str = "HTTP/1.1 200 OK
+Content-Type: text/html; charset=utf-8
+X-Powered-By: Express
+
+<!doctype html><html><head><title>app</title></head><body><div id=\"root\"></div></body></html>";
+
 /// socket.io 4.8's answer to a preflight OPTIONS (WIRE.md 2, "Preflight OPTIONS").
 pub const NODE4_PREFLIGHT: &str = "HTTP/1.1 400 Bad Request
 Content-Type: application/json

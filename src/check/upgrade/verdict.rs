@@ -318,4 +318,34 @@ do not parse: a 12-byte binary frame waiting for the open packet"
             ["Run the server on a worker that can serve websockets"]
         );
     }
+
+    #[test]
+    fn an_spa_fallback_a_bad_101_and_a_stall_are_told_apart() {
+        let spa = refused_by(recorded::SPA_FALLBACK);
+        assert!(
+            spa.summary.starts_with(
+                "the websocket upgrade was answered HTTP/1.1 200 OK: something in between"
+            ),
+            "{}",
+            spa.summary
+        );
+        assert_eq!(titles(&spa), ["Pass websocket upgrades through the proxy"]);
+        let invalid = Stop::Invalid("no Upgrade header".into());
+        let out = verdict(&seen(None, Err(invalid)));
+        assert_eq!(
+            out.summary,
+            "the upgrade answer is not a valid WebSocket handshake: no Upgrade header"
+        );
+        assert_eq!(titles(&out), ["Attach one upgrade handler per path"]);
+        let pinging = Stop::NoAnswer(
+            "101 Switching Protocols, then only the server's own ping frames (3) for 5000 ms \
+waiting for 3probe after 2probe"
+                .into(),
+        );
+        let out = verdict(&seen(Some("gunicorn"), Err(pinging)));
+        assert!(
+            out.fixes.is_empty(),
+            "a server that pings is not the silent worker"
+        );
+    }
 }

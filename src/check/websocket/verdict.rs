@@ -431,4 +431,22 @@ endpoint does not answer pings"
         assert_eq!(out.summary, "the upgrade got the connection was reset");
         assert_eq!(titles(&out), ["Check the scheme and the server's log"]);
     }
+
+    #[test]
+    fn an_html_page_and_frames_that_do_not_parse_are_named() {
+        let page = verdict(&opened(recorded::SPA_FALLBACK, None), &url());
+        assert_eq!(
+            page.summary,
+            "the upgrade was answered HTTP/1.1 200 OK with an HTML page: a proxy or an SPA \
+fallback serves the app instead of upgrading"
+        );
+        let mut seen = opened(recorded::WS_SWITCHING, Some(true));
+        seen.session = session(Err(RecvError::Garbage("reserved bits set".into())));
+        let out = verdict(&seen, &url());
+        assert_eq!(
+            out.summary,
+            "101, then frames that do not parse: reserved bits set"
+        );
+        assert_eq!(titles(&out), ["Attach one upgrade handler per path"]);
+    }
 }
