@@ -86,25 +86,27 @@ fn refused(answer: &Answer, seen: &Observation) -> Outcome {
     let proxy = proxy_name(answer);
     let engine = eio::decode_error(&answer.body);
     let who = answer.who();
+    // The server's own words, quoted as they came (the renderers escape
+    // what a terminal would act on), not in Rust's Debug escaping.
+    let said = engine.as_ref().map(|e| format!("\"{}\"", e.message));
+    let said = said.as_deref().unwrap_or_default();
     let mut out = match (&engine, answer.status, &proxy) {
         // The handshake offered websocket, so a "bad request" or "transport
         // unknown" (python-engineio: "Invalid transport") to a request that
         // left here with Upgrade: websocket means it arrived without it.
         (Some(e), _, _) if matches!(e.kind, ErrorKind::BadRequest | ErrorKind::TransportUnknown) => {
             Outcome::fail(format!(
-                "the websocket upgrade was answered {who} with {:?}: the request reached the server without its \
-Upgrade/Connection headers, so a proxy in between dropped them",
-                e.message
+                "the websocket upgrade was answered {who} with {said}: the request reached the server without its \
+Upgrade/Connection headers, so a proxy in between dropped them"
             ))
             .fix(fixes::proxy())
         }
         (Some(e), _, _) if e.kind == ErrorKind::SessionIdUnknown => Outcome::fail(format!(
-            "the websocket upgrade landed on a server process that does not know the session ({who}: {:?}): \
-several workers without sticky sessions",
-            e.message
+            "the websocket upgrade landed on a server process that does not know the session ({who}: {said}): \
+several workers without sticky sessions"
         ))
         .fix(fixes::sticky()),
-        (Some(e), _, _) => Outcome::fail(format!("the websocket upgrade was refused: {who}: {:?}", e.message)),
+        (Some(_), _, _) => Outcome::fail(format!("the websocket upgrade was refused: {who}: {said}")),
         (None, _, Some(p)) => Outcome::fail(format!(
             "the proxy ({p}) answered the websocket upgrade {}: it does not pass websockets through",
             answer.status_line()
@@ -232,6 +234,17 @@ support (gunicorn's sync worker)"
             );
             assert_eq!(labels.last(), Some(&"websocket-only result"));
         }
+    }
+
+    #[test]
+    fn the_server_s_words_are_quoted_as_they_came() {
+        let out = refused_by(recorded::NGINX_NODE4_NO_UPGRADE);
+        assert_eq!(
+            out.summary,
+            "the websocket upgrade was answered HTTP/1.1 400 Bad Request (server: nginx/1.22.1) \
+with \"Bad request\": the request reached the server without its Upgrade/Connection headers, so \
+a proxy in between dropped them"
+        );
     }
 
     #[test]
