@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use super::super::Ctx;
+use crate::check::Ctx;
 use crate::probe::engineio::{self, Endpoint};
 use crate::probe::http::{Answer, Http};
 use crate::probe::ws::{self, ConnectError, Received, RecvError};

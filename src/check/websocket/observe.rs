@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::super::Ctx;
+use crate::check::Ctx;
 use crate::probe::handshake::{self, Request, Upgrade};
 use crate::probe::ws::{self, ConnectError, RecvError};
 use crate::secret::Header;
