@@ -22,25 +22,31 @@ Server: Python/3.11 aiohttp/3.14.5
 
 0{\"sid\":\"bz-Qvm48dHlZhf7QAAAA\",\"upgrades\":[\"websocket\"],\"pingTimeout\":20000,\"pingInterval\":25000,\"maxPayload\":1000000}";
 
-/// python-socketio 5 asked `EIO=3` (WIRE.md 1, "EIO=3").
-pub const PY_EIO3_REFUSED: &str = "HTTP/1.1 400 Bad Request
-Content-Type: text/plain
-Access-Control-Allow-Credentials: true
-Content-Length: 84
-Server: Python/3.11 aiohttp/3.14.5
+/// python-engineio's errors on aiohttp all come with this head: a 400 and
+/// the message as a JSON string, in plain text.
+macro_rules! py_error {
+    ($length:literal, $body:literal) => {
+        concat!(
+            "HTTP/1.1 400 Bad Request\nContent-Type: text/plain\n",
+            "Access-Control-Allow-Credentials: true\nContent-Length: ",
+            $length,
+            "\nServer: Python/3.11 aiohttp/3.14.5\n\n",
+            $body
+        )
+    };
+}
 
-\"The client is using an unsupported version of the Socket.IO or Engine.IO protocols\"";
+/// python-socketio 5 asked `EIO=3` (WIRE.md 1, "EIO=3").
+pub const PY_EIO3_REFUSED: &str = py_error!(
+    "84",
+    "\"The client is using an unsupported version of the Socket.IO or Engine.IO protocols\""
+);
 
 /// python-socketio 5, default cors_allowed_origins, `Origin: http://evil.example`:
 /// the polling handshake and the websocket upgrade both answer this
 /// (WIRE.md 1, "Handshake with Origin" and "WebSocket upgrade with Origin").
-pub const PY_EVIL_ORIGIN: &str = "HTTP/1.1 400 Bad Request
-Content-Type: text/plain
-Access-Control-Allow-Credentials: true
-Content-Length: 48
-Server: Python/3.11 aiohttp/3.14.5
-
-\"http://evil.example is not an accepted origin.\"";
+pub const PY_EVIL_ORIGIN: &str =
+    py_error!("48", "\"http://evil.example is not an accepted origin.\"");
 
 /// socket.io 4.8, no options: the open packet (WIRE.md 2, "Open packet");
 /// with any Origin it is the same, without Access-Control-Allow-Origin.
@@ -53,23 +59,27 @@ Keep-Alive: timeout=5
 
 0{\"sid\":\"oI_RwqgAEl4GkLK8AAAH\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}";
 
-/// socket.io 4.8 asked `EIO=3` without allowEIO3 (WIRE.md 2, "EIO=3").
-pub const NODE4_EIO3_REFUSED: &str = "HTTP/1.1 400 Bad Request
-Content-Type: application/json
-Connection: keep-alive
-Keep-Alive: timeout=5
+/// socket.io 4.8's Engine.IO errors all come with this head: a 400 and
+/// a JSON body with the error's code.
+macro_rules! node4_error {
+    ($json:literal) => {
+        concat!(
+            "HTTP/1.1 400 Bad Request\nContent-Type: application/json\n",
+            "Connection: keep-alive\nKeep-Alive: timeout=5\n\n",
+            $json
+        )
+    };
+}
 
-{\"code\":5,\"message\":\"Unsupported protocol version\"}";
+/// socket.io 4.8 asked `EIO=3` without allowEIO3 (WIRE.md 2, "EIO=3").
+pub const NODE4_EIO3_REFUSED: &str =
+    node4_error!("{\"code\":5,\"message\":\"Unsupported protocol version\"}");
 
 /// socket.io 4.8 asked for a transport it does not run (WIRE.md 2,
 /// "transport=bogus"); a server started with transports: ['websocket']
 /// answers the polling handshake the same way.
-pub const NODE4_TRANSPORT_UNKNOWN: &str = "HTTP/1.1 400 Bad Request
-Content-Type: application/json
-Connection: keep-alive
-Keep-Alive: timeout=5
-
-{\"code\":0,\"message\":\"Transport unknown\"}";
+pub const NODE4_TRANSPORT_UNKNOWN: &str =
+    node4_error!("{\"code\":0,\"message\":\"Transport unknown\"}");
 
 /// An SPA's dev server answering every path with its index.html.
 pub const SPA_FALLBACK: &str = "HTTP/1.1 200 OK
@@ -79,12 +89,7 @@ X-Powered-By: Express
 <!doctype html><html><head><title>app</title></head><body><div id=\"root\"></div></body></html>";
 
 /// socket.io 4.8's answer to a preflight OPTIONS (WIRE.md 2, "Preflight OPTIONS").
-pub const NODE4_PREFLIGHT: &str = "HTTP/1.1 400 Bad Request
-Content-Type: application/json
-Connection: keep-alive
-Keep-Alive: timeout=5
-
-{\"code\":2,\"message\":\"Bad handshake method\"}";
+pub const NODE4_PREFLIGHT: &str = node4_error!("{\"code\":2,\"message\":\"Bad handshake method\"}");
 
 /// socket.io 4.8 `--cors http://allowed.example`, `Origin: http://evil.example`
 /// (WIRE.md 2b): the configured origin, not the request's.

@@ -175,6 +175,12 @@ mod tests {
         out.fixes.iter().map(|f| f.title.as_str()).collect()
     }
 
+    /// The summary begins with `cause` and the one fix is `fix`.
+    fn named(out: &Outcome, cause: &str, fix: &str) {
+        assert!(out.summary.starts_with(cause), "{}", out.summary);
+        assert_eq!(titles(out), [fix]);
+    }
+
     #[test]
     fn an_upgrade_and_a_websocket_only_connect_pass() {
         let mut o = seen(None, Ok(4));
@@ -250,14 +256,11 @@ a proxy in between dropped them"
     #[test]
     fn an_upgrade_on_the_other_upstream_needs_sticky_sessions() {
         let out = refused_by(recorded::NGINX_ROUNDROBIN_UPGRADE);
-        assert!(
-            out.summary.starts_with(
-                "the websocket upgrade landed on a server process that does not know the session"
-            ),
-            "{}",
-            out.summary
+        named(
+            &out,
+            "the websocket upgrade landed on a server process that does not know the session",
+            "Make sessions sticky, or run one process",
         );
-        assert_eq!(titles(&out), ["Make sessions sticky, or run one process"]);
     }
 
     #[test]
@@ -334,15 +337,11 @@ do not parse: a 12-byte binary frame waiting for the open packet"
 
     #[test]
     fn an_spa_fallback_a_bad_101_and_a_stall_are_told_apart() {
-        let spa = refused_by(recorded::SPA_FALLBACK);
-        assert!(
-            spa.summary.starts_with(
-                "the websocket upgrade was answered HTTP/1.1 200 OK: something in between"
-            ),
-            "{}",
-            spa.summary
+        named(
+            &refused_by(recorded::SPA_FALLBACK),
+            "the websocket upgrade was answered HTTP/1.1 200 OK: something in between",
+            "Pass websocket upgrades through the proxy",
         );
-        assert_eq!(titles(&spa), ["Pass websocket upgrades through the proxy"]);
         let invalid = Stop::Invalid("no Upgrade header".into());
         let out = verdict(&seen(None, Err(invalid)));
         assert_eq!(
