@@ -6,12 +6,14 @@
 use async_trait::async_trait;
 use url::Url;
 
-use super::engineio::Family;
-use super::health::proxy_name;
-use super::websocket::{endpoints, origin_fix};
+use super::fixes;
+use super::websocket::endpoints;
 use super::{Check, Ctx};
+use crate::probe::Failure;
+use crate::probe::eio_version::Family;
 use crate::probe::handshake::{self, Request};
 use crate::probe::http::Answer;
+use crate::probe::proxy_name::proxy_name;
 use crate::protocol::engineio::{self as eio, ErrorKind};
 use crate::report::{Fix, Outcome, Status};
 use crate::secret::Header;
@@ -69,49 +71,121 @@ Without an origin there is nothing to check: skipped."
                 "no --origin or --page: CORS matters to browser clients; name the page's origin to check it",
             );
         };
-        let mut findings = Findings::default();
-        let d = ctx.engineio().await;
-        let fam = d.family();
-        if d.speaks.is_some()
-            && let Ok(http) = ctx.host.http_for(&ctx.probe)
-        {
-            let mut headers = d.endpoint.headers.clone();
-            headers.extend(Header::new("Origin", &origin));
-            let url = d.endpoint.polling(None);
-            match http.get(&url, &headers, ctx.probe.timeout).await {
-                Ok(answer) => findings.polling(&answer, &origin, fam),
-                Err(f) => findings.fail(format!(
-                    "the polling handshake with Origin {origin} got {f}"
-                )),
-            }
-            if !ctx.probe.headers.is_empty() {
-                let names: Vec<String> = ctx
-                    .probe
-                    .headers
-                    .iter()
-                    .map(|h| h.name().to_ascii_lowercase())
-                    .collect();
-                let pre: Vec<Header> = [
-                    Header::new("Origin", &origin),
-                    Header::new("Access-Control-Request-Method", "GET"),
-                    Header::new("Access-Control-Request-Headers", &names.join(",")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect();
-                match http.options(&url, &pre, ctx.probe.timeout).await {
-                    Ok(answer) => findings.preflight(&answer, &origin, &names, fam),
-                    Err(f) => findings.fail(format!("the preflight OPTIONS got {f}")),
-                }
-            }
-            let ws = d.endpoint.websocket(None);
-            findings.upgrade(ctx, &ws, &origin, Some(fam)).await;
-        }
-        for url in endpoints(ctx).await {
-            findings.upgrade(ctx, &url, &origin, None).await;
-        }
-        findings.into_outcome(&origin)
+        let seen = observe(ctx, origin).await;
+        verdict(&seen)
     }
+}
+
+/// What a browser on `origin` would meet, as sent and answered.
+struct Observation {
+    origin: String,
+    /// The Socket.IO server's family (its CORS setting is the fix).
+    family: Family,
+    /// The polling handshake with that Origin, when a session opens at all.
+    polling: Option<Result<Answer, Failure>>,
+    /// With -H headers: their names, and the preflight OPTIONS' answer.
+    preflight: Option<(Vec<String>, Result<Answer, Failure>)>,
+    /// Each WebSocket upgrade tried with that Origin.
+    upgrades: Vec<UpgradeSeen>,
+}
+
+struct UpgradeSeen {
+    url: Url,
+    /// The Socket.IO server's family for its upgrade; `None` for a plain
+    /// WebSocket endpoint.
+    socketio: Option<Family>,
+    answer: Result<Answer, handshake::Error>,
+}
+
+async fn observe(ctx: &Ctx, origin: String) -> Observation {
+    let d = ctx.engineio().await;
+    let mut seen = Observation {
+        family: d.family(),
+        polling: None,
+        preflight: None,
+        upgrades: Vec::new(),
+        origin,
+    };
+    let origin = seen.origin.as_str();
+    if d.speaks.is_some()
+        && let Ok(http) = ctx.host.http_for(&ctx.probe)
+    {
+        let mut headers = d.endpoint.headers.clone();
+        headers.extend(Header::new("Origin", origin));
+        let url = d.endpoint.polling(None);
+        seen.polling = Some(http.get(&url, &headers, ctx.probe.timeout).await);
+        if !ctx.probe.headers.is_empty() {
+            let names: Vec<String> = ctx
+                .probe
+                .headers
+                .iter()
+                .map(|h| h.name().to_ascii_lowercase())
+                .collect();
+            let pre: Vec<Header> = [
+                Header::new("Origin", origin),
+                Header::new("Access-Control-Request-Method", "GET"),
+                Header::new("Access-Control-Request-Headers", &names.join(",")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let answer = http.options(&url, &pre, ctx.probe.timeout).await;
+            seen.preflight = Some((names, answer));
+        }
+        let ws = d.endpoint.websocket(None);
+        let answer = upgrade(ctx, &ws, origin).await;
+        seen.upgrades.push(UpgradeSeen {
+            url: ws,
+            socketio: Some(seen.family),
+            answer,
+        });
+    }
+    for url in endpoints(ctx).await {
+        let answer = upgrade(ctx, &url, origin).await;
+        seen.upgrades.push(UpgradeSeen {
+            url,
+            socketio: None,
+            answer,
+        });
+    }
+    seen
+}
+
+/// The opening handshake at `url` with that Origin, as a browser sends it.
+async fn upgrade(ctx: &Ctx, url: &Url, origin: &str) -> Result<Answer, handshake::Error> {
+    let mut headers = ctx.probe.headers.clone();
+    headers.extend(Header::new("Origin", origin));
+    let req = Request {
+        url,
+        headers: &headers,
+        subprotocols: &ctx.probe.subprotocols,
+        offer_deflate: false,
+        tls: ctx.host.ws_tls_for(&ctx.probe).ok(),
+    };
+    handshake::upgrade(&req, ctx.probe.timeout)
+        .await
+        .map(|up| up.answer)
+}
+
+fn verdict(seen: &Observation) -> Outcome {
+    let (origin, fam) = (seen.origin.as_str(), seen.family);
+    let mut findings = Findings::default();
+    match &seen.polling {
+        Some(Ok(answer)) => findings.polling(answer, origin, fam),
+        Some(Err(f)) => findings.fail(format!(
+            "the polling handshake with Origin {origin} got {f}"
+        )),
+        None => {}
+    }
+    match &seen.preflight {
+        Some((names, Ok(answer))) => findings.preflight(answer, origin, names, fam),
+        Some((_, Err(f))) => findings.fail(format!("the preflight OPTIONS got {f}")),
+        None => {}
+    }
+    for up in &seen.upgrades {
+        findings.upgrade(up, origin);
+    }
+    findings.into_outcome(origin)
 }
 
 #[derive(Default)]
@@ -228,44 +302,35 @@ impl Findings {
         }
     }
 
-    /// `socketio`: the family of the Socket.IO server whose upgrade this is
-    /// (its fix is that server's CORS setting); `None` for a plain endpoint.
-    async fn upgrade(&mut self, ctx: &Ctx, url: &Url, origin: &str, socketio: Option<Family>) {
-        let mut headers = ctx.probe.headers.clone();
-        headers.extend(Header::new("Origin", origin));
-        let req = Request {
-            url,
-            headers: &headers,
-            subprotocols: &ctx.probe.subprotocols,
-            offer_deflate: false,
-            tls: ctx.host.ws_tls_for(&ctx.probe).ok(),
-        };
-        let label = format!("upgrade {}", url.path());
-        match handshake::upgrade(&req, ctx.probe.timeout).await {
-            Ok(up) if up.answer.status == 101 => {
+    /// A Socket.IO server's refusal gets that server's CORS setting as
+    /// its fix; a plain endpoint's, its origin allow-list.
+    fn upgrade(&mut self, up: &UpgradeSeen, origin: &str) {
+        let (url, label) = (&up.url, format!("upgrade {}", up.url.path()));
+        match &up.answer {
+            Ok(answer) if answer.status == 101 => {
                 self.evidence
                     .push((label, "101 Switching Protocols".into()));
                 self.fine
                     .push(format!("the upgrade at {} accepts it", url.path()));
             }
-            Ok(up) => {
+            Ok(answer) => {
                 self.evidence.push((
                     label,
                     format!(
                         "{}: {}",
-                        up.answer.status_line(),
-                        crate::protocol::preview(&up.answer.body, 120)
+                        answer.status_line(),
+                        crate::protocol::preview(&answer.body, 120)
                     ),
                 ));
-                if matches!(up.answer.status, 400 | 401 | 403) {
+                if matches!(answer.status, 400 | 401 | 403) {
                     self.fail(format!(
                         "the WebSocket upgrade at {} refused the origin: {}",
                         url.path(),
-                        up.answer.status_line()
+                        answer.status_line()
                     ));
-                    match socketio {
-                        Some(fam) => self.fix_for(fam, origin, &up.answer),
-                        None => self.fix(origin_fix(origin)),
+                    match up.socketio {
+                        Some(fam) => self.fix_for(fam, origin, answer),
+                        None => self.fix(fixes::origin(origin)),
                     }
                 }
             }
@@ -325,4 +390,170 @@ fn node_fix(origin: &str) -> Fix {
             "new Server(httpServer, {{ cors: {{ origin: ['{origin}'], credentials: true }} }}). By default socket.io sends no CORS headers."
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::recorded::{self, answer};
+
+    const EVIL: &str = "http://evil.example";
+
+    fn seen(family: Family, polling: &str) -> Observation {
+        Observation {
+            origin: EVIL.into(),
+            family,
+            polling: Some(Ok(answer(polling))),
+            preflight: None,
+            upgrades: Vec::new(),
+        }
+    }
+
+    fn socketio_upgrade(family: Family, recorded: &str) -> UpgradeSeen {
+        UpgradeSeen {
+            url: Url::parse("ws://127.0.0.1:42101/socket.io/?EIO=4&transport=websocket")
+                .expect("a url"),
+            socketio: Some(family),
+            answer: Ok(answer(recorded)),
+        }
+    }
+
+    fn titles(out: &Outcome) -> Vec<&str> {
+        out.fixes.iter().map(|f| f.title.as_str()).collect()
+    }
+
+    #[test]
+    fn python_socketio_refusing_the_origin_gets_cors_allowed_origins() {
+        let mut o = seen(Family::Python, recorded::PY_EVIL_ORIGIN);
+        o.upgrades
+            .push(socketio_upgrade(Family::Python, recorded::PY_EVIL_ORIGIN));
+        let out = verdict(&o);
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            "the polling handshake refused the origin: HTTP/1.1 400 Bad Request \
+\"http://evil.example is not an accepted origin.\"; the WebSocket upgrade at /socket.io/ \
+refused the origin: HTTP/1.1 400 Bad Request"
+        );
+        assert_eq!(
+            titles(&out),
+            ["python-socketio / Flask-SocketIO: allow the origin"]
+        );
+        assert!(
+            out.fixes[0]
+                .detail
+                .contains("cors_allowed_origins=['http://evil.example']")
+        );
+    }
+
+    #[test]
+    fn socket_io_without_cors_headers_is_blocked_by_the_browser() {
+        let out = verdict(&seen(Family::Node, recorded::NODE4_OPEN));
+        assert_eq!(
+            out.summary,
+            "the polling handshake has no Access-Control-Allow-Origin for http://evil.example: \
+the browser blocks the answer"
+        );
+        assert_eq!(titles(&out), ["socket.io: allow the origin"]);
+    }
+
+    #[test]
+    fn another_allowed_origin_is_named() {
+        let out = verdict(&seen(Family::Node, recorded::NODE4_CORS_OTHER_ORIGIN));
+        assert_eq!(
+            out.summary,
+            "the polling handshake allows http://allowed.example, not http://evil.example"
+        );
+    }
+
+    #[test]
+    fn an_echoed_origin_passes_and_a_star_with_credentials_fails() {
+        let echoed = verdict(&seen(Family::Node, recorded::NODE2_EVIL_ORIGIN));
+        assert_eq!(echoed.status, Status::Pass);
+        assert_eq!(
+            echoed.summary,
+            "http://evil.example is allowed: polling allows http://evil.example"
+        );
+        let star = recorded::NODE2_EVIL_ORIGIN.replace(
+            "Access-Control-Allow-Origin: http://evil.example",
+            "Access-Control-Allow-Origin: *",
+        );
+        let out = verdict(&seen(Family::Node, &star));
+        assert!(
+            out.summary
+                .starts_with("Access-Control-Allow-Origin: * with"),
+            "{}",
+            out.summary
+        );
+        assert_eq!(titles(&out), ["Name the origin instead of *"]);
+    }
+
+    #[test]
+    fn a_refused_preflight_and_a_proxy_that_answers_are_named() {
+        let mut o = seen(Family::Unknown, recorded::NGINX_502);
+        o.preflight = Some((
+            vec!["authorization".into()],
+            Ok(answer(recorded::NODE4_PREFLIGHT)),
+        ));
+        let out = verdict(&o);
+        assert_eq!(
+            out.summary,
+            "the polling handshake with Origin http://evil.example was answered HTTP/1.1 502 Bad \
+Gateway (server: nginx/1.22.1); the preflight OPTIONS for headers authorization was answered \
+HTTP/1.1 400 Bad Request"
+        );
+        assert_eq!(
+            titles(&out),
+            [
+                "The proxy (nginx/1.22.1) answers: give it the CORS headers",
+                "socket.io: allow the origin",
+                "python-socketio / Flask-SocketIO: allow the origin"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_preflight_names_the_headers_it_does_not_allow() {
+        let mut o = seen(Family::Node, recorded::NODE2_EVIL_ORIGIN);
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let preflight = || Ok(answer(recorded::NODE4_CORS_PREFLIGHT));
+        o.preflight = Some((names(&["content-type"]), preflight()));
+        assert_eq!(verdict(&o).status, Status::Pass);
+        o.preflight = Some((names(&["content-type", "x-tag"]), preflight()));
+        let out = verdict(&o);
+        assert_eq!(
+            out.summary,
+            "the preflight does not allow the headers x-tag"
+        );
+        assert_eq!(titles(&out), ["Allow the request headers"]);
+    }
+
+    #[test]
+    fn a_plain_endpoint_refusing_the_origin_gets_its_allow_list() {
+        let mut o = seen(Family::Node, recorded::NODE2_EVIL_ORIGIN);
+        o.upgrades.push(UpgradeSeen {
+            url: Url::parse("ws://127.0.0.1:9000/ws").expect("a url"),
+            socketio: None,
+            answer: Ok(answer("HTTP/1.1 403 Forbidden\nContent-Length: 0\n\n")),
+        });
+        let out = verdict(&o);
+        let said = (out.summary.as_str(), titles(&out));
+        let expected = (
+            "the WebSocket upgrade at /ws refused the origin: HTTP/1.1 403 Forbidden",
+            vec!["Allow the origin http://evil.example"],
+        );
+        assert_eq!(said, expected);
+    }
+
+    #[test]
+    fn nothing_to_test_against_is_a_skip() {
+        let o = Observation {
+            origin: EVIL.into(),
+            family: Family::Unknown,
+            polling: None,
+            preflight: None,
+            upgrades: Vec::new(),
+        };
+        assert_eq!(verdict(&o).status, Status::Skip);
+    }
 }

@@ -136,7 +136,7 @@ machine resolves the name to accepts."
                 .copied()
                 .collect();
             let out = stalled(&timed_out, &refused, local, ctx.probe.timeout);
-            super::handshake::kill_hint(ctx, out).await
+            super::fixes::kill_hint(ctx, out).await
         };
         for (label, value) in evidence {
             out.push_evidence(label, value);

@@ -3,12 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::engineio::{self as shared, Family, family, refuses_version};
-use super::{Check, Ctx};
-use crate::probe::engineio::Handshake as Answered;
+use super::{Check, Ctx, fixes};
+use crate::probe::Failure;
+use crate::probe::eio_version::{Family, family, refuses_version};
+use crate::probe::engineio::{Endpoint, Handshake as Answered};
 use crate::protocol::engineio::{Eio, ErrorKind};
 use crate::report::{Fix, Outcome};
 use crate::settings::EioMode;
+use crate::target::Scheme;
 
 pub struct Handshake;
 
@@ -51,112 +53,155 @@ values (socket.io's defaults are 25000, 20000 and 1e6).\n\
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let d = ctx.engineio().await;
-        if let Some(e) = &d.error {
-            return Outcome::fail(e.clone());
-        }
-        let path = d.endpoint.path().to_string();
         let mode = ctx.probe.eio;
-        let primary = match mode {
-            EioMode::V3 => &d.v3,
-            _ => &d.v4,
+        let stalled = matches!(
+            primary(mode, d.v4.as_ref(), d.v3.as_ref()),
+            Some(Answered::Failed(Failure::TimedOut(_)))
+        );
+        let seen = Observation {
+            error: d.error.as_deref(),
+            v4: d.v4.as_ref(),
+            v3: d.v3.as_ref(),
+            endpoint: &d.endpoint,
+            mode,
+            ws_target: matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss),
+            stuck_local: stalled && ctx.is_local().await == Ok(true),
+            port: ctx.target.port,
         };
-        let Some(primary) = primary else {
-            return Outcome::fail("no handshake was made");
-        };
-        let mut out = match (primary, mode) {
-            (
-                Answered::Open {
-                    open, eio: Eio::V4, ..
-                },
-                _,
-            ) => {
-                let mut o = Outcome::pass(format!("Engine.IO 4: {}", open.describe()));
-                if mode == EioMode::V3 {
-                    o = Outcome::fail(
-                        "the server answered EIO=3 in Engine.IO 4 framing".to_string(),
-                    );
-                }
-                o
+        verdict(&seen)
+    }
+}
+
+/// What the handshakes met, and the facts about the target the verdict
+/// weighs.
+struct Observation<'a> {
+    /// Why no handshake could be made at all.
+    error: Option<&'a str>,
+    /// The answers to `EIO=4` and `EIO=3`, as far as asked (`--eio`).
+    v4: Option<&'a Answered>,
+    v3: Option<&'a Answered>,
+    endpoint: &'a Endpoint,
+    mode: EioMode,
+    /// A ws:// or wss:// target: a plain WebSocket server is no broken
+    /// Socket.IO server (nor is one that answers plain HTTP with 426).
+    /// `--ws-path` alone says nothing: a server may serve both.
+    ws_target: bool,
+    /// The handshake stalled and the server runs on this machine: a stuck
+    /// process may still hold the port.
+    stuck_local: bool,
+    port: u16,
+}
+
+/// The answer the verdict is about: the version `--eio` asks for.
+fn primary<'a>(
+    mode: EioMode,
+    v4: Option<&'a Answered>,
+    v3: Option<&'a Answered>,
+) -> Option<&'a Answered> {
+    match mode {
+        EioMode::V3 => v3,
+        _ => v4,
+    }
+}
+
+fn verdict(seen: &Observation) -> Outcome {
+    if let Some(e) = seen.error {
+        return Outcome::fail(e.to_string());
+    }
+    let Some(primary) = primary(seen.mode, seen.v4, seen.v3) else {
+        return Outcome::fail("no handshake was made");
+    };
+    let mut out = answered(seen, primary);
+    if let Answered::Open { open, .. } = primary {
+        out = unusable(out, open);
+    }
+    if seen.stuck_local {
+        out = out.fix(fixes::kill(seen.port));
+    }
+    for (label, h, eio) in [("EIO=4", seen.v4, Eio::V4), ("EIO=3", seen.v3, Eio::V3)] {
+        if let Some(h) = h {
+            describe(&mut out, label, h, &seen.endpoint.with_eio(eio));
+        }
+    }
+    out
+}
+
+/// What the primary answer says, before the checks every open session gets.
+fn answered(seen: &Observation, primary: &Answered) -> Outcome {
+    let (path, mode) = (seen.endpoint.path().to_string(), seen.mode);
+    match (primary, mode) {
+        (
+            Answered::Open {
+                open, eio: Eio::V4, ..
+            },
+            _,
+        ) => {
+            let mut o = Outcome::pass(format!("Engine.IO 4: {}", open.describe()));
+            if mode == EioMode::V3 {
+                o = Outcome::fail("the server answered EIO=3 in Engine.IO 4 framing".to_string());
             }
-            (
-                Answered::Open {
-                    open, eio: Eio::V3, ..
-                },
-                EioMode::V3,
-            ) => Outcome::pass(format!("Engine.IO 3: {}", open.describe())),
-            (
-                Answered::Open {
-                    open, eio: Eio::V3, ..
-                },
-                _,
-            ) => {
-                let status = if mode == EioMode::V4 {
-                    Outcome::fail
-                } else {
-                    Outcome::warn
-                };
-                let mut o = status(format!(
-                    "the server speaks Engine.IO 3 only (socket.io 2.x or python-socketio 4; it answered \
+            o
+        }
+        (
+            Answered::Open {
+                open, eio: Eio::V3, ..
+            },
+            EioMode::V3,
+        ) => Outcome::pass(format!("Engine.IO 3: {}", open.describe())),
+        (
+            Answered::Open {
+                open, eio: Eio::V3, ..
+            },
+            _,
+        ) => {
+            let status = if mode == EioMode::V4 {
+                Outcome::fail
+            } else {
+                Outcome::warn
+            };
+            let mut o = status(format!(
+                "the server speaks Engine.IO 3 only (socket.io 2.x or python-socketio 4; it answered \
 EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
-                    open.describe()
-                ));
-                o.fixes.extend(shared::fix_v3_only_server());
-                o
-            }
-            (Answered::Refused { error, .. }, _)
-                if error.kind == ErrorKind::UnsupportedProtocolVersion =>
-            {
-                version_refused(d, mode, primary, &error.message)
-            }
-            (Answered::Refused { error, answer }, _) => {
-                let o = Outcome::fail(format!(
-                    "the handshake was refused: {} ({})",
-                    error.message,
-                    answer.status_line()
-                ));
-                refused_fix(o, error.kind)
-            }
-            // A plain WebSocket server is not a broken Socket.IO server.
-            (Answered::NotEngineIo { answer, reason }, _)
-                if plain_websocket(ctx, answer.status) =>
-            {
-                Outcome::skip(format!(
-                    "not a Socket.IO server: {} answered {path} with {reason}",
-                    answer.who()
-                ))
-            }
-            (Answered::NotEngineIo { answer, reason }, _) => Outcome::fail(format!(
-                "Engine.IO is not served at {path}: {} answered with {reason}",
+                open.describe()
+            ));
+            o.fixes.extend(fixes::v3_only_server());
+            o
+        }
+        (Answered::Refused { error, .. }, _)
+            if error.kind == ErrorKind::UnsupportedProtocolVersion =>
+        {
+            version_refused(seen, primary, &error.message)
+        }
+        (Answered::Refused { error, answer }, _) => {
+            let o = Outcome::fail(format!(
+                "the handshake was refused: {} ({})",
+                error.message,
+                answer.status_line()
+            ));
+            refused_fix(o, error.kind)
+        }
+        // A plain WebSocket server is not a broken Socket.IO server.
+        (Answered::NotEngineIo { answer, reason }, _) if seen.ws_target || answer.status == 426 => {
+            Outcome::skip(format!(
+                "not a Socket.IO server: {} answered {path} with {reason}",
                 answer.who()
             ))
-            .fix(shared::fix_path(&path)),
-            (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => Outcome::fail(
-                format!("the handshake got {f}"),
-            )
-            .fix(Fix::new(
+        }
+        (Answered::NotEngineIo { answer, reason }, _) => Outcome::fail(format!(
+            "Engine.IO is not served at {path}: {} answered with {reason}",
+            answer.who()
+        ))
+        .fix(fixes::socketio_path(&path)),
+        (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => {
+            Outcome::fail(format!("the handshake got {f}")).fix(Fix::new(
                 "Find out why the server does not answer",
                 "It accepted the connection but sent nothing back: it is hung, or busy. A worker \
 that serves one request at a time (gunicorn's sync worker) is held by another client's \
 long-poll or websocket for up to the ping interval. Look at the server's log and CPU, and \
 run it on a worker that serves many connections (see rtdoctor explain socketio.upgrade).",
-            )),
-            (Answered::Failed(f), _) => Outcome::fail(format!("the handshake got {f}")),
-        };
-        if let Answered::Open { open, .. } = primary {
-            out = unusable(out, open);
+            ))
         }
-        if matches!(
-            primary,
-            Answered::Failed(crate::probe::Failure::TimedOut(_))
-        ) {
-            out = kill_hint(ctx, out).await;
-        }
-        for (label, h, eio) in [("EIO=4", &d.v4, Eio::V4), ("EIO=3", &d.v3, Eio::V3)] {
-            if let Some(h) = h {
-                describe(&mut out, label, h, &d.endpoint.with_eio(eio));
-            }
-        }
-        out
+        (Answered::Failed(f), _) => Outcome::fail(format!("the handshake got {f}")),
     }
 }
 
@@ -183,49 +228,20 @@ a number of minutes, an unset variable) is the bug.",
     failed
 }
 
-/// A local server that accepts but does not answer may be a stuck process
-/// still holding the port: name the safe way to stop it.
-pub async fn kill_hint(ctx: &Ctx, out: Outcome) -> Outcome {
-    if ctx.is_local().await != Ok(true) {
-        return out;
-    }
-    out.fix(
-        Fix::new(
-            "If the process is stuck, stop it and start it again",
-            "rtdoctor kill shows what holds the port, asks, sends SIGTERM, offers SIGKILL and checks the port is free.",
-        )
-        .command(format!("rtdoctor kill {}", ctx.target.port)),
-    )
-}
-
-/// The target is a plain WebSocket endpoint: a ws:// URL, or a server that
-/// answers plain HTTP with 426 Upgrade Required (ws, Python websockets).
-/// `--ws-path` alone says nothing: a server may serve both.
-fn plain_websocket(ctx: &Ctx, status: u16) -> bool {
-    matches!(
-        ctx.target.scheme,
-        crate::target::Scheme::Ws | crate::target::Scheme::Wss
-    ) || status == 426
-}
-
-fn version_refused(
-    d: &shared::Discovery,
-    mode: EioMode,
-    primary: &Answered,
-    message: &str,
-) -> Outcome {
+fn version_refused(seen: &Observation, primary: &Answered, message: &str) -> Outcome {
+    let mode = seen.mode;
     let fam = family(primary);
     match mode {
         EioMode::V3 => {
             let mut o = Outcome::fail(format!(
                 "the server refuses Engine.IO 3 clients (socket.io-client 2.x): \"{message}\"; it speaks Engine.IO 4"
             ));
-            o.fixes.extend(shared::fix_v4_server_for_v3_client(fam));
+            o.fixes.extend(fixes::v4_server_for_v3_client(fam));
             o
         }
         _ => {
             // EIO=4 refused: a server that speaks only 3 and checks it.
-            let v3_ok = matches!(d.v3, Some(Answered::Open { .. }));
+            let v3_ok = matches!(seen.v3, Some(Answered::Open { .. }));
             let status = if v3_ok && mode == EioMode::Auto {
                 Outcome::warn
             } else {
@@ -235,7 +251,7 @@ fn version_refused(
                 "the server refuses Engine.IO 4 (\"{message}\"){}: socket.io-client 3.x/4.x cannot connect",
                 if v3_ok { "; it speaks Engine.IO 3" } else { "" }
             ));
-            o.fixes.extend(shared::fix_v3_only_server());
+            o.fixes.extend(fixes::v3_only_server());
             o
         }
     }
@@ -280,6 +296,210 @@ fn describe(out: &mut Outcome, label: &str, h: &Answered, ep: &crate::probe::eng
         out.push_evidence(
             "EIO=3 note",
             "socket.io-client 2.x clients are refused (allowEIO3 is off)",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::recorded::{self, answer};
+    use crate::probe::engineio::classify_handshake;
+    use crate::report::Status;
+    use crate::target::Target;
+    use std::time::Duration;
+
+    fn endpoint(url: &str) -> Endpoint {
+        let target = Target::parse(url).expect("a target");
+        Endpoint::new(&target, "/socket.io/", Eio::V4, Vec::new())
+    }
+
+    fn met(recorded: &str) -> Answered {
+        classify_handshake(answer(recorded))
+    }
+
+    /// The verdict on what `--eio mode` met: `v4` and `v3` as answered.
+    fn judge(mode: EioMode, v4: Option<&Answered>, v3: Option<&Answered>) -> Outcome {
+        let ep = endpoint("http://127.0.0.1:5000");
+        verdict(&Observation {
+            error: None,
+            v4,
+            v3,
+            endpoint: &ep,
+            mode,
+            ws_target: false,
+            stuck_local: false,
+            port: 5000,
+        })
+    }
+
+    fn titles(out: &Outcome) -> Vec<&str> {
+        out.fixes.iter().map(|f| f.title.as_str()).collect()
+    }
+
+    #[test]
+    fn an_engine_io_4_server_passes_and_names_what_it_refuses() {
+        let (v4, v3) = (met(recorded::NODE4_OPEN), met(recorded::NODE4_EIO3_REFUSED));
+        let out = judge(EioMode::Auto, Some(&v4), Some(&v3));
+        assert_eq!(out.status, Status::Pass);
+        assert!(
+            out.summary.starts_with("Engine.IO 4: sid "),
+            "{}",
+            out.summary
+        );
+        let note = out.evidence.iter().find(|e| e.label == "EIO=3 note");
+        assert_eq!(
+            note.map(|e| e.value.as_str()),
+            Some("socket.io-client 2.x clients are refused (allowEIO3 is off)")
+        );
+    }
+
+    #[test]
+    fn a_socket_io_2_server_warns_with_auto_and_fails_with_eio_4() {
+        let v3_answer = met(recorded::NODE2_OPEN);
+        let auto = judge(EioMode::Auto, Some(&v3_answer), Some(&v3_answer));
+        assert_eq!(auto.status, Status::Warn);
+        assert!(
+            auto.summary.starts_with(
+                "the server speaks Engine.IO 3 only (socket.io 2.x or python-socketio 4"
+            ),
+            "{}",
+            auto.summary
+        );
+        assert_eq!(
+            titles(&auto),
+            [
+                "Match the client to the server (socket.io 2.x speaks Engine.IO 3)",
+                "Or upgrade the server and keep old clients"
+            ]
+        );
+        assert_eq!(
+            judge(EioMode::V4, Some(&v3_answer), None).status,
+            Status::Fail
+        );
+        let v3_client = judge(EioMode::V3, None, Some(&v3_answer));
+        assert_eq!(v3_client.status, Status::Pass);
+        assert!(v3_client.summary.starts_with("Engine.IO 3: "));
+    }
+
+    #[test]
+    fn a_v2_client_refused_gets_the_fixes_of_that_server_family() {
+        let node = judge(EioMode::V3, None, Some(&met(recorded::NODE4_EIO3_REFUSED)));
+        assert_eq!(
+            node.summary,
+            "the server refuses Engine.IO 3 clients (socket.io-client 2.x): \"Unsupported protocol \
+version\"; it speaks Engine.IO 4"
+        );
+        assert_eq!(
+            titles(&node),
+            [
+                "Upgrade the client",
+                "Or let a socket.io 4 server accept 2.x clients"
+            ]
+        );
+        let python = judge(EioMode::V3, None, Some(&met(recorded::PY_EIO3_REFUSED)));
+        assert_eq!(
+            titles(&python),
+            [
+                "Upgrade the client",
+                "python-socketio 5 cannot speak Engine.IO 3"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_html_404_means_engine_io_is_not_at_that_path() {
+        let out = judge(EioMode::V4, Some(&met(recorded::GUNICORN_404)), None);
+        assert_eq!(
+            out.summary,
+            "Engine.IO is not served at /socket.io/: HTTP/1.1 404 NOT FOUND (server: gunicorn) \
+answered with HTTP 404 without an Engine.IO error body"
+        );
+        assert_eq!(
+            titles(&out),
+            ["Serve Engine.IO at the path the client uses, on both sides"]
+        );
+    }
+
+    #[test]
+    fn a_plain_websocket_server_is_skipped_not_failed() {
+        let upgrade_required = met(recorded::WS_NO_UPGRADE);
+        let out = judge(EioMode::V4, Some(&upgrade_required), None);
+        let skipped =
+            out.status == Status::Skip && out.summary.starts_with("not a Socket.IO server: ");
+        assert!(skipped, "{}", out.summary);
+    }
+
+    #[test]
+    fn a_refused_origin_is_named_with_its_fix() {
+        let out = judge(EioMode::V4, Some(&met(recorded::PY_EVIL_ORIGIN)), None);
+        assert_eq!(
+            out.summary,
+            "the handshake was refused: http://evil.example is not an accepted origin. (HTTP/1.1 \
+400 Bad Request)"
+        );
+        assert_eq!(titles(&out), ["Allow the client's origin"]);
+    }
+
+    #[test]
+    fn a_session_no_client_can_keep_fails() {
+        let zero = recorded::PY_OPEN.replace("\"pingInterval\":25000", "\"pingInterval\":0");
+        let out = judge(EioMode::V4, Some(&met(&zero)), None);
+        assert_eq!(out.status, Status::Fail);
+        assert!(
+            out.summary
+                .starts_with("the server opened a session no client can keep: "),
+            "{}",
+            out.summary
+        );
+        assert_eq!(
+            titles(&out),
+            ["Give the heartbeat and the payload limit positive values"]
+        );
+    }
+
+    #[test]
+    fn a_stalled_local_server_gets_the_kill_fix_and_a_remote_one_does_not() {
+        let stalled = Answered::Failed(Failure::TimedOut(Duration::from_secs(1)));
+        let ep = endpoint("http://127.0.0.1:5000");
+        let mut seen = Observation {
+            error: None,
+            v4: Some(&stalled),
+            v3: None,
+            endpoint: &ep,
+            mode: EioMode::V4,
+            ws_target: false,
+            stuck_local: true,
+            port: 5000,
+        };
+        let out = verdict(&seen);
+        assert_eq!(out.summary, "the handshake got no answer within 1000 ms");
+        assert_eq!(
+            titles(&out),
+            [
+                "Find out why the server does not answer",
+                "If the process is stuck, stop it and start it again"
+            ]
+        );
+        assert_eq!(out.fixes[1].command.as_deref(), Some("rtdoctor kill 5000"));
+        seen.stuck_local = false;
+        assert_eq!(verdict(&seen).fixes.len(), 1);
+    }
+
+    #[test]
+    fn polling_turned_off_says_how_to_connect_anyway() {
+        let out = judge(
+            EioMode::V4,
+            Some(&met(recorded::NODE4_TRANSPORT_UNKNOWN)),
+            None,
+        );
+        assert_eq!(
+            out.summary,
+            "the handshake was refused: Transport unknown (HTTP/1.1 400 Bad Request)"
+        );
+        assert_eq!(
+            titles(&out),
+            ["Enable the polling transport on the server, or connect with websocket only"]
         );
     }
 }

@@ -5,35 +5,10 @@ use async_trait::async_trait;
 
 use super::{Check, Ctx};
 use crate::probe::http::Answer;
+use crate::probe::proxy_name::proxy_name;
 use crate::report::{Fix, Outcome};
 
 pub struct Health;
-
-/// `Server:` values of proxies and load balancers, not application servers.
-const PROXIES: &[&str] = &[
-    "nginx",
-    "envoy",
-    "haproxy",
-    "traefik",
-    "caddy",
-    "apache",
-    "cloudflare",
-    "varnish",
-    "openresty",
-];
-
-pub fn proxy_name(answer: &Answer) -> Option<String> {
-    if let Some(server) = answer.server() {
-        let lower = server.to_ascii_lowercase();
-        if PROXIES.iter().any(|p| lower.contains(p)) {
-            return Some(server.to_string());
-        }
-    }
-    // nginx's own error pages name it even with server_tokens off.
-    let body =
-        String::from_utf8_lossy(&answer.body[..answer.body.len().min(2048)]).to_ascii_lowercase();
-    body.contains("<center>nginx").then(|| "nginx".to_string())
-}
 
 #[async_trait]
 impl Check for Health {
@@ -87,9 +62,7 @@ and check the proxy_pass / upstream address and port.\n\
                 let out = Outcome::fail(format!("GET {} got {f}", url.path()))
                     .evidence("request", format!("GET {url}"));
                 return match f {
-                    crate::probe::Failure::TimedOut(_) => {
-                        super::handshake::kill_hint(ctx, out).await
-                    }
+                    crate::probe::Failure::TimedOut(_) => super::fixes::kill_hint(ctx, out).await,
                     _ => out,
                 };
             }

@@ -6,14 +6,16 @@
 mod cors;
 mod declared;
 mod dualstack;
-mod engineio;
 mod fd_limit;
+mod fixes;
 mod handshake;
 mod health;
 mod listen;
 mod mixed;
 mod namespace;
 mod proxy;
+#[cfg(test)]
+pub(crate) mod recorded;
 mod registry;
 mod sticky;
 mod time_wait;
@@ -21,7 +23,6 @@ mod tls;
 mod upgrade;
 mod websocket;
 
-pub use engineio::Discovery;
 pub use registry::{Registry, registry, registry_with, unknown_check};
 
 use std::net::IpAddr;
@@ -32,6 +33,7 @@ use tokio::sync::OnceCell;
 
 use crate::host::Host;
 use crate::net;
+use crate::probe::eio_version::{self, EioVersion};
 use crate::report::Outcome;
 use crate::settings::ProbeSettings;
 use crate::target::Target;
@@ -76,7 +78,7 @@ pub struct Ctx {
     pub probe: ProbeSettings,
     pub host: Arc<Host>,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
-    engineio: OnceCell<Discovery>,
+    engineio: OnceCell<EioVersion>,
 }
 
 impl Ctx {
@@ -92,8 +94,13 @@ impl Ctx {
 
     /// Which Engine.IO version the server speaks, found out once per
     /// target (by `socketio.handshake`, which reports it).
-    pub async fn engineio(&self) -> &Discovery {
-        self.engineio.get_or_init(|| engineio::discover(self)).await
+    pub async fn engineio(&self) -> &EioVersion {
+        self.engineio
+            .get_or_init(|| {
+                let http = self.host.http_for(&self.probe);
+                eio_version::discover(&self.target, &self.probe, http)
+            })
+            .await
     }
 
     /// The target host's addresses as this machine's resolver (getaddrinfo,

@@ -191,7 +191,7 @@ several processes without sticky sessions",
                     a.who(),
                     e.message
                 ))
-                .fix(super::sticky::sticky_fix()),
+                .fix(super::fixes::sticky()),
                 None => Outcome::fail(format!("the CONNECT was answered {}", a.who())),
             };
             let mut out = with(out, seen);
@@ -286,7 +286,7 @@ fn with(mut out: Outcome, seen: &Observation) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::sticky::{evidence, recorded, said};
+    use crate::check::recorded::{evidence, recorded, said};
     use crate::protocol::engineio::decode_payload;
     use crate::report::Status;
     use std::time::Duration;
@@ -487,7 +487,7 @@ mod tests {
 (HTTP/1.1 400 Bad Request (server: nginx/1.22.1): \"Session ID unknown\"): several processes \
 without sticky sessions"
         );
-        assert_eq!(out.fixes, vec![super::super::sticky::sticky_fix()]);
+        assert_eq!(out.fixes, vec![super::super::fixes::sticky()]);
         let ev = evidence(&out);
         assert_eq!(ev[1], ("sent", "40"));
         assert_eq!(ev[2], ("answer", "HTTP/1.1 400 Bad Request in 1 ms"));

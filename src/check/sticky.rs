@@ -11,7 +11,7 @@ use crate::probe::engineio::{PollError, Session};
 use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
-use crate::report::{Fix, Outcome};
+use crate::report::Outcome;
 
 pub struct Sticky;
 
@@ -167,7 +167,7 @@ fn verdict(seen: &Observation) -> Outcome {
 share the traffic without sticky sessions",
             rejection.unwrap_or_default()
         ))
-        .fix(sticky_fix())
+        .fix(super::fixes::sticky())
     } else if let Some(b) = &seen.broke {
         let f = match b {
             Break::Post(round, f) => format!("post {round}: {f}"),
@@ -222,55 +222,10 @@ fn unknown_session(body: &[u8]) -> bool {
     eio::decode_error(body).is_some_and(|e| e.kind == ErrorKind::SessionIdUnknown)
 }
 
-pub fn sticky_fix() -> Fix {
-    Fix::new(
-        "Make sessions sticky, or run one process",
-        "nginx: in the upstream block, ip_hash; (or hash $remote_addr consistent;). HAProxy: \
-balance source, or a cookie. Node cluster: @socket.io/sticky (setupMaster / setupWorker) with \
-@socket.io/cluster-adapter. Flask-SocketIO / python-socketio under gunicorn: one worker \
-(-w 1; gunicorn has no sticky sessions), scaled out behind a sticky load balancer with a \
-message queue. Or connect websocket-only: io(url, { transports: ['websocket'] }).",
-    )
-}
-
-/// An answer as `tests/servers/WIRE.md` recorded it: the status line, the
-/// headers and the body. Shared by the unit tests of the Socket.IO and
-/// declared checks.
-#[cfg(test)]
-pub(crate) fn recorded(status_line: &str, headers: &[(&str, &str)], body: &str) -> Answer {
-    let mut words = status_line.splitn(3, ' ');
-    Answer {
-        version: words.next().unwrap_or_default().into(),
-        status: words.next().and_then(|s| s.parse().ok()).unwrap_or(0),
-        reason: words.next().unwrap_or_default().into(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-        truncated: false,
-        elapsed: std::time::Duration::from_millis(1),
-    }
-}
-
-/// An outcome's evidence as (label, value) pairs, for the unit tests.
-#[cfg(test)]
-pub(crate) fn evidence(out: &Outcome) -> Vec<(&str, &str)> {
-    out.evidence
-        .iter()
-        .map(|e| (e.label.as_str(), e.value.as_str()))
-        .collect()
-}
-
-/// An outcome's status and summary, for the unit tests.
-#[cfg(test)]
-pub(crate) fn said(out: &Outcome) -> (crate::report::Status, &str) {
-    (out.status, out.summary.as_str())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::recorded::{evidence, recorded, said};
     use crate::report::Status;
     use std::time::Duration;
 
@@ -354,7 +309,7 @@ mod tests {
 processes share the traffic without sticky sessions"
             )
         );
-        assert_eq!(out.fixes, vec![sticky_fix()]);
+        assert_eq!(out.fixes, vec![super::super::fixes::sticky()]);
         let ev = evidence(&out);
         assert_eq!(
             ev[1],
@@ -392,7 +347,7 @@ processes share the traffic without sticky sessions"
             "1 of 3 requests on one session were answered \"Invalid session dzctmJZrnCIZWMETAAAA\": \
 several server processes share the traffic without sticky sessions"
         );
-        assert_eq!(out.fixes, vec![sticky_fix()]);
+        assert_eq!(out.fixes, vec![super::super::fixes::sticky()]);
     }
 
     #[test]

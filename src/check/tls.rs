@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use rustls::CertificateError;
+use std::sync::LazyLock;
 
 use super::{Check, Ctx};
 use crate::probe::Failure;
@@ -16,7 +17,7 @@ use crate::report::{Fix, Outcome};
 pub struct Certificate;
 
 /// Below this many days left, an expiry is a warning: enough time for a
-/// renewal that failed silently to be noticed and fixed.
+/// renewal that failed silently to be noticed and fixed. `explain` quotes it.
 const WARN_DAYS: i64 = 14;
 
 #[async_trait]
@@ -34,7 +35,9 @@ impl Check for Certificate {
     }
 
     fn explain(&self) -> &str {
-        "For https:// and wss:// targets: a TLS handshake (SNI = the target's host, ALPN h2 and \
+        static TEXT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "For https:// and wss:// targets: a TLS handshake (SNI = the target's host, ALPN h2 and \
 http/1.1 offered, as a browser does) that completes whatever the certificate, then webpki's \
 verification against this machine's trusted roots plus --cacert: the chain as the server sent \
 it, subject, issuer, names (SANs), validity dates, days left, TLS version and ALPN. Other \
@@ -53,10 +56,13 @@ for are listed. Fix: connect with one of them, or reissue it with this name.\n\
 - a CA certificate served as the server's own (openssl req -x509 without \
 basicConstraints=critical,CA:FALSE): clients refuse it even when its CA is trusted. Fix: \
 serve a leaf signed by that CA (mkcert does both).\n\
-- expires in under 14 days: a warning. Fix: renew it now, and find out why the automatic renewal has not.\n\
+- expires in under {WARN_DAYS} days: a warning. Fix: renew it now, and find out why the automatic renewal has not.\n\
 - no handshake: a timeout, a plain-HTTP server on this port (Fix: use http:// and ws://), or \
 a TLS alert.\n\n\
 With --insecure this check still reports the problem; the other checks go on past it."
+            )
+        });
+        &TEXT
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {

@@ -2,10 +2,12 @@
 //! bytes, keeping what the server answered as evidence. A probe knows the
 //! wire; the checks decide what it means.
 
+pub mod eio_version;
 pub mod engineio;
 pub mod first_bytes;
 pub mod handshake;
 pub mod http;
+pub mod proxy_name;
 pub mod tls;
 pub mod tls_words;
 pub mod ws;

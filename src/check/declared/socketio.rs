@@ -220,7 +220,7 @@ fn verdict(check: &Declared, seen: &Observation) -> Outcome {
 mod tests {
     use super::*;
     use crate::check::declared::declared;
-    use crate::check::sticky::said;
+    use crate::check::recorded::said;
     use crate::protocol::engineio::decode_payload;
     use crate::report::Status;
 

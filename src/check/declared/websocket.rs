@@ -166,7 +166,7 @@ fn verdict(check: &Declared, seen: &Observation) -> Outcome {
 mod tests {
     use super::*;
     use crate::check::declared::declared;
-    use crate::check::sticky::{recorded, said};
+    use crate::check::recorded::{recorded, said};
     use crate::report::Status;
 
     /// checks/websocket-echo.toml, with `expect` replaced.

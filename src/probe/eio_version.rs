@@ -1,15 +1,17 @@
-//! What every Socket.IO check shares: which Engine.IO version the server
-//! speaks (asked once per target, both versions at once with `--eio auto`),
-//! the endpoint to talk to, and the compatibility facts the fixes quote.
+//! Which Engine.IO version a server speaks, asked once per target (both
+//! versions at once with `--eio auto`), and which server family answered:
+//! the facts every Socket.IO check starts from. `discover.rs` is something
+//! else (the scan for local servers); this is the version probe.
 
-use super::Ctx;
-use crate::probe::engineio::{self, Endpoint, Handshake};
-use crate::probe::http::Http;
-use crate::protocol::engineio::{Eio, ErrorKind};
-use crate::report::{Fix, Outcome};
-use crate::settings::EioMode;
+use super::engineio::{self, Endpoint, Handshake};
+use super::http::Http;
+use crate::protocol::engineio::{Eio, ErrorKind, Kind, Packet};
+use crate::report::Outcome;
+use crate::settings::{EioMode, ProbeSettings};
+use crate::target::Target;
 
-pub struct Discovery {
+/// What the version probe found at one target.
+pub struct EioVersion {
     /// The endpoint at the version the server speaks (or the one asked).
     pub endpoint: Endpoint,
     /// The answer to `EIO=4`, when asked.
@@ -25,13 +27,17 @@ pub struct Discovery {
     http: Option<Http>,
 }
 
-pub async fn discover(ctx: &Ctx) -> Discovery {
-    let p = &ctx.probe;
-    let base = Endpoint::new(&ctx.target, &p.socketio_path, Eio::V4, p.headers.clone());
-    let http = match ctx.host.http_for(p) {
+/// `http` is the client for the target's TLS settings, or why there is none.
+pub async fn discover(
+    target: &Target,
+    p: &ProbeSettings,
+    http: Result<Http, String>,
+) -> EioVersion {
+    let base = Endpoint::new(target, &p.socketio_path, Eio::V4, p.headers.clone());
+    let http = match http {
         Ok(h) => h,
         Err(e) => {
-            return Discovery {
+            return EioVersion {
                 endpoint: base,
                 v4: None,
                 v3: None,
@@ -61,10 +67,7 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
         }) = h
         {
             let ep = base.with_eio(if *framing == eio { eio } else { *framing });
-            let close = [crate::protocol::engineio::Packet::new(
-                crate::protocol::engineio::Kind::Close,
-                "",
-            )];
+            let close = [Packet::new(Kind::Close, "")];
             let _ = engineio::post(http, &ep, &open.sid, &close, p.timeout).await;
         }
     }
@@ -78,7 +81,7 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
         (_, Some(Eio::V4)) => Some(Eio::V4),
         (None, None) => None,
     };
-    Discovery {
+    EioVersion {
         endpoint: base.with_eio(speaks.unwrap_or(match p.eio {
             EioMode::V3 => Eio::V3,
             _ => Eio::V4,
@@ -91,7 +94,7 @@ pub async fn discover(ctx: &Ctx) -> Discovery {
     }
 }
 
-impl Discovery {
+impl EioVersion {
     /// The server family, from whichever handshake answer tells.
     pub fn family(&self) -> Family {
         [&self.v4, &self.v3]
@@ -173,58 +176,32 @@ pub fn refuses_version(h: &Option<Handshake>) -> bool {
     matches!(h, Some(Handshake::Refused { error, .. }) if error.kind == ErrorKind::UnsupportedProtocolVersion)
 }
 
-pub fn fix_v3_only_server() -> Vec<Fix> {
-    vec![
-        Fix::new(
-            "Match the client to the server (socket.io 2.x speaks Engine.IO 3)",
-            "socket.io 1.x/2.x servers speak Engine.IO 3 and cannot talk to socket.io-client 3.x/4.x. \
-Use socket.io-client 2.x, or upgrade the server.",
-        )
-        .command("npm install socket.io-client@2"),
-        Fix::new(
-            "Or upgrade the server and keep old clients",
-            "socket.io 4 speaks Engine.IO 4 and also accepts 2.x clients with allowEIO3: \
-new Server(httpServer, { allowEIO3: true }). python-socketio 4 / Flask-SocketIO 4 speak Engine.IO 3; \
-python-socketio 5 / Flask-SocketIO 5 speak Engine.IO 4 only.",
-        )
-        .command("npm install socket.io@4"),
-    ]
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::recorded::{self, answer};
+    use crate::probe::engineio::classify_handshake;
 
-pub fn fix_v4_server_for_v3_client(family: Family) -> Vec<Fix> {
-    let mut fixes = vec![
-        Fix::new(
-            "Upgrade the client",
-            "socket.io-client 2.x speaks Engine.IO 3; this server speaks Engine.IO 4 (socket.io 3.x/4.x, \
-python-socketio 5, Flask-SocketIO 5). socket.io-client 4.x talks to it.",
-        )
-        .command("npm install socket.io-client@4"),
-    ];
-    if family != Family::Python {
-        fixes.push(Fix::new(
-            "Or let a socket.io 4 server accept 2.x clients",
-            "new Server(httpServer, { allowEIO3: true })",
-        ));
+    fn family_of(recorded: &str) -> Family {
+        family(&classify_handshake(answer(recorded)))
     }
-    if family != Family::Node {
-        fixes.push(Fix::new(
-            "python-socketio 5 cannot speak Engine.IO 3",
-            "python-socketio 5 / Flask-SocketIO 5 accept Engine.IO 4 clients only. For socket.io-client 2.x \
-use python-socketio 4.x / Flask-SocketIO 4.x, or upgrade the client.",
-        ));
-    }
-    fixes
-}
 
-pub fn fix_path(path: &str) -> Fix {
-    Fix::new(
-        "Serve Engine.IO at the path the client uses, on both sides",
-        format!(
-            "rtdoctor asked {path} (--socketio-path). Client: io(url, {{ path: '{path}' }}). \
-Node server: new Server(httpServer, {{ path: '{path}' }}). python-socketio: \
-socketio.ASGIApp(sio, socketio_path='{}') / socketio.WSGIApp(sio, socketio_path=…). \
-Behind a proxy, the proxy must forward {path} to the server too.",
-            path.trim_matches('/')
-        ),
-    )
+    #[test]
+    fn the_family_shows_in_how_a_server_refuses_or_what_it_calls_itself() {
+        assert_eq!(family_of(recorded::NODE4_EIO3_REFUSED), Family::Node);
+        assert_eq!(family_of(recorded::PY_EIO3_REFUSED), Family::Python);
+        assert_eq!(family_of(recorded::PY_OPEN), Family::Python);
+        assert_eq!(family_of(recorded::GUNICORN_OPEN), Family::Python);
+        // socket.io 4 names itself nowhere in an answer that opened.
+        assert_eq!(family_of(recorded::NODE4_OPEN), Family::Unknown);
+    }
+
+    #[test]
+    fn only_an_unsupported_version_error_is_a_version_refusal() {
+        let refused = Some(classify_handshake(answer(recorded::NODE4_EIO3_REFUSED)));
+        assert!(refuses_version(&refused));
+        let origin = Some(classify_handshake(answer(recorded::PY_EVIL_ORIGIN)));
+        assert!(!refuses_version(&origin));
+        assert!(!refuses_version(&None));
+    }
 }

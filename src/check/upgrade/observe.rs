@@ -1,133 +1,65 @@
-//! `socketio.upgrade`: does the polling session upgrade to a websocket the
-//! way engine.io-client does it, and does a websocket-only client connect?
-//! The upgrade is tried while a long-poll is pending, because a server with
-//! one single-threaded worker fails only then.
+//! The probe of `socketio.upgrade`, as engine.io-client behaves: a polling
+//! session, a long-poll kept pending, the upgrade on its own connection
+//! (2probe, 3probe, 5), the session used over the websocket; then a
+//! websocket-only connect. What it met is an `Observation`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use super::engineio::fix_path;
-use super::health::proxy_name;
-use super::{Check, Ctx};
+use crate::check::Ctx;
 use crate::probe::engineio::{self, Endpoint};
 use crate::probe::http::{Answer, Http};
 use crate::probe::ws::{self, ConnectError, Received, RecvError};
-use crate::protocol::engineio::{self as eio, Eio, ErrorKind};
+use crate::protocol::engineio::{self as eio, Eio};
 use crate::protocol::preview;
-use crate::report::{Fix, Outcome};
-
-pub struct Upgrade;
 
 /// How long after the long-poll's connection is made the upgrade starts:
 /// its request is written at once, and the upgrade still has a connection
 /// of its own to make before the server sees it.
 const POLL_MARGIN: Duration = Duration::from_millis(1);
 
-#[async_trait]
-impl Check for Upgrade {
-    fn id(&self) -> &str {
-        "socketio.upgrade"
-    }
+/// What the probe met.
+pub struct Observation {
+    /// What the probe did and saw, in order.
+    pub evidence: Vec<(String, String)>,
+    /// The Server header of the handshake answer.
+    pub server: Option<String>,
+    /// The Engine.IO path asked.
+    pub path: String,
+    /// The polling → websocket upgrade: its time in ms, or where it stopped.
+    pub upgraded: Result<u128, Stop>,
+    /// The websocket-only connect, unless the upgrade showed it would only
+    /// wait on the same stuck worker.
+    pub only: Option<Result<(), Stop>>,
+}
 
-    fn title(&self) -> &str {
-        "Socket.IO WebSocket upgrade"
-    }
-
-    fn needs(&self) -> &[&str] {
-        &["socketio.handshake"]
-    }
-
-    fn after(&self) -> &[&str] {
-        // Last of the Socket.IO probes: a server with one single-threaded
-        // worker stays stuck on the long-poll this check leaves pending.
-        &["socketio.sticky", "socketio.namespace", "http.health"]
-    }
-
-    fn explain(&self) -> &str {
-        "Behaves like engine.io-client: opens a polling session, keeps a long-poll GET pending, \
-opens {path}?transport=websocket&sid=…, sends 2probe, expects 3probe, sends 5 (upgrade), \
-then uses the session over the websocket (a Socket.IO CONNECT, or a ping with Engine.IO 3) \
-and closes it cleanly. Then connects websocket-only (no sid), as clients with \
-transports: ['websocket'] do, and expects the open packet.\n\n\
-Causes it tells apart:\n\
-- \"upgrades\":[] in the handshake: the server runs without WebSocket support, e.g. \
-Flask-SocketIO under gunicorn's sync worker. Fix: gunicorn -k gevent -w 1 (gevent + \
-gevent-websocket) or -k eventlet -w 1, or threading mode with simple-websocket and enough \
-threads (gunicorn -w 1 --threads 100).\n\
-- 400 {\"code\":3,\"message\":\"Bad request\"} to transport=websocket: the request reached the \
-server as plain HTTP, because a proxy dropped Upgrade/Connection. Fix (nginx): \
-proxy_http_version 1.1 and the map $http_upgrade $connection_upgrade snippet; Vite/webpack \
-dev proxy: ws: true.\n\
-- a 400 (or 200) from a proxy itself, with no Engine.IO body: the same cause, named.\n\
-- 101 but no 3probe, no open packet on a websocket-only connect, or no answer at all while a \
-poll is pending: the server's worker cannot serve websockets (gunicorn's sync worker when the \
-Server header says gunicorn).\n\
-- 101 then frames that do not parse: two upgrade handlers on one server (e.g. a ws server and \
-socket.io both attached to the same HTTP server).\n\
-- a timeout: where it stalled."
-    }
-
-    async fn run(&self, ctx: &Ctx) -> Outcome {
-        let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session() {
-            Ok(s) => s,
-            Err(skip) => return skip,
-        };
-        let mut probe = Probe {
-            ctx,
-            http,
-            endpoint,
-            deadline: Instant::now() + ctx.probe.timeout * 2,
-            evidence: Vec::new(),
-            server: None,
-        };
-        let upgraded = probe.upgrade().await;
-        let only = match &upgraded {
-            // Without an upgrade offer, or with a worker already stuck, the
-            // websocket-only connect would only wait on the same worker.
-            Err(Stop::NoUpgrades(_) | Stop::Silent(_)) => None,
-            _ => Some(probe.websocket_only().await),
-        };
-        let mut out = match (upgraded, only) {
-            (Ok(ms), Some(Ok(()))) => Outcome::pass(format!(
-                "upgraded to websocket in {ms} ms (2probe → 3probe, 5) and a websocket-only connect works"
-            )),
-            (Ok(_), Some(Err(stop))) => {
-                let mut o = stop.outcome(&probe);
-                o.summary = format!(
-                    "polling → websocket works, but a websocket-only connect fails: {}",
-                    o.summary
-                );
-                o
-            }
-            (Err(stop), only) => {
-                let mut o = stop.outcome(&probe);
-                match only {
-                    Some(Ok(())) => o.push_evidence("websocket-only result", "works"),
-                    Some(Err(other)) => {
-                        let summary = other.outcome(&probe).summary;
-                        o.push_evidence("websocket-only result", summary)
-                    }
-                    None => {}
-                }
-                o
-            }
-            (Ok(ms), None) => Outcome::pass(format!("upgraded to websocket in {ms} ms")),
-        };
-        // What the probe did first, then what the failure showed.
-        let shown = std::mem::take(&mut out.evidence);
-        for (k, v) in probe.evidence {
-            out.push_evidence(k, v);
-        }
-        out.evidence.extend(shown);
-        out
+pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation {
+    let mut probe = Probe {
+        ctx,
+        http,
+        endpoint,
+        deadline: Instant::now() + ctx.probe.timeout * 2,
+        evidence: Vec::new(),
+        server: None,
+    };
+    let upgraded = probe.upgrade().await;
+    let only = match &upgraded {
+        // Without an upgrade offer, or with a worker already stuck, the
+        // websocket-only connect would only wait on the same worker.
+        Err(Stop::NoUpgrades(_) | Stop::Silent(_)) => None,
+        _ => Some(probe.websocket_only().await),
+    };
+    Observation {
+        evidence: probe.evidence,
+        server: probe.server,
+        path: endpoint.path().to_string(),
+        upgraded,
+        only,
     }
 }
 
-/// What became of the long-poll, for the evidence.
 fn poll_result(
     answered: Result<Result<Answer, crate::probe::Failure>, tokio::task::JoinError>,
 ) -> String {
@@ -138,15 +70,25 @@ fn poll_result(
     }
 }
 
-/// Why the probe stopped.
-enum Stop {
-    NoUpgrades(String),
+/// Why the probe stopped. The words say what was met, with its timings;
+/// the variant is the cause the verdict names.
+pub enum Stop {
+    /// The open packet's `upgrades`, without "websocket" in it.
+    NoUpgrades(Vec<String>),
+    /// A new polling session did not open: what the handshake met.
     Session(String),
+    /// The upgrade was answered, but not with 101.
     Refused(Answer),
+    /// No answer to look at, or a failure that names no cause.
     NoAnswer(String),
+    /// A 101 that is not a valid WebSocket handshake.
     Invalid(String),
+    /// Frames that do not parse, or not the packet expected.
     Garbage(String),
+    /// Nothing where an answer was due: a worker that cannot serve
+    /// websockets while it holds a long-poll.
     Silent(String),
+    /// The server closed the websocket before the session was used.
     Closed(String),
 }
 
@@ -183,10 +125,14 @@ impl Probe<'_> {
         };
         self.note(
             "session",
-            format!("sid {}, upgrades {:?}", session.sid, session.upgrades),
+            format!(
+                "sid {}, upgrades {}",
+                session.sid,
+                serde_json::to_string(&session.upgrades).unwrap_or_default()
+            ),
         );
         if !session.offers_websocket() {
-            return Err(Stop::NoUpgrades(format!("{:?}", session.upgrades)));
+            return Err(Stop::NoUpgrades(session.upgrades.clone()));
         }
         let sid = session.sid.clone();
         // The long-poll a real client keeps open while it upgrades, on a
@@ -405,114 +351,4 @@ impl Probe<'_> {
             Err(RecvError::Failed(f)) => Err(Stop::NoAnswer(format!("{f} {doing}"))),
         }
     }
-}
-
-impl Stop {
-    fn outcome(self, probe: &Probe<'_>) -> Outcome {
-        let gunicorn = probe
-            .server
-            .as_deref()
-            .is_some_and(|s| s.to_ascii_lowercase().contains("gunicorn"));
-        match self {
-            Stop::NoUpgrades(upgrades) => Outcome::fail(format!(
-                "the server offers no websocket upgrade (\"upgrades\":{upgrades}): it runs without WebSocket support{}",
-                if gunicorn { " (gunicorn's sync worker)" } else { "" }
-            ))
-            .fix(worker_fix())
-            .fix(Fix::new(
-                "Or turn upgrades back on",
-                "The server may be configured to stay on polling: python-socketio / python-engineio \
-allow_upgrades=False, or socket.io transports: ['polling']. Remove that setting.",
-            )),
-            Stop::Session(why) => Outcome::fail(format!("a new session did not open: {why}")),
-            Stop::Refused(answer) => refused(&answer, probe),
-            Stop::NoAnswer(why) => Outcome::fail(why),
-            Stop::Invalid(e) => Outcome::fail(format!("the upgrade answer is not a valid WebSocket handshake: {e}"))
-                .fix(two_handlers_fix()),
-            Stop::Garbage(e) => Outcome::fail(format!("101, then frames that do not parse: {e}")).fix(two_handlers_fix()),
-            Stop::Silent(why) => {
-                let mut o = Outcome::fail(format!(
-                    "{why}: the server's worker cannot serve websockets{}",
-                    if gunicorn { " (gunicorn's sync worker)" } else { "" }
-                ));
-                o = o.fix(worker_fix());
-                o
-            }
-            Stop::Closed(why) => Outcome::fail(why).fix(worker_fix()),
-        }
-    }
-}
-
-fn refused(answer: &Answer, probe: &Probe<'_>) -> Outcome {
-    let proxy = proxy_name(answer);
-    let engine = eio::decode_error(&answer.body);
-    let who = answer.who();
-    let mut out = match (&engine, answer.status, &proxy) {
-        // The handshake offered websocket, so a "bad request" or "transport
-        // unknown" (python-engineio: "Invalid transport") to a request that
-        // left here with Upgrade: websocket means it arrived without it.
-        (Some(e), _, _) if matches!(e.kind, ErrorKind::BadRequest | ErrorKind::TransportUnknown) => {
-            Outcome::fail(format!(
-                "the websocket upgrade was answered {who} with {:?}: the request reached the server without its \
-Upgrade/Connection headers, so a proxy in between dropped them",
-                e.message
-            ))
-            .fix(proxy_fix())
-        }
-        (Some(e), _, _) if e.kind == ErrorKind::SessionIdUnknown => Outcome::fail(format!(
-            "the websocket upgrade landed on a server process that does not know the session ({who}: {:?}): \
-several workers without sticky sessions",
-            e.message
-        ))
-        .fix(super::sticky::sticky_fix()),
-        (Some(e), _, _) => Outcome::fail(format!("the websocket upgrade was refused: {who}: {:?}", e.message)),
-        (None, _, Some(p)) => Outcome::fail(format!(
-            "the proxy ({p}) answered the websocket upgrade {}: it does not pass websockets through",
-            answer.status_line()
-        ))
-        .fix(proxy_fix()),
-        (None, 200, None) => Outcome::fail(format!(
-            "the websocket upgrade was answered {who}: something in between (a proxy, a dev server, an SPA fallback) \
-does not forward websockets"
-        ))
-        .fix(proxy_fix()),
-        (None, 404, None) => Outcome::fail(format!("no websocket handler at {}: {who}", probe.endpoint.path()))
-            .fix(fix_path(probe.endpoint.path())),
-        (None, _, None) => Outcome::fail(format!("the websocket upgrade was refused: {who}")),
-    };
-    answer.add_evidence(&mut out, "upgrade refused");
-    out
-}
-
-pub fn proxy_fix() -> Fix {
-    Fix::new(
-        "Pass websocket upgrades through the proxy",
-        // One paragraph: the human report shows a fix's line breaks as
-        // `\n`, like any other text a fix may quote.
-        "nginx, in the location that proxies Socket.IO: proxy_http_version 1.1; \
-proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; \
-and once in http {}: map $http_upgrade $connection_upgrade { default upgrade; '' close; }. \
-Vite / webpack-dev-server proxy: add ws: true to the /socket.io entry. Other proxies: enable \
-WebSocket (HTTP/1.1 Upgrade) forwarding.",
-    )
-}
-
-fn worker_fix() -> Fix {
-    Fix::new(
-        "Run the server on a worker that can serve websockets",
-        "Flask-SocketIO / python-socketio under gunicorn: the default sync worker serves one request \
-at a time and no websockets. Use gunicorn -k gevent -w 1 (with gevent-websocket) or \
--k eventlet -w 1, or threading mode with simple-websocket and enough threads \
-(gunicorn -w 1 --threads 100 app:app). Keep one worker unless sessions are sticky.",
-    )
-    .command("gunicorn -w 1 --threads 100 app:app")
-}
-
-fn two_handlers_fix() -> Fix {
-    Fix::new(
-        "Attach one upgrade handler per path",
-        "Two WebSocket handlers on one HTTP server (e.g. a ws WebSocketServer({ server }) and \
-socket.io) both answer the same upgrade and corrupt its frames. Give the ws server its own \
-path (new WebSocketServer({ server, path: '/ws' })) or noServer with a handleUpgrade router.",
-    )
 }

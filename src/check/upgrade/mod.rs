@@ -1,0 +1,69 @@
+//! `socketio.upgrade`: does the polling session upgrade to a websocket the
+//! way engine.io-client does it, and does a websocket-only client connect?
+//! The upgrade is tried while a long-poll is pending, because a server with
+//! one single-threaded worker fails only then. `observe` makes the probe,
+//! `verdict` decides what it means.
+
+mod observe;
+mod verdict;
+
+use async_trait::async_trait;
+
+use super::{Check, Ctx};
+use crate::report::Outcome;
+
+pub struct Upgrade;
+
+#[async_trait]
+impl Check for Upgrade {
+    fn id(&self) -> &str {
+        "socketio.upgrade"
+    }
+
+    fn title(&self) -> &str {
+        "Socket.IO WebSocket upgrade"
+    }
+
+    fn needs(&self) -> &[&str] {
+        &["socketio.handshake"]
+    }
+
+    fn after(&self) -> &[&str] {
+        // Last of the Socket.IO probes: a server with one single-threaded
+        // worker stays stuck on the long-poll this check leaves pending.
+        &["socketio.sticky", "socketio.namespace", "http.health"]
+    }
+
+    fn explain(&self) -> &str {
+        "Behaves like engine.io-client: opens a polling session, keeps a long-poll GET pending, \
+opens {path}?transport=websocket&sid=…, sends 2probe, expects 3probe, sends 5 (upgrade), \
+then uses the session over the websocket (a Socket.IO CONNECT, or a ping with Engine.IO 3) \
+and closes it cleanly. Then connects websocket-only (no sid), as clients with \
+transports: ['websocket'] do, and expects the open packet.\n\n\
+Causes it tells apart:\n\
+- \"upgrades\":[] in the handshake: the server runs without WebSocket support, e.g. \
+Flask-SocketIO under gunicorn's sync worker. Fix: gunicorn -k gevent -w 1 (gevent + \
+gevent-websocket) or -k eventlet -w 1, or threading mode with simple-websocket and enough \
+threads (gunicorn -w 1 --threads 100).\n\
+- 400 {\"code\":3,\"message\":\"Bad request\"} to transport=websocket: the request reached the \
+server as plain HTTP, because a proxy dropped Upgrade/Connection. Fix (nginx): \
+proxy_http_version 1.1 and the map $http_upgrade $connection_upgrade snippet; Vite/webpack \
+dev proxy: ws: true.\n\
+- a 400 (or 200) from a proxy itself, with no Engine.IO body: the same cause, named.\n\
+- 101 but no 3probe, no open packet on a websocket-only connect, or no answer at all while a \
+poll is pending: the server's worker cannot serve websockets (gunicorn's sync worker when the \
+Server header says gunicorn).\n\
+- 101 then frames that do not parse: two upgrade handlers on one server (e.g. a ws server and \
+socket.io both attached to the same HTTP server).\n\
+- a timeout: where it stalled."
+    }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        let d = ctx.engineio().await;
+        let (endpoint, http) = match d.session() {
+            Ok(s) => s,
+            Err(skip) => return skip,
+        };
+        verdict::verdict(&observe::observe(ctx, endpoint, http).await)
+    }
+}
