@@ -14,7 +14,7 @@ use crate::notice::Notice;
 use crate::resolve::Resolved;
 use crate::settings::{CheckConfig, Format, PortsConfig, ProbeSettings, TargetConfig};
 use crate::style::Style;
-use crate::{catalogue, host, ports, render, runner};
+use crate::{catalogue, machine, ports, render, runner};
 
 pub fn run(resolved: Resolved) -> Result<ExitCode, Error> {
     match resolved {
@@ -34,8 +34,8 @@ pub fn run(resolved: Resolved) -> Result<ExitCode, Error> {
 }
 
 /// `work` on a runtime of its own, which is then let go without waiting
-/// for the blocking tasks still running (a /proc scan of a host with
-/// hundreds of thousands of open files): dropping a runtime waits for
+/// for the blocking tasks still running (a scan of every process's open
+/// files, on a host with hundreds of thousands of them): dropping a runtime waits for
 /// them, which would stretch the run past its documented bound. What they
 /// would have found is already reported as not finished.
 fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Error> {
@@ -67,7 +67,10 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
     };
     // Known before the run: its progress lines on stderr hide them too.
     let redactor = redactor_for(config, checks);
-    let host = Arc::new(crate::host::Host::new(config.env.clone(), config.sockets));
+    let machine = Arc::new(crate::machine::Machine::new(
+        config.env.clone(),
+        config.sockets,
+    ));
     // The run's bound holds for the whole process: the bundle takes the
     // socket table the run's checks read (or are still reading) within
     // what is left of it, and never starts that scan again.
@@ -80,9 +83,9 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
             .unwrap_or_default();
     let (report, table) = block_on(async {
         let deadline = tokio::time::Instant::now() + bound;
-        let report = runner::run_on(config, checks, host.clone(), on_done).await;
+        let report = runner::run_on(config, checks, machine.clone(), on_done).await;
         let table = match &config.bundle {
-            Some(_) => tokio::time::timeout_at(deadline, host.sockets())
+            Some(_) => tokio::time::timeout_at(deadline, machine.sockets())
                 .await
                 .ok()
                 .and_then(Result::ok),
@@ -153,7 +156,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
 /// No target named: find the local real-time servers, say what was found
 /// on standard error, and check those.
 fn discover(config: &CheckConfig, probe: &ProbeSettings) -> Result<Vec<TargetConfig>, Error> {
-    let table = host::read_table(config.sockets).context("cannot read the socket table")?;
+    let table = machine::read_table(config.sockets).context("cannot read the socket table")?;
     let tls = crate::probe::tls::client_config(None, false).map_err(Error::usage)?;
     let http = crate::probe::http::Http::new(tls).map_err(Error::usage)?;
     let found = block_on(crate::discover::run(&table, &http))?;
@@ -220,7 +223,7 @@ fn spinner(enabled: bool, total: usize) -> ProgressBar {
 }
 
 fn ports(config: &PortsConfig) -> Result<ExitCode, Error> {
-    let table = host::read_table(config.sockets).context("cannot read the socket table")?;
+    let table = machine::read_table(config.sockets).context("cannot read the socket table")?;
     let report = ports::collect(&table, &config.ranges);
     print(&if config.json {
         ports::render_json(&report)
@@ -233,7 +236,7 @@ fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Error> {
     use crate::kill::Ending;
     let (report, ending) = crate::kill::run(config).map_err(Error::usage)?;
     if let Ending::Refused(why) = &ending {
-        // SPEC: a refused action (no terminal to ask on, no --yes) is exit 2.
+        // CONTRACT.md: a refused action (no terminal to ask on, no --yes) is exit 2.
         return Err(Error::usage(why.clone()));
     }
     if config.json {

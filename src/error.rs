@@ -1,4 +1,4 @@
-//! The one error type whose kind decides the exit code (SPEC.md): the
+//! The one error type whose kind decides the exit code (CONTRACT.md): the
 //! user's input or this machine refused (2), or rtdoctor itself broke (3).
 //! A failed check is not an `Error` (it is an `Outcome`), and neither is a
 //! wire failure a check reports as evidence; an `Error` means the command

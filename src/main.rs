@@ -1,6 +1,6 @@
 //! rtdoctor: parse the command line, resolve it into one configuration, run
 //! it (which renders its result), and map the result to the exit code
-//! (SPEC.md): 0 nothing failed, 1 a check failed, 2 usage or configuration
+//! (CONTRACT.md): 0 nothing failed, 1 a check failed, 2 usage or configuration
 //! error, 3 rtdoctor itself broke. `rtdoctor::error::Error` decides 2 or 3.
 
 #![forbid(unsafe_code)]

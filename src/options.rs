@@ -154,8 +154,8 @@ file's `[[target]]` tables, else the local real-time servers rtdoctor finds",
         default: Some("5s"),
         more: "A bare number is seconds. Checks run concurrently; each is cut off after 2× the \
 timeout + 1 s and the whole run after 6× + 2 s: rtdoctor then reports what finished and exits \
-without waiting for the rest (a scan of /proc on a host with very many open files \
-included)",
+without waiting for the rest (a scan of every process's open files on a host with very \
+many of them included)",
         ..opt(
             "timeout",
             "Limit for each probe (connect, request), e.g. 5s or 500ms",

@@ -1,6 +1,6 @@
 //! The report: the one value a run produces, and that the human, JSON and
 //! JUnit renderers all read. Field names here are the `rtdoctor.report/v1`
-//! JSON contract (SPEC.md), so renaming one is a breaking change.
+//! JSON contract (CONTRACT.md), so renaming one is a breaking change.
 
 use serde::Serialize;
 

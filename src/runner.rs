@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::timeout_at;
 
 use crate::check::{Check, Ctx};
-use crate::host::Host;
+use crate::machine::Machine;
 use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
 use crate::settings::{CheckConfig, ProbeSettings};
 
@@ -39,16 +39,16 @@ pub async fn run(
     checks: &[Arc<dyn Check>],
     on_done: Arc<dyn Fn() + Send + Sync>,
 ) -> anyhow::Result<Report> {
-    let host = Arc::new(Host::new(config.env.clone(), config.sockets));
-    run_on(config, checks, host, on_done).await
+    let machine = Arc::new(Machine::new(config.env.clone(), config.sockets));
+    run_on(config, checks, machine, on_done).await
 }
 
-/// The same, on a `host` the caller keeps: what its scans found (or are
+/// The same, on a `machine` the caller keeps: what its scans found (or are
 /// still finding) outlives the run, for the bundle.
 pub async fn run_on(
     config: &CheckConfig,
     checks: &[Arc<dyn Check>],
-    host: Arc<Host>,
+    machine: Arc<Machine>,
     on_done: Arc<dyn Fn() + Send + Sync>,
 ) -> anyhow::Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -60,11 +60,15 @@ pub async fn run_on(
         .collect();
 
     if let Some(wait) = config.wait {
-        crate::wait::for_targets(config, &host, wait).await;
+        crate::wait::for_targets(config, &machine, wait).await;
     }
     let mut pending = Vec::new();
     for tc in &config.targets {
-        let ctx = Arc::new(Ctx::new(tc.target.clone(), tc.probe.clone(), host.clone()));
+        let ctx = Arc::new(Ctx::new(
+            tc.target.clone(),
+            tc.probe.clone(),
+            machine.clone(),
+        ));
         let deadline = tokio::time::Instant::now() + run_budget(&tc.probe);
         let (senders, slots): (Vec<_>, Vec<Slot>) =
             selected.iter().map(|_| watch::channel(None)).unzip();
@@ -173,7 +177,7 @@ async fn run_one(
                     "did not finish within {} ms (the probe timeout is {} ms){}",
                     start.elapsed().as_millis(),
                     ctx.probe.timeout.as_millis(),
-                    if ctx.host.scanning() {
+                    if ctx.machine.scanning() {
                         "; the scan of this machine's sockets and processes was still running, \
 and rtdoctor did not wait for it"
                     } else {

@@ -151,8 +151,8 @@ pub struct CheckConfig {
     /// `rtdoctor bundle`: the bundle is the product; the exit code says
     /// whether it was written, not what the checks found.
     pub bundle_only: bool,
-    /// Where the socket table comes from (`RTDOCTOR_SOCKETS`; `None`: netlink,
-    /// falling back on /proc).
+    /// Where the socket table comes from (`RTDOCTOR_SOCKETS`; `None`: the
+    /// platform's first source, falling back on the next).
     pub sockets: Option<crate::os::Source>,
 }
 

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::host::Host;
+use crate::machine::Machine;
 use crate::net;
 use crate::notice::Notice;
 use crate::probe::http::Http;
@@ -22,9 +22,9 @@ pub enum Waited {
 
 /// `--wait`: all targets at once, then a note for each, in the order
 /// they were named.
-pub async fn for_targets(config: &CheckConfig, host: &Host, wait: Duration) {
+pub async fn for_targets(config: &CheckConfig, machine: &Machine, wait: Duration) {
     let waits = config.targets.iter().map(|tc| {
-        let http = host.http_for(&tc.probe).ok();
+        let http = machine.http_for(&tc.probe).ok();
         async move { until_ready(&tc.target, wait, http.as_ref()).await }
     });
     let waited = futures_util::future::join_all(waits).await;

@@ -108,7 +108,7 @@ async fn observe(ctx: &Ctx, origin: String) -> Observation {
     };
     let origin = seen.origin.as_str();
     if d.speaks.is_some()
-        && let Ok(http) = ctx.host.http_for(&ctx.probe)
+        && let Ok(http) = ctx.machine.http_for(&ctx.probe)
     {
         let mut headers = d.endpoint.headers.clone();
         headers.extend(Header::new("Origin", origin));
@@ -160,7 +160,7 @@ async fn upgrade(ctx: &Ctx, url: &Url, origin: &str) -> Result<Answer, handshake
         headers: &headers,
         subprotocols: &ctx.probe.subprotocols,
         offer_deflate: false,
-        tls: ctx.host.ws_tls_for(&ctx.probe).ok(),
+        tls: ctx.machine.ws_tls_for(&ctx.probe).ok(),
     };
     handshake::upgrade(&req, ctx.probe.timeout)
         .await

@@ -107,7 +107,7 @@ machine resolves the name to accepts."
             ));
         }
         if ctx.is_local().await == Ok(true)
-            && let Ok(found) = ctx.host.holders(port).await
+            && let Ok(found) = ctx.machine.holders(port).await
             && !found.is_empty()
         {
             evidence.push(("server listens on".into(), found.addr_labels().join(", ")));

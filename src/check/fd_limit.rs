@@ -24,12 +24,12 @@ static EXPLAIN: LazyLock<String> = LazyLock::new(|| {
 inherit them) and, for a server on this machine, its open file descriptors \
 ({fds}) against its own soft limit ({limits}).\n\n\
 Causes it tells apart:\n\
-- the server uses 80% or more of its limit (warn), or all of it (fail): new connections \
+- the server uses {WARN_PERCENT}% or more of its limit (warn), or all of it (fail): new connections \
 fail with EMFILE 'Too many open files' while existing ones keep working. Fix: raise the \
 limit where the server starts (ulimit -n 65536 in its shell, LimitNOFILE=65536 in a \
 systemd unit, --ulimit nofile=65536:65536 for docker run), and if the count keeps \
 growing, look for leaked sockets (see port.time-wait's CLOSE_WAIT count).\n\
-- this shell's soft limit is below 1024: servers started here serve only a few hundred \
+- this shell's soft limit is below {LOW_SOFT_LIMIT}: servers started here serve only a few hundred \
 clients. Fix: ulimit -n up to the hard limit.\n\n\
 The server's own numbers need permission to read {entries}: another user's \
 server needs sudo.",
@@ -58,13 +58,13 @@ impl Check for FdLimit {
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        if let Some(why) = ctx.host.unsupported() {
+        if let Some(why) = ctx.machine.unsupported() {
             return Outcome::skip(why);
         }
-        let own = ctx.host.nofile_limit();
+        let own = ctx.machine.nofile_limit();
         let local = ctx.is_local().await == Ok(true);
         let holders: Vec<Holder> = if local {
-            ctx.host
+            ctx.machine
                 .holders(ctx.target.port)
                 .await
                 .map(|h| h.holders)

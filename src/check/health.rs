@@ -2,6 +2,7 @@
 //! answers the server or a proxy whose upstream is down?
 
 use async_trait::async_trait;
+use std::sync::LazyLock;
 
 use super::{Check, Ctx};
 use crate::probe::http::Answer;
@@ -25,13 +26,15 @@ impl Check for Health {
     }
 
     fn explain(&self) -> &str {
-        "GETs the health path (--health-path, default /health) and keeps the status, latency, \
+        static TEXT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "GETs the health path (--health-path, default /health) and keeps the status, latency, \
 content type and, for a JSON body, its status field.\n\n\
 Causes it tells apart:\n\
 - 2xx whose JSON body says `status` (or `state`, `health`) down, fail, error, unhealthy or \
 critical: the server answers but reports itself unhealthy, so this fails (degraded or warn: \
 a warning).\n\
-- 2xx whose body did not end within 64 KiB (endless or streaming): not an answer that can be \
+- 2xx whose body did not end within {} KiB (endless or streaming): not an answer that can be \
 read; a warning.\n\
 - 404: there is no health endpoint. It is optional, so the check is skipped; name yours \
 with --health-path.\n\
@@ -40,11 +43,15 @@ proxy is up but its upstream, your server, is down or unreachable. Fix: start th
 and check the proxy_pass / upstream address and port.\n\
 - another 5xx: the server itself fails; read its log.\n\
 - a redirect or 401/403: the endpoint moved or needs credentials (-H 'Authorization: …').\n\
-- no answer: refused, reset or timed out, named as such."
+- no answer: refused, reset or timed out, named as such.",
+                crate::probe::BODY_LIMIT / 1024
+            )
+        });
+        &TEXT
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let http = match ctx.host.http_for(&ctx.probe) {
+        let http = match ctx.machine.http_for(&ctx.probe) {
             Ok(h) => h,
             Err(e) => return Outcome::fail(e),
         };

@@ -50,10 +50,10 @@ impl Check for PortListen {
     /// The kernel's socket table says whether anything listens; the
     /// process lookup (every process's fds) is what takes time.
     async fn fails(&self, ctx: &Ctx) -> Option<bool> {
-        if !matches!(ctx.is_local().await, Ok(true)) || ctx.host.unsupported().is_some() {
+        if !matches!(ctx.is_local().await, Ok(true)) || ctx.machine.unsupported().is_some() {
             return Some(false);
         }
-        Some(match ctx.host.sockets_bare().await {
+        Some(match ctx.machine.sockets_bare().await {
             Ok(table) => table.listeners_on(ctx.target.port).next().is_none(),
             Err(_) => true,
         })
@@ -63,11 +63,11 @@ impl Check for PortListen {
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;
         }
-        if let Some(why) = ctx.host.unsupported() {
+        if let Some(why) = ctx.machine.unsupported() {
             return Outcome::skip(why);
         }
         let port = ctx.target.port;
-        let found = match ctx.host.holders(port).await {
+        let found = match ctx.machine.holders(port).await {
             Ok(found) => found,
             Err(e) => return Outcome::fail(format!("cannot read the socket table: {e}")),
         };
@@ -140,7 +140,7 @@ fn push_holders(out: &mut Outcome, found: &PortHolders) {
 async fn nothing_listens(ctx: &Ctx, port: u16) -> Outcome {
     let (lo, hi) = ctx.probe.port_range;
     let mut nearby: Vec<PortHolders> = Vec::new();
-    if let Ok(table) = ctx.host.sockets().await {
+    if let Ok(table) = ctx.machine.sockets().await {
         let mut ports: Vec<u16> = table
             .listeners()
             .map(|s| s.local.port())
@@ -149,7 +149,7 @@ async fn nothing_listens(ctx: &Ctx, port: u16) -> Outcome {
         ports.sort_unstable_by_key(|p| (p.abs_diff(port), *p));
         ports.dedup();
         for p in ports.into_iter().take(5) {
-            if let Ok(h) = ctx.host.holders(p).await {
+            if let Ok(h) = ctx.machine.holders(p).await {
                 nearby.push(h);
             }
         }
@@ -311,7 +311,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_platform_without_an_implementation_skips_and_says_so() {
-        let host = crate::host::Host::with_platform(
+        let machine = crate::machine::Machine::with_platform(
             Vec::new(),
             None,
             std::sync::Arc::new(Unsupported::named("macos")),
@@ -319,7 +319,7 @@ mod tests {
         let ctx = Ctx::new(
             crate::target::Target::parse("localhost:8000").unwrap(),
             crate::settings::ProbeSettings::new(std::time::Duration::from_secs(1), (7990, 8010)),
-            std::sync::Arc::new(host),
+            std::sync::Arc::new(machine),
         );
         assert_eq!(PortListen.fails(&ctx).await, Some(false));
         let out = PortListen.run(&ctx).await;

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
-use crate::host::Host;
+use crate::machine::Machine;
 use crate::net;
 use crate::probe::eio_version::{self, EioVersion};
 use crate::report::Outcome;
@@ -76,17 +76,17 @@ pub trait Check: Send + Sync {
 pub struct Ctx {
     pub target: Target,
     pub probe: ProbeSettings,
-    pub host: Arc<Host>,
+    pub machine: Arc<Machine>,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
     engineio: OnceCell<EioVersion>,
 }
 
 impl Ctx {
-    pub fn new(target: Target, probe: ProbeSettings, host: Arc<Host>) -> Self {
+    pub fn new(target: Target, probe: ProbeSettings, machine: Arc<Machine>) -> Self {
         Ctx {
             target,
             probe,
-            host,
+            machine,
             addrs: OnceCell::new(),
             engineio: OnceCell::new(),
         }
@@ -97,7 +97,7 @@ impl Ctx {
     pub async fn engineio(&self) -> &EioVersion {
         self.engineio
             .get_or_init(|| {
-                let http = self.host.http_for(&self.probe);
+                let http = self.machine.http_for(&self.probe);
                 eio_version::discover(&self.target, &self.probe, http)
             })
             .await

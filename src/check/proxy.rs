@@ -44,7 +44,7 @@ the shell that runs the client. Proxy credentials are never printed."
             &["http_proxy", "all_proxy"]
         };
         let set: Vec<(&str, &str)> = ctx
-            .host
+            .machine
             .env()
             .iter()
             .filter(|(k, v)| {
@@ -63,7 +63,7 @@ the shell that runs the client. Proxy credentials are never printed."
             ));
         }
         let no_proxy: Vec<(&str, &str)> = ctx
-            .host
+            .machine
             .env()
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case("no_proxy"))

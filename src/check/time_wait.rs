@@ -46,11 +46,11 @@ only."
         if let Some(skip) = ctx.skip_unless_local().await {
             return skip;
         }
-        if let Some(why) = ctx.host.unsupported() {
+        if let Some(why) = ctx.machine.unsupported() {
             return Outcome::skip(why);
         }
         let port = ctx.target.port;
-        let table = match ctx.host.sockets_bare().await {
+        let table = match ctx.machine.sockets_bare().await {
             Ok(t) => t,
             Err(e) => return Outcome::fail(format!("cannot read the socket table: {e}")),
         };

@@ -13,7 +13,7 @@ pub struct Action {
     pub result: Done,
 }
 
-/// How one signal to one process ended, spelled in JSON as SPEC.md lists
+/// How one signal to one process ended, spelled in JSON as CONTRACT.md lists
 /// it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Done {

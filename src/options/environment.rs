@@ -14,7 +14,7 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     EnvVar {
         name: "RTDOCTOR_SOCKETS",
         doc: "`procfs` or `netlink`: read the socket table from that one source (for kernels \
-whose sock_diag misbehaves). Unset or empty, rtdoctor tries netlink, then /proc; any other \
+whose sock_diag misbehaves). Unset or empty, rtdoctor tries netlink, then procfs; any other \
 value is exit 2",
     },
     EnvVar {

@@ -229,16 +229,16 @@ impl Platform for Fake {
 
 impl Fake {
     /// A check's context for `target` (on this machine: `localhost`) on a
-    /// host that is this fake, looking 10 ports either side.
+    /// machine whose platform is this fake, looking 10 ports either side.
     pub fn ctx(self, target: &str) -> crate::check::Ctx {
         let target = crate::target::Target::parse(target).unwrap_or_else(|e| panic!("{e}"));
         let range = crate::settings::ProbeSettings::default_range(target.port);
         let probe = crate::settings::ProbeSettings::new(std::time::Duration::from_secs(1), range);
-        crate::check::Ctx::new(target, probe, Arc::new(self.host()))
+        crate::check::Ctx::new(target, probe, Arc::new(self.machine()))
     }
 
-    /// A host whose machine is this fake.
-    pub fn host(self) -> crate::host::Host {
-        crate::host::Host::with_platform(Vec::new(), None, Arc::new(self))
+    /// A machine whose platform is this fake.
+    pub fn machine(self) -> crate::machine::Machine {
+        crate::machine::Machine::with_platform(Vec::new(), None, Arc::new(self))
     }
 }

@@ -84,7 +84,7 @@ pub fn raw_secrets(cli: &Cli) -> Vec<String> {
 
 /// `RTDOCTOR_SOCKETS`, read once when the command is resolved.
 fn sockets_from_env() -> Result<Option<crate::os::Source>, Error> {
-    crate::host::socket_source().map_err(Error::usage)
+    crate::machine::socket_source().map_err(Error::usage)
 }
 
 #[cfg(test)]

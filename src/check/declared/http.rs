@@ -22,7 +22,7 @@ pub(super) fn describe(d: &Decl) -> String {
 
 impl Declared {
     pub(super) async fn http(&self, ctx: &Ctx, timeout: Duration) -> Outcome {
-        let http = match ctx.host.http_for(&ctx.probe) {
+        let http = match ctx.machine.http_for(&ctx.probe) {
             Ok(h) => h,
             Err(e) => return Outcome::fail(e),
         };

@@ -39,7 +39,7 @@ impl Declared {
         }
         // The run's trust (--cacert, --insecure), as every other probe
         // has it; a trust that cannot be built is this check's failure.
-        let tls = match ctx.host.ws_tls_for(&ctx.probe) {
+        let tls = match ctx.machine.ws_tls_for(&ctx.probe) {
             Ok(tls) => tls,
             Err(e) => return self.fail(format!("cannot set up TLS for the upgrade: {e}")),
         };

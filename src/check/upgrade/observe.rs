@@ -36,7 +36,7 @@ pub struct Observation {
 }
 
 pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation {
-    let mut probe = Probe {
+    let mut attempt = Attempt {
         ctx,
         http,
         endpoint,
@@ -44,16 +44,16 @@ pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation
         evidence: Vec::new(),
         server: None,
     };
-    let upgraded = probe.upgrade().await;
+    let upgraded = attempt.upgrade().await;
     let only = match &upgraded {
         // Without an upgrade offer, or with a worker already stuck, the
         // websocket-only connect would only wait on the same worker.
         Err(Stop::NoUpgrades(_) | Stop::Silent(_)) => None,
-        _ => Some(probe.websocket_only().await),
+        _ => Some(attempt.websocket_only().await),
     };
     Observation {
-        evidence: probe.evidence,
-        server: probe.server,
+        evidence: attempt.evidence,
+        server: attempt.server,
         path: endpoint.path().to_string(),
         upgraded,
         only,
@@ -92,7 +92,9 @@ pub enum Stop {
     Closed(String),
 }
 
-struct Probe<'a> {
+/// One upgrade attempt in progress: what it talks to, its deadline and what
+/// it has seen so far.
+struct Attempt<'a> {
     ctx: &'a Ctx,
     http: &'a Http,
     endpoint: &'a Endpoint,
@@ -102,7 +104,7 @@ struct Probe<'a> {
     server: Option<String>,
 }
 
-impl Probe<'_> {
+impl Attempt<'_> {
     fn left(&self) -> Duration {
         self.deadline
             .saturating_duration_since(Instant::now())
@@ -141,7 +143,7 @@ impl Probe<'_> {
         let connected = Arc::new(Notify::new());
         let poll_http = self
             .ctx
-            .host
+            .machine
             .observed_http_for(&self.ctx.probe, connected.clone())
             .map_err(Stop::Session)?;
         let poll = {
@@ -249,7 +251,7 @@ impl Probe<'_> {
         let t = self.left();
         let tls = self
             .ctx
-            .host
+            .machine
             .ws_tls_for(&self.ctx.probe)
             .map_err(Stop::NoAnswer)?;
         match ws::connect(url, &self.endpoint.headers, t, tls).await {

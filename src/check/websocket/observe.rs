@@ -45,7 +45,7 @@ pub async fn observe(ctx: &Ctx, url: &Url) -> Observation {
     if let Some(origin) = &ctx.probe.origin {
         headers.extend(Header::new("Origin", origin));
     }
-    let (handshake, session) = match ctx.host.ws_tls_for(&ctx.probe) {
+    let (handshake, session) = match ctx.machine.ws_tls_for(&ctx.probe) {
         Ok(tls) => exchange(ctx, url, headers, tls).await,
         Err(e) => (Err(e), None),
     };

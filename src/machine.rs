@@ -15,7 +15,9 @@ use crate::probe::http::Http;
 use crate::probe::tls;
 use crate::settings::ProbeSettings;
 
-pub struct Host {
+/// This machine, as a run asks it (not the target's host name, which is
+/// `Target::host`).
+pub struct Machine {
     env: Vec<(String, String)>,
     /// What the machine is asked through.
     os: Arc<dyn Platform>,
@@ -109,7 +111,7 @@ impl Clients {
     }
 }
 
-impl Host {
+impl Machine {
     /// This machine, as the platform rtdoctor was built for sees it.
     pub fn new(env: Vec<(String, String)>, source: Option<Source>) -> Self {
         Self::with_platform(env, source, os::native())
@@ -121,7 +123,7 @@ impl Host {
         source: Option<Source>,
         os: Arc<dyn Platform>,
     ) -> Self {
-        Host {
+        Machine {
             env,
             os,
             source,
