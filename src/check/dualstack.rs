@@ -49,8 +49,12 @@ machine, a firewall dropping it looks the same). Fix: find out why it stopped ca
 accept(), restart it, add workers or raise the backlog.\n\
 - no address accepts although something listens: the server is bound to another \
 interface's address only. Fix: bind 0.0.0.0 / :: or use that address.\n\n\
-Warns when some addresses work and others do not; fails when none of the addresses this \
-machine resolves the name to accepts."
+Graded by what this machine's clients will do: fails when none of the addresses this \
+machine resolves the name to accepts; warns when one of them is refused (clients here \
+that try it, or try it first, are refused); passes, with a note, when only addresses \
+this machine's resolver does not give are refused (::1 where localhost is 127.0.0.1 \
+only): clients on machines that resolve localhost to ::1 (macOS, Node ≥ 17) would be \
+refused."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
@@ -240,13 +244,16 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
         list(rejected),
         list(accepted)
     );
-    // Fail when the name does not work from here at all; warn when it
-    // works here but not for clients that pick the other family.
-    let works_here = resolved.is_none_or(|r| r.iter().any(|ip| accepted.contains(ip)));
-    let mut out = if works_here {
-        Outcome::warn(summary)
-    } else {
-        Outcome::fail(summary)
+    // Graded by what this machine's clients do: fail when the name does
+    // not work from here at all; warn when this machine's resolver gives an
+    // address that is refused (its clients try it, maybe first); pass with
+    // a note when only addresses other machines' resolvers give are refused.
+    let mut out = match resolved {
+        Some(r) if !r.iter().any(|ip| accepted.contains(ip)) => Outcome::fail(summary),
+        Some(r) if !rejected.iter().any(|ip| r.contains(ip)) => {
+            return elsewhere_only(host, r, accepted, rejected, v6_refused && !v4_refused);
+        }
+        _ => Outcome::warn(summary),
     };
     out = out.fix(listen_everywhere(port));
     if v6_refused && !v4_refused {
@@ -273,6 +280,41 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
         ));
     }
     out
+}
+
+/// Every address this machine's resolver gives for the name accepts; the
+/// refused ones are those other machines' resolvers give (for localhost:
+/// ::1 on macOS and for Node ≥ 17, where this machine says 127.0.0.1): no
+/// client here is refused, so it passes with a note of who would be.
+fn elsewhere_only(
+    host: &str,
+    resolved: &[IpAddr],
+    accepted: &[IpAddr],
+    rejected: &[IpAddr],
+    ipv4_only: bool,
+) -> Outcome {
+    let (accept, is) = match (accepted.len(), rejected.len()) {
+        (1, 1) => ("accepts", "is"),
+        (1, _) => ("accepts", "are"),
+        (_, 1) => ("accept", "is"),
+        _ => ("accept", "are"),
+    };
+    let (family, who) = if ipv4_only {
+        ("IPv4", " (macOS, browsers, Node ≥ 17)")
+    } else if rejected.iter().all(IpAddr::is_ipv4) {
+        ("IPv6", "")
+    } else {
+        ("some addresses", "")
+    };
+    Outcome::pass(format!(
+        "{} {accept}, and this machine resolves {host} to {} only: its clients connect. {} {is} \
+refused (the server listens on {family} only): clients on machines that resolve {host} to {}{who} \
+would be refused",
+        list(accepted),
+        list(resolved),
+        list(rejected),
+        list(rejected),
+    ))
 }
 
 /// Connection attempts that time out while the port is listened on
@@ -406,6 +448,63 @@ mod tests {
                 "{ev:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_ipv4_only_server_passes_with_a_note_where_localhost_is_127_0_0_1_only() {
+        // `getent ahosts localhost` on a Debian container: 127.0.0.1 only.
+        let mut s = seen(&[V4], ok(), Connect::Refused);
+        s.listening = Some(Listening {
+            labels: vec!["127.0.0.1:8765".into()],
+            uncovered: vec![V6],
+        });
+        let out = verdict(&s);
+        assert_eq!(
+            said(&out),
+            (
+                Status::Pass,
+                "127.0.0.1 accepts, and this machine resolves localhost to 127.0.0.1 only: its \
+clients connect. ::1 is refused (the server listens on IPv4 only): clients on machines that \
+resolve localhost to ::1 (macOS, browsers, Node ≥ 17) would be refused"
+            )
+        );
+        assert!(out.fixes.is_empty(), "a pass has nothing to fix here");
+        let ev = evidence(&out);
+        assert!(
+            ev.contains(&("this machine resolves", "localhost → 127.0.0.1")),
+            "{ev:?}"
+        );
+        assert!(
+            ev.contains(&("[::1]:8765", "refused (ECONNREFUSED)")),
+            "{ev:?}"
+        );
+        assert!(
+            ev.contains(&(
+                "why ::1 is refused",
+                "no listening socket covers this address"
+            )),
+            "{ev:?}"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_only_server_passes_with_a_note_where_localhost_is_v6_only() {
+        let out = verdict(&seen(&[V6], Connect::Refused, ok()));
+        let (status, summary) = said(&out);
+        assert_eq!(status, Status::Pass, "{summary}");
+        assert!(
+            summary.ends_with(
+                "clients on machines that resolve localhost to 127.0.0.1 would be refused"
+            ),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_resolver_answer_keeps_the_warning() {
+        let mut s = seen(&[], ok(), Connect::Refused);
+        s.resolved = Err("localhost does not resolve".into());
+        assert_eq!(verdict(&s).status, Status::Warn);
     }
 
     #[test]

@@ -39,8 +39,9 @@ critical: the server answers but reports itself unhealthy, so this fails (degrad
 a warning).\n\
 - 2xx whose body did not end within {} KiB (endless or streaming): not an answer that can be \
 read; a warning.\n\
-- 404: there is no health endpoint. It is optional, so the check is skipped; name yours \
-with --health-path.\n\
+- 404, or 426 Upgrade Required (what a WebSocket-only server such as Node's ws or Python's \
+websockets answers every plain GET): there is no health endpoint. It is optional, so the \
+check is skipped; name yours with --health-path.\n\
 - 502/503/504 from a proxy (its Server header or error page names it, e.g. nginx): the \
 proxy is up but its upstream, your server, is down or unreachable. Fix: start the upstream \
 and check the proxy_pass / upstream address and port.\n\
@@ -113,6 +114,13 @@ fn answered(answer: &Answer, path: &str) -> Outcome {
     match answer.status {
         200..=299 => ok_verdict(answer, &format!("{} in {ms} ms ({ctype}", answer.status_line())),
         404 => Outcome::skip(format!("no health endpoint at {path} (404); it is optional: name yours with --health-path")),
+        // What a WebSocket-only server (Node's ws, Python's websockets)
+        // answers every plain GET: nothing is served there but the upgrade.
+        426 => Outcome::skip(format!(
+            "no health endpoint at {path} ({}: a WebSocket-only server answers every plain GET so); \
+it is optional: name yours with --health-path",
+            answer.status_line()
+        )),
         502..=504 => match proxy_name(answer) {
             Some(proxy) => Outcome::fail(format!(
                 "the proxy ({proxy}) answered {}: its upstream, your server, is down or unreachable",
@@ -319,6 +327,33 @@ mod tests {
             summary.starts_with("no health endpoint at /health (404)"),
             "{summary}"
         );
+    }
+
+    #[test]
+    fn a_websocket_only_server_s_426_is_no_health_endpoint_and_is_skipped() {
+        // Node's ws, and Python's websockets (its server.py's answer to a
+        // GET without Upgrade), answer every plain GET with 426.
+        let python = recorded::recorded(
+            "HTTP/1.1 426 Upgrade Required",
+            &[
+                ("Upgrade", "websocket"),
+                ("Content-Type", "text/plain"),
+                ("Connection", "close"),
+            ],
+            "Failed to open a WebSocket connection: invalid Connection header: keep-alive.\n\n\
+You cannot access a WebSocket server directly with a browser. You need a WebSocket client.\n",
+        );
+        for answer in [recorded::answer(recorded::WS_NO_UPGRADE), python] {
+            let out = verdict_on(answer);
+            let (status, summary) = said(&out);
+            assert_eq!(status, Status::Skip, "{summary}");
+            assert!(
+                summary.starts_with("no health endpoint at /health (HTTP/1.1 426 Upgrade Required"),
+                "{summary}"
+            );
+            assert!(summary.contains("--health-path"), "{summary}");
+            assert!(out.fixes.is_empty());
+        }
     }
 
     #[test]
