@@ -397,6 +397,22 @@ mod tests {
         }
     }
 
+    /// A server on 127.0.0.1:8765 only, on a machine whose resolver gives
+    /// `resolver` for localhost.
+    fn ipv4_only(resolver: &[IpAddr]) -> Observation {
+        let mut s = seen(resolver, ok(), Connect::Refused);
+        s.listening = Some(Listening {
+            labels: vec!["127.0.0.1:8765".into()],
+            uncovered: vec![V6],
+        });
+        s
+    }
+
+    const WHY_V6: (&str, &str) = (
+        "why ::1 is refused",
+        "no listening socket covers this address",
+    );
+
     fn titles(out: &Outcome) -> Vec<&str> {
         out.fixes.iter().map(|f| f.title.as_str()).collect()
     }
@@ -414,12 +430,7 @@ mod tests {
     #[test]
     fn an_ipv4_only_server_warns_when_this_machine_resolves_localhost_to_v6() {
         for resolver in [&[V6, V4][..], &[V4, V6]] {
-            let mut s = seen(resolver, ok(), Connect::Refused);
-            s.listening = Some(Listening {
-                labels: vec!["127.0.0.1:8765".into()],
-                uncovered: vec![V6],
-            });
-            let out = verdict(&s);
+            let out = verdict(&ipv4_only(resolver));
             let (status, summary) = said(&out);
             assert_eq!(status, Status::Warn, "{resolver:?}: {summary}");
             assert!(
@@ -440,25 +451,14 @@ mod tests {
                 ev.contains(&("server listens on", "127.0.0.1:8765")),
                 "{ev:?}"
             );
-            assert!(
-                ev.contains(&(
-                    "why ::1 is refused",
-                    "no listening socket covers this address"
-                )),
-                "{ev:?}"
-            );
+            assert!(ev.contains(&WHY_V6), "{ev:?}");
         }
     }
 
     #[test]
     fn an_ipv4_only_server_passes_with_a_note_where_localhost_is_127_0_0_1_only() {
         // `getent ahosts localhost` on a Debian container: 127.0.0.1 only.
-        let mut s = seen(&[V4], ok(), Connect::Refused);
-        s.listening = Some(Listening {
-            labels: vec!["127.0.0.1:8765".into()],
-            uncovered: vec![V6],
-        });
-        let out = verdict(&s);
+        let out = verdict(&ipv4_only(&[V4]));
         assert_eq!(
             said(&out),
             (
@@ -478,13 +478,7 @@ resolve localhost to ::1 (macOS, browsers, Node ≥ 17) would be refused"
             ev.contains(&("[::1]:8765", "refused (ECONNREFUSED)")),
             "{ev:?}"
         );
-        assert!(
-            ev.contains(&(
-                "why ::1 is refused",
-                "no listening socket covers this address"
-            )),
-            "{ev:?}"
-        );
+        assert!(ev.contains(&WHY_V6), "{ev:?}");
     }
 
     #[test]
