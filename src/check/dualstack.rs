@@ -49,109 +49,171 @@ machine, a firewall dropping it looks the same). Fix: find out why it stopped ca
 accept(), restart it, add workers or raise the backlog.\n\
 - no address accepts although something listens: the server is bound to another \
 interface's address only. Fix: bind 0.0.0.0 / :: or use that address.\n\n\
-Warns when some addresses work and others do not; fails when none of the addresses this \
-machine resolves the name to accepts."
+Graded by what this machine's clients will do: fails when none of the addresses this \
+machine resolves the name to accepts; warns when one of them is refused (clients here \
+that try it, or try it first, are refused); passes, with a note, when only addresses \
+this machine's resolver does not give are refused (::1 where localhost is 127.0.0.1 \
+only): clients on machines that resolve localhost to ::1 (macOS, Node ≥ 17) would be \
+refused."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let port = ctx.target.port;
-        let resolved = ctx.resolved().await.clone();
-        let mut ips: Vec<IpAddr> = Vec::new();
-        if ctx.target.is_localhost_name() {
-            ips.extend([
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ]);
-        }
-        match &resolved {
-            Ok(addrs) => ips.extend(
-                addrs
-                    .iter()
-                    .filter(|a| !ips.contains(a))
-                    .collect::<Vec<_>>(),
-            ),
-            Err(e) if ips.is_empty() => return Outcome::fail(e.clone()),
-            Err(_) => {}
-        }
-
-        let addrs: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
-        let results: Vec<(IpAddr, Connect)> = net::connect_all(&addrs, ctx.probe.timeout)
-            .await
-            .into_iter()
-            .map(|(addr, c)| (addr.ip(), c))
-            .collect();
-
-        let works = |c: &Connect| matches!(c, Connect::Accepted(_));
-        // An address this machine cannot even dial (no IPv6 on it) says
-        // nothing about the server.
-        let counts = |c: &Connect| !matches!(c, Connect::Failed(_));
-        let accepted: Vec<IpAddr> = results
-            .iter()
-            .filter(|(_, c)| works(c))
-            .map(|r| r.0)
-            .collect();
-        let rejected: Vec<IpAddr> = results
-            .iter()
-            .filter(|(_, c)| !works(c) && counts(c))
-            .map(|r| r.0)
-            .collect();
-
-        let mut evidence: Vec<(String, String)> = results
-            .iter()
-            .map(|(ip, c)| (SocketAddr::new(*ip, port).to_string(), c.describe()))
-            .collect();
-        if let Ok(addrs) = &resolved {
-            evidence.push((
-                "this machine resolves".into(),
-                format!("{} → {}", ctx.target.host, list(addrs)),
-            ));
-        }
-        if ctx.is_local().await == Ok(true)
-            && let Ok(found) = ctx.machine.holders(port).await
-            && !found.is_empty()
-        {
-            evidence.push(("server listens on".into(), found.addr_labels().join(", ")));
-            for ip in &rejected {
-                if found.sockets.iter().all(|s| s.accepts(*ip) == Some(false)) {
-                    evidence.push((
-                        format!("why {ip} is refused"),
-                        "no listening socket covers this address".into(),
-                    ));
-                }
-            }
-        }
-
-        let timed_out: Vec<IpAddr> = results
-            .iter()
-            .filter(|(_, c)| matches!(c, Connect::TimedOut))
-            .map(|r| r.0)
-            .collect();
-        let mut out = if timed_out.is_empty() {
-            verdict(ctx, &accepted, &rejected, resolved.as_ref().ok())
-        } else {
-            let local = ctx.is_local().await == Ok(true);
-            let refused: Vec<IpAddr> = rejected
-                .iter()
-                .filter(|ip| !timed_out.contains(ip))
-                .copied()
-                .collect();
-            let out = stalled(&timed_out, &refused, local, ctx.probe.timeout);
-            super::fixes::kill_hint(ctx, out).await
-        };
-        for (label, value) in evidence {
-            out.push_evidence(label, value);
-        }
-        out
+        verdict(&observe(ctx).await)
     }
 }
 
-fn verdict(
-    ctx: &Ctx,
-    accepted: &[IpAddr],
-    rejected: &[IpAddr],
-    resolved: Option<&Vec<IpAddr>>,
-) -> Outcome {
+/// What a client of the target meets on every address it may dial.
+struct Observation {
+    host: String,
+    port: u16,
+    /// What this machine's resolver answers for the name, or why it did not.
+    resolved: Result<Vec<IpAddr>, String>,
+    /// Each address dialled and how the attempt ended, in the order tried.
+    tried: Vec<(IpAddr, Connect)>,
+    /// The server runs on this machine: its listeners can be read, and a
+    /// stuck one can be stopped.
+    local: bool,
+    /// The server's listening sockets, when they could be read.
+    listening: Option<Listening>,
+    timeout: Duration,
+}
+
+struct Listening {
+    /// Each listening socket, as `port.listen` names it.
+    labels: Vec<String>,
+    /// The addresses dialled that no listening socket covers.
+    uncovered: Vec<IpAddr>,
+}
+
+async fn observe(ctx: &Ctx) -> Observation {
     let port = ctx.target.port;
+    let resolved = ctx.resolved().await.clone();
+    let mut ips: Vec<IpAddr> = Vec::new();
+    if ctx.target.is_localhost_name() {
+        ips.extend([
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ]);
+    }
+    if let Ok(addrs) = &resolved {
+        ips.extend(
+            addrs
+                .iter()
+                .filter(|a| !ips.contains(a))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let addrs: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
+    let tried: Vec<(IpAddr, Connect)> = if addrs.is_empty() {
+        Vec::new()
+    } else {
+        net::connect_all(&addrs, ctx.probe.timeout)
+            .await
+            .into_iter()
+            .map(|(addr, c)| (addr.ip(), c))
+            .collect()
+    };
+    let local = !tried.is_empty() && ctx.is_local().await == Ok(true);
+    let mut listening = None;
+    if local
+        && let Ok(found) = ctx.machine.holders(port).await
+        && !found.is_empty()
+    {
+        listening = Some(Listening {
+            labels: found.addr_labels(),
+            uncovered: ips
+                .iter()
+                .filter(|ip| found.sockets.iter().all(|s| s.accepts(**ip) == Some(false)))
+                .copied()
+                .collect(),
+        });
+    }
+    Observation {
+        host: ctx.target.host.clone(),
+        port,
+        resolved,
+        tried,
+        local,
+        listening,
+        timeout: ctx.probe.timeout,
+    }
+}
+
+fn verdict(seen: &Observation) -> Outcome {
+    let port = seen.port;
+    if seen.tried.is_empty()
+        && let Err(e) = &seen.resolved
+    {
+        return Outcome::fail(e.clone());
+    }
+    let works = |c: &Connect| matches!(c, Connect::Accepted(_));
+    // An address this machine cannot even dial (no IPv6 on it) says
+    // nothing about the server.
+    let counts = |c: &Connect| !matches!(c, Connect::Failed(_));
+    let accepted: Vec<IpAddr> = seen
+        .tried
+        .iter()
+        .filter(|(_, c)| works(c))
+        .map(|r| r.0)
+        .collect();
+    let rejected: Vec<IpAddr> = seen
+        .tried
+        .iter()
+        .filter(|(_, c)| !works(c) && counts(c))
+        .map(|r| r.0)
+        .collect();
+    let timed_out: Vec<IpAddr> = seen
+        .tried
+        .iter()
+        .filter(|(_, c)| matches!(c, Connect::TimedOut))
+        .map(|r| r.0)
+        .collect();
+
+    let mut out = if timed_out.is_empty() {
+        answered(seen, &accepted, &rejected)
+    } else {
+        let refused: Vec<IpAddr> = rejected
+            .iter()
+            .filter(|ip| !timed_out.contains(ip))
+            .copied()
+            .collect();
+        let out = stalled(&timed_out, &refused, seen.local, seen.timeout);
+        if seen.local {
+            out.fix(super::fixes::kill(port))
+        } else {
+            out
+        }
+    };
+
+    for (ip, c) in &seen.tried {
+        out.push_evidence(SocketAddr::new(*ip, port).to_string(), c.describe());
+    }
+    if let Ok(addrs) = &seen.resolved {
+        out.push_evidence(
+            "this machine resolves",
+            format!("{} → {}", seen.host, list(addrs)),
+        );
+    }
+    if let Some(listening) = &seen.listening {
+        out.push_evidence("server listens on", listening.labels.join(", "));
+        for ip in rejected
+            .iter()
+            .filter(|ip| listening.uncovered.contains(ip))
+        {
+            out.push_evidence(
+                format!("why {ip} is refused"),
+                "no listening socket covers this address",
+            );
+        }
+    }
+    out
+}
+
+/// Every address answered, accepted or refused: which clients get in.
+fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Outcome {
+    let port = seen.port;
+    let host = &seen.host;
+    let resolved = seen.resolved.as_ref().ok();
     if rejected.is_empty() && !accepted.is_empty() {
         return Outcome::pass(match accepted {
             [one] => format!("{one} accepts connections"),
@@ -161,7 +223,7 @@ fn verdict(
     if accepted.is_empty() {
         return Outcome::fail(format!(
             "no address of {} accepts connections on port {port} ({} tried)",
-            ctx.target.host,
+            host,
             list(rejected)
         ))
         .fix(listen_everywhere(port));
@@ -172,7 +234,7 @@ fn verdict(
         (false, true) => format!(
             "the server listens on IPv4 only; clients that resolve {} to an IPv6 address first \
 (macOS, browsers, Node ≥ 17) get ECONNREFUSED",
-            ctx.target.host
+            host
         ),
         (true, false) => "the server listens on IPv6 only; IPv4 clients get ECONNREFUSED".into(),
         _ => "the server listens on some addresses only".into(),
@@ -182,13 +244,16 @@ fn verdict(
         list(rejected),
         list(accepted)
     );
-    // Fail when the name does not work from here at all; warn when it
-    // works here but not for clients that pick the other family.
-    let works_here = resolved.is_none_or(|r| r.iter().any(|ip| accepted.contains(ip)));
-    let mut out = if works_here {
-        Outcome::warn(summary)
-    } else {
-        Outcome::fail(summary)
+    // Graded by what this machine's clients do: fail when the name does
+    // not work from here at all; warn when this machine's resolver gives an
+    // address that is refused (its clients try it, maybe first); pass with
+    // a note when only addresses other machines' resolvers give are refused.
+    let mut out = match resolved {
+        Some(r) if !r.iter().any(|ip| accepted.contains(ip)) => Outcome::fail(summary),
+        Some(r) if !rejected.iter().any(|ip| r.contains(ip)) => {
+            return elsewhere_only(host, r, accepted, rejected, v6_refused && !v4_refused);
+        }
+        _ => Outcome::warn(summary),
     };
     out = out.fix(listen_everywhere(port));
     if v6_refused && !v4_refused {
@@ -215,6 +280,41 @@ fn verdict(
         ));
     }
     out
+}
+
+/// Every address this machine's resolver gives for the name accepts; the
+/// refused ones are those other machines' resolvers give (for localhost:
+/// ::1 on macOS and for Node ≥ 17, where this machine says 127.0.0.1): no
+/// client here is refused, so it passes with a note of who would be.
+fn elsewhere_only(
+    host: &str,
+    resolved: &[IpAddr],
+    accepted: &[IpAddr],
+    rejected: &[IpAddr],
+    ipv4_only: bool,
+) -> Outcome {
+    let (accept, is) = match (accepted.len(), rejected.len()) {
+        (1, 1) => ("accepts", "is"),
+        (1, _) => ("accepts", "are"),
+        (_, 1) => ("accept", "is"),
+        _ => ("accept", "are"),
+    };
+    let (family, who) = if ipv4_only {
+        ("IPv4", " (macOS, browsers, Node ≥ 17)")
+    } else if rejected.iter().all(IpAddr::is_ipv4) {
+        ("IPv6", "")
+    } else {
+        ("some addresses", "")
+    };
+    Outcome::pass(format!(
+        "{} {accept}, and this machine resolves {host} to {} only: its clients connect. {} {is} \
+refused (the server listens on {family} only): clients on machines that resolve {host} to {}{who} \
+would be refused",
+        list(accepted),
+        list(resolved),
+        list(rejected),
+        list(rejected),
+    ))
 }
 
 /// Connection attempts that time out while the port is listened on
@@ -268,4 +368,227 @@ fn list(ips: &[IpAddr]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::recorded::{evidence, said};
+    use crate::report::Status;
+
+    const V4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    const V6: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
+
+    fn ok() -> Connect {
+        Connect::Accepted(Duration::from_millis(1))
+    }
+
+    /// `localhost:8765` on this machine: both loopbacks dialled, the
+    /// resolver answering `resolved`.
+    fn seen(resolved: &[IpAddr], v4: Connect, v6: Connect) -> Observation {
+        Observation {
+            host: "localhost".into(),
+            port: 8765,
+            resolved: Ok(resolved.to_vec()),
+            tried: vec![(V4, v4), (V6, v6)],
+            local: true,
+            listening: None,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    /// A server on 127.0.0.1:8765 only, on a machine whose resolver gives
+    /// `resolver` for localhost.
+    fn ipv4_only(resolver: &[IpAddr]) -> Observation {
+        let mut s = seen(resolver, ok(), Connect::Refused);
+        s.listening = Some(Listening {
+            labels: vec!["127.0.0.1:8765".into()],
+            uncovered: vec![V6],
+        });
+        s
+    }
+
+    const WHY_V6: (&str, &str) = (
+        "why ::1 is refused",
+        "no listening socket covers this address",
+    );
+
+    fn titles(out: &Outcome) -> Vec<&str> {
+        out.fixes.iter().map(|f| f.title.as_str()).collect()
+    }
+
+    #[test]
+    fn both_families_accepted_pass() {
+        let out = verdict(&seen(&[V4], ok(), ok()));
+        assert_eq!(
+            said(&out),
+            (Status::Pass, "127.0.0.1, ::1 all accept connections")
+        );
+        assert!(evidence(&out).contains(&("this machine resolves", "localhost → 127.0.0.1")));
+    }
+
+    #[test]
+    fn an_ipv4_only_server_warns_when_this_machine_resolves_localhost_to_v6() {
+        for resolver in [&[V6, V4][..], &[V4, V6]] {
+            let out = verdict(&ipv4_only(resolver));
+            let (status, summary) = said(&out);
+            assert_eq!(status, Status::Warn, "{resolver:?}: {summary}");
+            assert!(
+                summary.starts_with("::1 refused, 127.0.0.1 accepts"),
+                "{summary}"
+            );
+            assert!(summary.contains("Node ≥ 17"), "{summary}");
+            assert_eq!(
+                titles(&out),
+                [
+                    "Listen on both address families",
+                    "Or dial IPv4 explicitly",
+                    "Or make Node clients prefer IPv4"
+                ]
+            );
+            let ev = evidence(&out);
+            assert!(
+                ev.contains(&("server listens on", "127.0.0.1:8765")),
+                "{ev:?}"
+            );
+            assert!(ev.contains(&WHY_V6), "{ev:?}");
+        }
+    }
+
+    #[test]
+    fn an_ipv4_only_server_passes_with_a_note_where_localhost_is_127_0_0_1_only() {
+        // `getent ahosts localhost` on a Debian container: 127.0.0.1 only.
+        let out = verdict(&ipv4_only(&[V4]));
+        assert_eq!(
+            said(&out),
+            (
+                Status::Pass,
+                "127.0.0.1 accepts, and this machine resolves localhost to 127.0.0.1 only: its \
+clients connect. ::1 is refused (the server listens on IPv4 only): clients on machines that \
+resolve localhost to ::1 (macOS, browsers, Node ≥ 17) would be refused"
+            )
+        );
+        assert!(out.fixes.is_empty(), "a pass has nothing to fix here");
+        let ev = evidence(&out);
+        assert!(
+            ev.contains(&("this machine resolves", "localhost → 127.0.0.1")),
+            "{ev:?}"
+        );
+        assert!(
+            ev.contains(&("[::1]:8765", "refused (ECONNREFUSED)")),
+            "{ev:?}"
+        );
+        assert!(ev.contains(&WHY_V6), "{ev:?}");
+    }
+
+    #[test]
+    fn an_ipv6_only_server_passes_with_a_note_where_localhost_is_v6_only() {
+        let out = verdict(&seen(&[V6], Connect::Refused, ok()));
+        let (status, summary) = said(&out);
+        assert_eq!(status, Status::Pass, "{summary}");
+        assert!(
+            summary.ends_with(
+                "clients on machines that resolve localhost to 127.0.0.1 would be refused"
+            ),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_resolver_answer_keeps_the_warning() {
+        let mut s = seen(&[], ok(), Connect::Refused);
+        s.resolved = Err("localhost does not resolve".into());
+        assert_eq!(verdict(&s).status, Status::Warn);
+    }
+
+    #[test]
+    fn an_ipv4_only_server_fails_where_the_name_means_ipv6_only() {
+        let out = verdict(&seen(&[V6], ok(), Connect::Refused));
+        assert_eq!(out.status, Status::Fail, "{}", out.summary);
+    }
+
+    #[test]
+    fn an_ipv6_only_server_fails_where_the_name_means_ipv4_only() {
+        let out = verdict(&seen(&[V4], Connect::Refused, ok()));
+        let (status, summary) = said(&out);
+        assert_eq!(status, Status::Fail, "{summary}");
+        assert!(
+            summary.starts_with("127.0.0.1 refused, ::1 accepts: the server listens on IPv6 only"),
+            "{summary}"
+        );
+        assert_eq!(
+            titles(&out),
+            ["Listen on both address families", "Or dial IPv6 explicitly"]
+        );
+    }
+
+    #[test]
+    fn no_address_accepting_fails() {
+        let out = verdict(&seen(&[V4], Connect::Refused, Connect::Refused));
+        assert_eq!(
+            said(&out),
+            (
+                Status::Fail,
+                "no address of localhost accepts connections on port 8765 (127.0.0.1, ::1 tried)"
+            )
+        );
+    }
+
+    #[test]
+    fn an_address_this_machine_cannot_dial_says_nothing_about_the_server() {
+        let no_v6 = Connect::Failed("Network is unreachable (os error 101)".into());
+        let out = verdict(&seen(&[V4], ok(), no_v6));
+        assert_eq!(said(&out), (Status::Pass, "127.0.0.1 accepts connections"));
+        assert!(evidence(&out).contains(&("[::1]:8765", "Network is unreachable (os error 101)")));
+    }
+
+    #[test]
+    fn a_full_accept_queue_is_told_apart_from_a_refusal() {
+        let out = verdict(&seen(&[V4], Connect::TimedOut, Connect::Refused));
+        let (status, summary) = said(&out);
+        assert_eq!(status, Status::Fail);
+        assert!(
+            summary.starts_with(
+                "the server accepts no connections: 127.0.0.1 did not complete one within 2000 ms"
+            ),
+            "{summary}"
+        );
+        assert!(summary.ends_with("; ::1 refused"), "{summary}");
+        assert_eq!(
+            titles(&out),
+            [
+                "Find out why the server stopped accepting connections",
+                "If the process is stuck, stop it and start it again"
+            ]
+        );
+
+        let mut remote = seen(&[V4], Connect::TimedOut, Connect::Refused);
+        remote.host = "example.test".into();
+        remote.local = false;
+        let out = verdict(&remote);
+        assert!(
+            out.summary.contains("a firewall drops it"),
+            "{}",
+            out.summary
+        );
+        assert_eq!(
+            titles(&out),
+            ["Find out why the server stopped accepting connections"]
+        );
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_fails_with_the_resolver_s_answer() {
+        let out = verdict(&Observation {
+            host: "nowhere.test".into(),
+            port: 80,
+            resolved: Err("nowhere.test does not resolve".into()),
+            tried: Vec::new(),
+            local: false,
+            listening: None,
+            timeout: Duration::from_secs(2),
+        });
+        assert_eq!(said(&out), (Status::Fail, "nowhere.test does not resolve"));
+        assert!(out.evidence.is_empty());
+    }
 }

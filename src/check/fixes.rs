@@ -2,9 +2,8 @@
 //! the fix it means (`fixes::proxy()`) instead of borrowing another
 //! check's, so the same cause reads the same in every report.
 
-use super::Ctx;
 use crate::probe::eio_version::Family;
-use crate::report::{Fix, Outcome};
+use crate::report::Fix;
 
 /// A proxy in front drops the websocket upgrade (its Upgrade/Connection
 /// headers, or the whole request).
@@ -46,16 +45,9 @@ message queue. Or connect websocket-only: io(url, { transports: ['websocket'] })
     )
 }
 
-/// A local server that accepts but does not answer may be a stuck process
-/// still holding the port: name the safe way to stop it.
-pub async fn kill_hint(ctx: &Ctx, out: Outcome) -> Outcome {
-    if ctx.is_local().await != Ok(true) {
-        return out;
-    }
-    out.fix(kill(ctx.target.port))
-}
-
-/// How to stop a process that holds `port` and no longer answers.
+/// How to stop a process that holds `port` and no longer answers: a local
+/// server that accepts but does not answer may be a stuck process still
+/// holding the port.
 pub fn kill(port: u16) -> Fix {
     Fix::new(
         "If the process is stuck, stop it and start it again",

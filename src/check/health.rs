@@ -5,6 +5,9 @@ use async_trait::async_trait;
 use std::sync::LazyLock;
 
 use super::{Check, Ctx};
+use url::Url;
+
+use crate::probe::Failure;
 use crate::probe::http::Answer;
 use crate::probe::proxy_name::proxy_name;
 use crate::report::{Fix, Outcome};
@@ -36,8 +39,9 @@ critical: the server answers but reports itself unhealthy, so this fails (degrad
 a warning).\n\
 - 2xx whose body did not end within {} KiB (endless or streaming): not an answer that can be \
 read; a warning.\n\
-- 404: there is no health endpoint. It is optional, so the check is skipped; name yours \
-with --health-path.\n\
+- 404, or 426 Upgrade Required (what a WebSocket-only server such as Node's ws or Python's \
+websockets answers every plain GET): there is no health endpoint. It is optional, so the \
+check is skipped; name yours with --health-path.\n\
 - 502/503/504 from a proxy (its Server header or error page names it, e.g. nginx): the \
 proxy is up but its upstream, your server, is down or unreachable. Fix: start the upstream \
 and check the proxy_pass / upstream address and port.\n\
@@ -63,30 +67,60 @@ and check the proxy_pass / upstream address and port.\n\
         }
         url.set_path(&ctx.probe.health_path);
         url.set_query(None);
-        let answer = match http.get(&url, &ctx.probe.headers, ctx.probe.timeout).await {
-            Ok(a) => a,
-            Err(f) => {
-                let out = Outcome::fail(format!("GET {} got {f}", url.path()))
-                    .evidence("request", format!("GET {url}"));
-                return match f {
-                    crate::probe::Failure::TimedOut(_) => super::fixes::kill_hint(ctx, out).await,
-                    _ => out,
-                };
-            }
-        };
-        let mut out = verdict(&answer, url.path());
-        out.push_evidence("request", format!("GET {url}"));
-        answer.add_evidence(&mut out, "response");
-        out
+        let answer = http.get(&url, &ctx.probe.headers, ctx.probe.timeout).await;
+        // A stuck server on this machine can be stopped and started again.
+        let local = matches!(answer, Err(Failure::TimedOut(_))) && ctx.is_local().await == Ok(true);
+        verdict(&Observation {
+            url,
+            answer,
+            local,
+            port: ctx.target.port,
+        })
     }
 }
 
-fn verdict(answer: &Answer, path: &str) -> Outcome {
+/// The GET of the health path and how it ended.
+struct Observation {
+    url: Url,
+    answer: Result<Answer, Failure>,
+    /// The GET timed out and the server runs on this machine.
+    local: bool,
+    port: u16,
+}
+
+fn verdict(seen: &Observation) -> Outcome {
+    let url = &seen.url;
+    let answer = match &seen.answer {
+        Ok(a) => a,
+        Err(f) => {
+            let out = Outcome::fail(format!("GET {} got {f}", url.path()))
+                .evidence("request", format!("GET {url}"));
+            return if seen.local {
+                out.fix(super::fixes::kill(seen.port))
+            } else {
+                out
+            };
+        }
+    };
+    let mut out = answered(answer, url.path());
+    out.push_evidence("request", format!("GET {url}"));
+    answer.add_evidence(&mut out, "response");
+    out
+}
+
+fn answered(answer: &Answer, path: &str) -> Outcome {
     let ms = answer.elapsed.as_millis();
     let ctype = answer.header("content-type").unwrap_or("no content type");
     match answer.status {
         200..=299 => ok_verdict(answer, &format!("{} in {ms} ms ({ctype}", answer.status_line())),
         404 => Outcome::skip(format!("no health endpoint at {path} (404); it is optional: name yours with --health-path")),
+        // What a WebSocket-only server (Node's ws, Python's websockets)
+        // answers every plain GET: nothing is served there but the upgrade.
+        426 => Outcome::skip(format!(
+            "no health endpoint at {path} ({}: a WebSocket-only server answers every plain GET so); \
+it is optional: name yours with --health-path",
+            answer.status_line()
+        )),
         502..=504 => match proxy_name(answer) {
             Some(proxy) => Outcome::fail(format!(
                 "the proxy ({proxy}) answered {}: its upstream, your server, is down or unreachable",
@@ -201,6 +235,7 @@ fn read_log() -> Fix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::recorded::{self, said};
     use crate::report::Status;
     use std::time::Duration;
 
@@ -216,6 +251,24 @@ mod tests {
         }
     }
 
+    /// The GET of /health on a server on this machine, ended as `answer`.
+    fn got(answer: Result<Answer, Failure>) -> Observation {
+        Observation {
+            url: Url::parse("http://localhost:8765/health").unwrap(),
+            local: matches!(answer, Err(Failure::TimedOut(_))),
+            answer,
+            port: 8765,
+        }
+    }
+
+    fn verdict_on(answer: Answer) -> Outcome {
+        verdict(&got(Ok(answer)))
+    }
+
+    fn titles(out: &Outcome) -> Vec<&str> {
+        out.fixes.iter().map(|f| f.title.as_str()).collect()
+    }
+
     #[test]
     fn a_body_that_says_down_fails_even_with_200() {
         for body in [
@@ -227,7 +280,7 @@ mod tests {
             r#"{"health":"critical"}"#,
             r#"{"status":false}"#,
         ] {
-            let out = verdict(&answer(body, false), "/health");
+            let out = verdict_on(answer(body, false));
             assert_eq!(out.status, Status::Fail, "{body}: {}", out.summary);
             assert!(out.summary.contains("not healthy"), "{}", out.summary);
         }
@@ -242,21 +295,143 @@ mod tests {
             "OK",
             "",
         ] {
-            let out = verdict(&answer(body, false), "/health");
+            let out = verdict_on(answer(body, false));
             assert_eq!(out.status, Status::Pass, "{body}: {}", out.summary);
         }
-        let out = verdict(&answer(r#"{"status":"degraded"}"#, false), "/health");
+        let out = verdict_on(answer(r#"{"status":"ok"}"#, false));
+        assert_eq!(
+            out.summary,
+            "HTTP/1.1 200 OK in 3 ms (application/json, status \"ok\")"
+        );
+        let out = verdict_on(answer(r#"{"status":"degraded"}"#, false));
         assert_eq!(out.status, Status::Warn, "{}", out.summary);
     }
 
     #[test]
     fn a_body_cut_at_the_limit_is_not_read_as_an_answer() {
-        let out = verdict(&answer(r#"{"status":"ok"}"#, true), "/health");
+        let out = verdict_on(answer(r#"{"status":"ok"}"#, true));
         assert_eq!(out.status, Status::Warn, "{}", out.summary);
         assert!(
             out.summary.contains("did not end within 64 KiB"),
             "{}",
             out.summary
+        );
+    }
+
+    #[test]
+    fn a_404_is_no_health_endpoint_and_is_skipped() {
+        let out = verdict_on(recorded::answer(recorded::GUNICORN_404));
+        let (status, summary) = said(&out);
+        assert_eq!(status, Status::Skip);
+        assert!(
+            summary.starts_with("no health endpoint at /health (404)"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn a_websocket_only_server_s_426_is_no_health_endpoint_and_is_skipped() {
+        // Node's ws, and Python's websockets (its server.py's answer to a
+        // GET without Upgrade), answer every plain GET with 426.
+        let python = recorded::recorded(
+            "HTTP/1.1 426 Upgrade Required",
+            &[
+                ("Upgrade", "websocket"),
+                ("Content-Type", "text/plain"),
+                ("Connection", "close"),
+            ],
+            "Failed to open a WebSocket connection: invalid Connection header: keep-alive.\n\n\
+You cannot access a WebSocket server directly with a browser. You need a WebSocket client.\n",
+        );
+        for answer in [recorded::answer(recorded::WS_NO_UPGRADE), python] {
+            let out = verdict_on(answer);
+            let (status, summary) = said(&out);
+            assert_eq!(status, Status::Skip, "{summary}");
+            assert!(
+                summary.starts_with("no health endpoint at /health (HTTP/1.1 426 Upgrade Required"),
+                "{summary}"
+            );
+            assert!(summary.contains("--health-path"), "{summary}");
+            assert!(out.fixes.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_proxy_s_502_names_the_proxy_and_its_upstream() {
+        let out = verdict_on(recorded::answer(recorded::NGINX_502));
+        let (status, summary) = said(&out);
+        assert_eq!(status, Status::Fail);
+        assert!(
+            summary.starts_with("the proxy (nginx/1.22.1) answered HTTP/1.1 502 Bad Gateway"),
+            "{summary}"
+        );
+        assert_eq!(
+            titles(&out),
+            ["Start the upstream, and check the proxy's upstream address"]
+        );
+    }
+
+    #[test]
+    fn the_server_s_own_5xx_points_at_its_log() {
+        let out = verdict_on(recorded::recorded(
+            "HTTP/1.1 500 Internal Server Error",
+            &[("Content-Type", "text/plain")],
+            "boom",
+        ));
+        assert_eq!(
+            said(&out),
+            (
+                Status::Fail,
+                "HTTP/1.1 500 Internal Server Error from /health"
+            )
+        );
+        assert_eq!(titles(&out), ["Read the server's log"]);
+    }
+
+    #[test]
+    fn a_redirect_and_a_demand_for_credentials_warn_with_their_fix() {
+        let moved = verdict_on(recorded::recorded(
+            "HTTP/1.1 302 Found",
+            &[("Location", "https://localhost/health")],
+            "",
+        ));
+        assert_eq!(
+            said(&moved),
+            (
+                Status::Warn,
+                "HTTP/1.1 302 Found to https://localhost/health"
+            )
+        );
+        assert_eq!(
+            titles(&moved),
+            ["Point --health-path (or the target URL) at where it redirects"]
+        );
+        let locked = verdict_on(recorded::recorded("HTTP/1.1 401 Unauthorized", &[], ""));
+        assert_eq!(locked.status, Status::Warn);
+        assert!(locked.summary.ends_with("it needs credentials"));
+        assert_eq!(titles(&locked), ["Send the credentials the endpoint wants"]);
+    }
+
+    #[test]
+    fn no_answer_is_named_and_a_stuck_local_server_can_be_stopped() {
+        let stuck = verdict(&got(Err(Failure::TimedOut(Duration::from_secs(2)))));
+        assert_eq!(
+            said(&stuck),
+            (Status::Fail, "GET /health got no answer within 2000 ms")
+        );
+        assert_eq!(
+            titles(&stuck),
+            ["If the process is stuck, stop it and start it again"]
+        );
+        let refused = verdict(&got(Err(Failure::Refused)));
+        assert_eq!(
+            said(&refused),
+            (Status::Fail, "GET /health got connection refused")
+        );
+        assert!(refused.fixes.is_empty());
+        assert_eq!(
+            recorded::evidence(&refused),
+            [("request", "GET http://localhost:8765/health")]
         );
     }
 }

@@ -37,87 +37,117 @@ the shell that runs the client. Proxy credentials are never printed."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let tls = ctx.target.scheme.is_tls();
-        let relevant: &[&str] = if tls {
-            &["https_proxy", "all_proxy"]
-        } else {
-            &["http_proxy", "all_proxy"]
-        };
-        let set: Vec<(&str, &str)> = ctx
-            .machine
-            .env()
-            .iter()
-            .filter(|(k, v)| {
-                relevant.contains(&k.to_ascii_lowercase().as_str()) && !v.trim().is_empty()
-            })
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        if set.is_empty() {
-            return Outcome::pass(format!(
-                "no {} variable is set",
-                if tls {
-                    "HTTPS_PROXY/ALL_PROXY"
-                } else {
-                    "HTTP_PROXY/ALL_PROXY"
-                }
-            ));
-        }
-        let no_proxy: Vec<(&str, &str)> = ctx
-            .machine
-            .env()
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("no_proxy"))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let host = &ctx.target.host;
-        let port = ctx.target.port;
-        let covered = no_proxy.iter().any(|(_, v)| covers(v, host, port));
-        let names = set.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
-
-        let mut out = if covered {
-            Outcome::pass(format!("{names} set, but NO_PROXY covers {host}"))
-        } else {
-            let current = no_proxy.first().map(|(_, v)| *v).unwrap_or("");
-            let value = suggested_no_proxy(current, ctx);
-            Outcome::warn(format!(
-                "{names} set and NO_PROXY does not cover {host}: clients that honour it send \
-traffic for {host} through the proxy"
-            ))
-            .fix(
-                Fix::new(
-                    format!("Exempt {host} from the proxy"),
-                    "Set both spellings: some clients read only no_proxy. Or unset the proxy \
-variables in the shell that runs the client.",
-                )
-                .command(format!("export NO_PROXY=\"{value}\" no_proxy=\"{value}\"")),
-            )
-        };
-        for (k, v) in &set {
-            out.push_evidence(*k, without_credentials(v));
-        }
-        for (k, v) in &no_proxy {
-            out.push_evidence(*k, *v);
-        }
-        if no_proxy.is_empty() {
-            out.push_evidence("NO_PROXY", "(not set)");
-        }
-        out
+        verdict(&observe(ctx))
     }
 }
 
-fn suggested_no_proxy(current: &str, ctx: &Ctx) -> String {
+/// The proxy variables a client of the target reads, and the target.
+struct Observation {
+    /// An https:// or wss:// target (HTTPS_PROXY applies, not HTTP_PROXY).
+    tls: bool,
+    /// The proxy variables that apply and are set, as spelt, with their values.
+    set: Vec<(String, String)>,
+    /// NO_PROXY and no_proxy, as set.
+    no_proxy: Vec<(String, String)>,
+    host: String,
+    port: u16,
+    /// The target is localhost or a loopback address: every name of it
+    /// belongs in NO_PROXY.
+    loopback: bool,
+}
+
+fn observe(ctx: &Ctx) -> Observation {
+    let tls = ctx.target.scheme.is_tls();
+    let relevant: &[&str] = if tls {
+        &["https_proxy", "all_proxy"]
+    } else {
+        &["http_proxy", "all_proxy"]
+    };
+    let env = ctx.machine.env();
+    let pick = |keep: &dyn Fn(&str, &str) -> bool| -> Vec<(String, String)> {
+        env.iter()
+            .filter(|(k, v)| keep(k, v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    Observation {
+        tls,
+        set: pick(&|k, v| {
+            relevant.contains(&k.to_ascii_lowercase().as_str()) && !v.trim().is_empty()
+        }),
+        no_proxy: pick(&|k, _| k.eq_ignore_ascii_case("no_proxy")),
+        host: ctx.target.host.clone(),
+        port: ctx.target.port,
+        loopback: ctx.target.is_localhost_name()
+            || ctx.target.ip().is_some_and(|ip| ip.is_loopback()),
+    }
+}
+
+fn verdict(seen: &Observation) -> Outcome {
+    if seen.set.is_empty() {
+        return Outcome::pass(format!(
+            "no {} variable is set",
+            if seen.tls {
+                "HTTPS_PROXY/ALL_PROXY"
+            } else {
+                "HTTP_PROXY/ALL_PROXY"
+            }
+        ));
+    }
+    let host = &seen.host;
+    let covered = seen
+        .no_proxy
+        .iter()
+        .any(|(_, v)| covers(v, host, seen.port));
+    let names = seen
+        .set
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    let mut out = if covered {
+        Outcome::pass(format!("{names} set, but NO_PROXY covers {host}"))
+    } else {
+        let current = seen.no_proxy.first().map(|(_, v)| v.as_str()).unwrap_or("");
+        let value = suggested_no_proxy(current, seen);
+        Outcome::warn(format!(
+            "{names} set and NO_PROXY does not cover {host}: clients that honour it send \
+traffic for {host} through the proxy"
+        ))
+        .fix(
+            Fix::new(
+                format!("Exempt {host} from the proxy"),
+                "Set both spellings: some clients read only no_proxy. Or unset the proxy \
+variables in the shell that runs the client.",
+            )
+            .command(format!("export NO_PROXY=\"{value}\" no_proxy=\"{value}\"")),
+        )
+    };
+    for (k, v) in &seen.set {
+        out.push_evidence(k.as_str(), without_credentials(v));
+    }
+    for (k, v) in &seen.no_proxy {
+        out.push_evidence(k.as_str(), v.as_str());
+    }
+    if seen.no_proxy.is_empty() {
+        out.push_evidence("NO_PROXY", "(not set)");
+    }
+    out
+}
+
+fn suggested_no_proxy(current: &str, seen: &Observation) -> String {
     let mut entries: Vec<String> = current
         .split(',')
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(str::to_owned)
         .collect();
-    let wanted: Vec<String> =
-        if ctx.target.is_localhost_name() || ctx.target.ip().is_some_and(|ip| ip.is_loopback()) {
-            vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]
-        } else {
-            vec![ctx.target.host.clone()]
-        };
+    let wanted: Vec<String> = if seen.loopback {
+        vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]
+    } else {
+        vec![seen.host.clone()]
+    };
     for w in wanted {
         if !entries.iter().any(|e| e.eq_ignore_ascii_case(&w)) {
             entries.push(w);
@@ -199,6 +229,8 @@ fn without_credentials(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::recorded::{evidence, said};
+    use crate::report::Status;
 
     #[test]
     fn no_proxy_matching() {
@@ -225,5 +257,93 @@ mod tests {
         );
         assert_eq!(without_credentials("proxy:3128"), "proxy:3128");
         assert!(!without_credentials("u:secret@proxy:3128").contains("secret"));
+    }
+
+    /// A client of `host:8765` over http, with these variables set.
+    fn env(host: &str, vars: &[(&str, &str)]) -> Observation {
+        let pairs = |keep: fn(&str) -> bool| {
+            vars.iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        Observation {
+            tls: false,
+            set: pairs(|k| !k.eq_ignore_ascii_case("no_proxy")),
+            no_proxy: pairs(|k| k.eq_ignore_ascii_case("no_proxy")),
+            host: host.into(),
+            port: 8765,
+            loopback: host == "localhost",
+        }
+    }
+
+    #[test]
+    fn no_proxy_variable_passes() {
+        let out = verdict(&env("localhost", &[]));
+        assert_eq!(
+            said(&out),
+            (Status::Pass, "no HTTP_PROXY/ALL_PROXY variable is set")
+        );
+        let mut tls = env("localhost", &[]);
+        tls.tls = true;
+        assert_eq!(
+            verdict(&tls).summary,
+            "no HTTPS_PROXY/ALL_PROXY variable is set"
+        );
+    }
+
+    #[test]
+    fn a_proxy_without_no_proxy_warns_and_suggests_every_loopback_name() {
+        let out = verdict(&env(
+            "localhost",
+            &[
+                ("http_proxy", "http://u:secret@proxy:3128"),
+                ("no_proxy", "corp.test"),
+            ],
+        ));
+        assert_eq!(out.status, Status::Warn, "{}", out.summary);
+        assert!(
+            out.summary
+                .starts_with("http_proxy set and NO_PROXY does not cover localhost"),
+            "{}",
+            out.summary
+        );
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some(
+                "export NO_PROXY=\"corp.test,localhost,127.0.0.1,::1\" no_proxy=\"corp.test,localhost,127.0.0.1,::1\""
+            )
+        );
+        assert_eq!(
+            evidence(&out),
+            [
+                ("http_proxy", "http://proxy:3128/"),
+                ("no_proxy", "corp.test")
+            ]
+        );
+        let remote = verdict(&env("api.test", &[("ALL_PROXY", "socks5://proxy:1080")]));
+        assert_eq!(
+            remote.fixes[0].command.as_deref(),
+            Some("export NO_PROXY=\"api.test\" no_proxy=\"api.test\"")
+        );
+        assert!(evidence(&remote).contains(&("NO_PROXY", "(not set)")));
+    }
+
+    #[test]
+    fn a_proxy_that_no_proxy_exempts_the_target_from_passes() {
+        let out = verdict(&env(
+            "localhost",
+            &[
+                ("HTTP_PROXY", "http://proxy:3128"),
+                ("NO_PROXY", "localhost,127.0.0.1"),
+            ],
+        ));
+        assert_eq!(
+            said(&out),
+            (
+                Status::Pass,
+                "HTTP_PROXY set, but NO_PROXY covers localhost"
+            )
+        );
     }
 }

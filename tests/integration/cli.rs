@@ -218,17 +218,22 @@ fn env_variables_set_options() {
     let r = out.json();
     assert_eq!(r["targets"][0]["checks"].as_array().unwrap().len(), 2);
     assert_eq!(out.code, 0);
-    let strict = run(rtdoctor().env("RTDOCTOR_STRICT", "1").args([
+    // A proxy variable without NO_PROXY: env.proxy warns on any machine.
+    let proxy = "http://proxy.invalid:3128";
+    let strict = run(rtdoctor()
+        .env("RTDOCTOR_STRICT", "1")
+        .env("http_proxy", proxy)
+        .args(["check", &port.to_string(), "--only", "env"]));
+    assert_eq!(
+        strict.code, 1,
+        "RTDOCTOR_STRICT makes the proxy warning fail"
+    );
+    let lax = run(rtdoctor().env("http_proxy", proxy).args([
         "check",
         &port.to_string(),
         "--only",
-        "net",
+        "env",
     ]));
-    assert_eq!(
-        strict.code, 1,
-        "RTDOCTOR_STRICT makes the dual-stack warning fail"
-    );
-    let lax = run(rtdoctor().args(["check", &port.to_string(), "--only", "net"]));
     assert_eq!(lax.code, 0);
 }
 

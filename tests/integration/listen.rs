@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use crate::support::*;
 
 #[test]
-fn net_dualstack_ipv4_only_server_is_named_and_ipv6_clients_are_warned_about() {
+fn net_dualstack_ipv4_only_server_is_named_and_ipv6_clients_are_noted() {
     let port = free_port();
     let server = http_server("127.0.0.1", port);
     // A mere client of the port must never be named as its holder.
@@ -33,9 +33,15 @@ fn net_dualstack_ipv4_only_server_is_named_and_ipv6_clients_are_warned_about() {
         "the client was named"
     );
 
-    assert_eq!(status(&report, "net.dualstack"), "warn", "{report:#}");
+    // Warned about where this machine's clients dial ::1 too; otherwise a
+    // pass that notes them (false_alarms.rs has both).
+    let expected = if localhost_resolves_to_v6() {
+        "warn"
+    } else {
+        "pass"
+    };
+    assert_eq!(status(&report, "net.dualstack"), expected, "{report:#}");
     let ds = summary(&report, "net.dualstack");
-    assert!(ds.starts_with("::1 refused, 127.0.0.1 accepts"), "{ds}");
     assert!(ds.contains("Node ≥ 17"), "{ds}");
     assert!(evidence(&report, "net.dualstack").contains("why ::1 is refused"));
     assert_eq!(out.code, 0, "a warning alone exits 0");

@@ -12,6 +12,7 @@ mod config_file;
 mod contract;
 mod declared;
 mod escaping;
+mod false_alarms;
 mod flood;
 mod fuzz;
 mod generated;
