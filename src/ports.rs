@@ -238,12 +238,7 @@ mod tests {
 
     #[test]
     fn as_root_a_hidden_holder_is_not_visible_from_here_and_sudo_is_not_offered() {
-        let os = Fake {
-            sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[])],
-            users: vec![(1000, "alice".into())],
-            euid: 0,
-            ..Fake::default()
-        };
+        let os = fake::hidden_listener("127.0.0.1:8000", 0);
         let table = os.socket_table_with_owners(None).unwrap();
         let report = collect_with(&os, &table, &[(8000, 8000)]);
         assert_eq!(report.notes.len(), 1, "{:?}", report.notes);

@@ -192,22 +192,27 @@ mod tests {
         BTreeMap::from([(port, PortHolders::find_with(os, &table, port))])
     }
 
-    fn server(pid: u32, uid: u32, cmdline: &[&str]) -> ProcessInfo {
-        ProcessInfo {
-            uid: Some(uid),
-            cmdline: cmdline.iter().map(|a| a.to_string()).collect(),
-            ..fake::process(pid, 1, "python3")
+    /// Pid 42 of `uid` serves port 8000 with `cmdline`, running `exe`.
+    fn serving(uid: u32, cmdline: &[&str], exe: &str) -> Fake {
+        Fake {
+            sockets: vec![fake::listener("127.0.0.1:8000", uid, &[42])],
+            processes: vec![ProcessInfo {
+                uid: Some(uid),
+                cmdline: cmdline.iter().map(|a| a.to_string()).collect(),
+                ..fake::process(42, 1, "python3")
+            }],
+            exes: vec![(42, exe.into())],
+            ..Fake::default()
         }
     }
 
     #[test]
     fn the_servers_own_python_is_asked() {
-        let os = Fake {
-            sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[42])],
-            processes: vec![server(42, 1000, &["/srv/app/.venv/bin/python", "app.py"])],
-            exes: vec![(42, "/usr/bin/python3.12".into())],
-            ..Fake::default()
-        };
+        let os = serving(
+            1000,
+            &["/srv/app/.venv/bin/python", "app.py"],
+            "/usr/bin/python3.12",
+        );
         let python = Python::for_servers(&os, &found(&os, 8000));
         assert_eq!(
             python.describe(),
@@ -218,12 +223,7 @@ mod tests {
     #[test]
     fn a_renamed_or_relative_argv0_falls_back_on_the_program_file() {
         for argv0 in ["gunicorn: master [app]", "./venv/bin/python"] {
-            let os = Fake {
-                sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[42])],
-                processes: vec![server(42, 1000, &[argv0])],
-                exes: vec![(42, "/usr/bin/python3.12".into())],
-                ..Fake::default()
-            };
+            let os = serving(1000, &[argv0], "/usr/bin/python3.12");
             let python = Python::for_servers(&os, &found(&os, 8000));
             assert_eq!(python.program, "/usr/bin/python3.12", "{argv0}");
         }
@@ -231,17 +231,12 @@ mod tests {
 
     #[test]
     fn another_users_server_or_a_server_that_is_not_python_is_not_asked() {
-        let node = Fake {
-            sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[42])],
-            processes: vec![server(42, 1000, &["/usr/bin/node", "server.js"])],
-            exes: vec![(42, "/usr/bin/node".into())],
-            ..Fake::default()
-        };
-        let alices = Fake {
-            sockets: vec![fake::listener("127.0.0.1:8000", 1001, &[42])],
-            processes: vec![server(42, 1001, &["/home/alice/bin/python", "app.py"])],
-            ..Fake::default()
-        };
+        let node = serving(1000, &["/usr/bin/node", "server.js"], "/usr/bin/node");
+        let alices = serving(
+            1001,
+            &["/home/alice/bin/python", "app.py"],
+            "/usr/bin/python3",
+        );
         for os in [node, alices] {
             let python = Python::for_servers(&os, &found(&os, 8000));
             assert!(

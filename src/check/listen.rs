@@ -317,13 +317,7 @@ mod tests {
 
     #[tokio::test]
     async fn as_root_a_hidden_owner_is_not_a_sudo_away() {
-        let ctx = Fake {
-            sockets: vec![fake::listener("127.0.0.1:8000", 1000, &[])],
-            users: vec![(1000, "alice".into())],
-            euid: 0,
-            ..Fake::default()
-        }
-        .ctx("localhost:8000");
+        let ctx = fake::hidden_listener("127.0.0.1:8000", 0).ctx("localhost:8000");
         let out = PortListen.run(&ctx).await;
         assert_eq!(
             out.summary,

@@ -332,12 +332,7 @@ fn a_hidden_holder_is_named_by_its_owner() {
 
 #[test]
 fn as_root_a_hidden_holder_is_not_visible_from_here_not_a_sudo_away() {
-    let os = Fake {
-        sockets: vec![fake::listener("0.0.0.0:8000", 1000, &[])],
-        users: vec![(1000, "alice".into())],
-        euid: 0,
-        ..Fake::default()
-    };
+    let os = fake::hidden_listener("0.0.0.0:8000", 0);
     let (_, ending, lines) = kill(&os, &config(true), &mut Answers::none());
     assert_eq!(ending, Ending::StillHeld);
     assert_eq!(

@@ -98,6 +98,17 @@ pub fn listener(local: &str, uid: u32, pids: &[u32]) -> Socket {
     socket(local, "0.0.0.0:0", TcpState::Listen, uid, pids)
 }
 
+/// A listener on `local` of alice (uid 1000) whose process is hidden,
+/// seen by rtdoctor running as `euid`.
+pub fn hidden_listener(local: &str, euid: u32) -> Fake {
+    Fake {
+        sockets: vec![listener(local, 1000, &[])],
+        users: vec![(1000, "alice".into())],
+        euid,
+        ..Fake::default()
+    }
+}
+
 /// A process `name` started from `parent`, owned by root.
 pub fn process(pid: u32, parent: u32, name: &str) -> ProcessInfo {
     ProcessInfo {

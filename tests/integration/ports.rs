@@ -81,10 +81,7 @@ fn in_own_pid_namespace(args: &[&str]) -> Out {
 
 #[test]
 fn as_root_in_another_pid_namespace_the_owner_is_not_visible_from_here_not_a_sudo_away() {
-    assert!(
-        nix::unistd::Uid::effective().is_root(),
-        "this test makes a PID namespace with unshare and needs root (CI runs as root)"
-    );
+    needs_root("make a PID namespace with unshare");
     let port = free_port();
     let server = listener("127.0.0.1", port, false);
     let not_visible = format!(

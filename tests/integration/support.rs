@@ -200,6 +200,15 @@ while True:
     c.close()
 "#;
 
+/// A test that needs root (to drop privileges, or to make a namespace)
+/// says so when it is not: CI runs as root.
+pub fn needs_root(to: &str) {
+    assert!(
+        nix::unistd::Uid::effective().is_root(),
+        "this test needs root to {to} (CI runs as root)"
+    );
+}
+
 /// A python3 process listening on `host:port`; `v6only` applies to IPv6.
 pub fn listener(host: &str, port: u16, v6only: bool) -> Server {
     let family = if host.contains(':') { "6" } else { "4" };
