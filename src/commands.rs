@@ -95,6 +95,9 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
     })?;
     let mut report = report.map_err(Error::Bug)?;
     report.redact(&redactor);
+    // The checks are done: the spinner goes before the bundle's notes
+    // (an input it could not read) are said on stderr, not over them.
+    bar.finish_and_clear();
     let written = match &config.bundle {
         Some(bundle) => Some(crate::bundle::write(
             &report,
@@ -115,7 +118,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
         )
     });
     if config.bundle_only {
-        let summary = report.summary.line(|_, part| part.to_string());
+        let summary = crate::bundle::summary_line(&report);
         print(&format!("{summary}\n{}", bundle_line.unwrap_or_default()))?;
         return Ok(if report.crashed.is_empty() {
             ExitCode::SUCCESS
@@ -126,7 +129,6 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
     if let Some(line) = &bundle_line {
         crate::stdio::err(line);
     }
-    bar.finish_and_clear();
 
     let text = match config.format {
         Format::Human => render::human(

@@ -102,9 +102,43 @@ pub struct PortHolders {
     pub port: u16,
     pub sockets: Vec<ListenSocket>,
     pub holders: Vec<Holder>,
-    /// Owners of listening sockets no visible process holds: they belong
-    /// to another user's process, visible only with privileges.
+    /// Owners of listening sockets no visible process holds: another
+    /// user's process (visible with privileges), or, as root, a process
+    /// of another PID namespace or behind /proc's hidepid.
     pub hidden_owners: Vec<Owner>,
+    /// Who looked: what a hidden owner means depends on it.
+    #[serde(skip)]
+    pub viewer: Viewer,
+}
+
+/// Who reads the socket table: a user, to whom other users' processes are
+/// hidden, or root, from whom a process is hidden only when it is not in
+/// this PID namespace (a container's, or the host's) or /proc is mounted
+/// with hidepid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Viewer {
+    #[default]
+    User,
+    Root,
+}
+
+impl Viewer {
+    /// How a hidden process is said to be: "hidden from this user", or
+    /// "not visible from here" when even root does not see it.
+    pub fn hidden(self) -> &'static str {
+        match self {
+            Viewer::User => "hidden from this user",
+            Viewer::Root => "not visible from here",
+        }
+    }
+
+    /// As the platform says rtdoctor runs.
+    pub fn of(os: &dyn Platform) -> Viewer {
+        match os.euid() {
+            Some(0) => Viewer::Root,
+            _ => Viewer::User,
+        }
+    }
 }
 
 /// The owner of a socket whose process this user cannot see: a uid in
@@ -176,6 +210,7 @@ impl PortHolders {
             sockets,
             holders,
             hidden_owners,
+            viewer: Viewer::of(os),
         }
     }
 
@@ -186,6 +221,12 @@ impl PortHolders {
     /// The owners of listeners hidden from this user, by name: "a, b".
     pub fn hidden_owner_names(&self) -> String {
         owner_names(&self.hidden_owners)
+    }
+
+    /// Why the port's owner is hidden and how to see it, in one sentence:
+    /// the one place this is said (`kill`, and `ports` in its notes).
+    pub fn hidden_owner_sentence(&self) -> String {
+        hidden_owner_sentence(self.port, &self.hidden_owners, self.viewer)
     }
 
     pub fn addr_labels(&self) -> Vec<String> {
@@ -307,6 +348,34 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
+/// Why a listener's process is hidden and where to look from: as a user,
+/// it is another user's (sudo shows it); as root, it is not visible from
+/// here at all, and sudo would change nothing.
+pub fn hidden_owner_sentence(port: u16, owners: &[Owner], viewer: Viewer) -> String {
+    let owners = owner_names(owners);
+    match viewer {
+        Viewer::User => format!(
+            "port {port} is held by a process of {owners} that this user can neither see nor signal: \
+run as that user or with sudo"
+        ),
+        Viewer::Root => format!(
+            "port {port} is held by a process of {owners} that is not visible from here, even as root: \
+it runs in another PID namespace (a container's, or the host's when rtdoctor runs in a container \
+that shares its network) or /proc is mounted with hidepid. Look from where it runs: on the host, \
+`ss -tlnp 'sport = :{port}'` names it; for a container, `docker top CONTAINER` or \
+`nsenter --target PID --net ss -tlnp`"
+        ),
+    }
+}
+
+/// What stands for a hidden process in a table cell.
+pub fn hidden_owner_cell(viewer: Viewer) -> &'static str {
+    match viewer {
+        Viewer::User => "(run with sudo to see)",
+        Viewer::Root => "(not visible from here: see the note)",
+    }
+}
+
 /// Owners by name: "a, b".
 pub fn owner_names(owners: &[Owner]) -> String {
     owners
@@ -408,6 +477,38 @@ mod tests {
         let short = short_command_line(&p);
         assert_eq!(short.chars().count(), 60);
         assert!(short.ends_with('…'));
+    }
+
+    #[test]
+    fn a_hidden_owner_is_explained_as_this_viewer_sees_it() {
+        use crate::os::fake::{Fake, hidden_listener};
+        let os = |euid| hidden_listener("0.0.0.0:8000", euid);
+        let table = |os: &Fake| os.socket_table_with_owners(None).unwrap();
+
+        let user = os(1000);
+        let found = PortHolders::find_with(&user, &table(&user), 8000);
+        assert_eq!(found.viewer, Viewer::User);
+        assert_eq!(
+            found.hidden_owner_sentence(),
+            "port 8000 is held by a process of alice (uid 1000) that this user can neither see \
+nor signal: run as that user or with sudo"
+        );
+        assert_eq!(hidden_owner_cell(found.viewer), "(run with sudo to see)");
+
+        let root = os(0);
+        let found = PortHolders::find_with(&root, &table(&root), 8000);
+        assert_eq!(found.viewer, Viewer::Root);
+        let said = found.hidden_owner_sentence();
+        assert_eq!(
+            said,
+            "port 8000 is held by a process of alice (uid 1000) that is not visible from here, \
+even as root: it runs in another PID namespace (a container's, or the host's when rtdoctor runs \
+in a container that shares its network) or /proc is mounted with hidepid. Look from where it \
+runs: on the host, `ss -tlnp 'sport = :8000'` names it; for a container, `docker top CONTAINER` \
+or `nsenter --target PID --net ss -tlnp`"
+        );
+        assert!(!said.contains("sudo"), "{said}");
+        assert!(!hidden_owner_cell(found.viewer).contains("sudo"));
     }
 
     #[test]

@@ -8,7 +8,9 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::escape::escape;
-use crate::holders::{Holder, ListenSocket, Owner, PortHolders, owner_names, started};
+use crate::holders::{
+    Holder, ListenSocket, Owner, PortHolders, Viewer, hidden_owner_cell, owner_names, started,
+};
 use crate::os::{Platform, SocketTable};
 
 #[derive(Debug, Serialize)]
@@ -17,6 +19,9 @@ pub struct PortEntry {
     pub listeners: Vec<ListenSocket>,
     pub holders: Vec<Holder>,
     pub hidden_owners: Vec<Owner>,
+    /// Who looked: what a hidden owner means depends on it.
+    #[serde(skip)]
+    pub viewer: Viewer,
     /// Counts of every socket state with this local port (LISTEN included).
     pub states: BTreeMap<&'static str, usize>,
 }
@@ -46,10 +51,16 @@ pub fn collect_with(os: &dyn Platform, table: &SocketTable, ranges: &[(u16, u16)
         .collect();
     ports.sort_unstable();
     ports.dedup();
+    let mut notes = table.notes.clone();
     let entries: Vec<PortEntry> = ports
         .into_iter()
         .map(|port| {
             let found = PortHolders::find_with(os, table, port);
+            // As a user, the table's cell says it (sudo); as root, the
+            // cell has no room for where to look.
+            if found.holders.is_empty() && found.viewer == Viewer::Root {
+                notes.push(found.hidden_owner_sentence());
+            }
             let mut states = BTreeMap::new();
             for s in table.on_local_port(port) {
                 *states.entry(s.state.as_str()).or_default() += 1;
@@ -59,6 +70,7 @@ pub fn collect_with(os: &dyn Platform, table: &SocketTable, ranges: &[(u16, u16)
                 listeners: found.sockets,
                 holders: found.holders,
                 hidden_owners: found.hidden_owners,
+                viewer: found.viewer,
                 states,
             }
         })
@@ -68,7 +80,6 @@ pub fn collect_with(os: &dyn Platform, table: &SocketTable, ranges: &[(u16, u16)
         .filter(|(a, b)| !entries.iter().any(|e| (*a..=*b).contains(&e.port)))
         .copied()
         .collect();
-    let mut notes = table.notes.clone();
     if table.unreadable_processes > 0 {
         notes.push(format!(
             "{} processes could not be inspected (other users'): run with sudo to see their sockets' owners",
@@ -113,7 +124,7 @@ pub fn render_table(report: &PortsReport) -> String {
                     labels(&e.listeners),
                     "hidden".into(),
                     owners,
-                    "(run with sudo to see)".into(),
+                    hidden_owner_cell(e.viewer).into(),
                     String::new(),
                     String::new(),
                     states,
@@ -223,5 +234,24 @@ mod tests {
         assert!(text.ends_with(
             "note: 2 processes could not be inspected (other users'): run with sudo to see their sockets' owners\n"
         ), "{text}");
+    }
+
+    #[test]
+    fn as_root_a_hidden_holder_is_not_visible_from_here_and_sudo_is_not_offered() {
+        let os = fake::hidden_listener("127.0.0.1:8000", 0);
+        let table = os.socket_table_with_owners(None).unwrap();
+        let report = collect_with(&os, &table, &[(8000, 8000)]);
+        assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+        assert!(
+            report.notes[0].contains("not visible from here, even as root"),
+            "{:?}",
+            report.notes
+        );
+        let text = render_table(&report);
+        assert!(
+            text.contains("note: port 8000 is held by a process of alice"),
+            "{text}"
+        );
+        assert!(!text.contains("sudo"), "{text}");
     }
 }

@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::holders::PortHolders;
 use crate::os::SocketTable;
 use crate::redact::Redactor;
-use crate::report::Report;
+use crate::report::{Report, Status};
 use crate::settings::{BundleConfig, CheckConfig, Verbosity};
 use crate::style::Style;
 use crate::{ports, render};
@@ -30,6 +30,7 @@ pub use archive::SIZE_LIMIT;
 use archive::{default_name, write_atomically};
 use env::env_text;
 use logs::{fit_logs, read_bounded, tail};
+use packages::Python;
 use system::system;
 
 pub struct Written {
@@ -54,6 +55,19 @@ pub fn write(
 ) -> Result<Written, Error> {
     let files = redactor.for_files();
     let mut notes = Vec::new();
+    // The targets' holders: in processes.json, and the server whose own
+    // Python is asked for its packages.
+    let holders: Option<BTreeMap<u16, PortHolders>> = table.map(|t| {
+        config
+            .targets
+            .iter()
+            .map(|tc| (tc.target.port, PortHolders::find(t, tc.target.port)))
+            .collect()
+    });
+    let python = Python::for_servers(
+        &*crate::os::native(),
+        holders.as_ref().unwrap_or(&BTreeMap::new()),
+    );
     let mut entries = vec![
         redacted("report.json", &render::json(report), redactor),
         redacted(
@@ -61,23 +75,18 @@ pub fn write(
             &render::human(report, Verbosity::Verbose, Style { color: false }),
             redactor,
         ),
-        redacted("system.json", &json(&system(&mut notes)), &files),
+        redacted("system.json", &json(&system(&python, &mut notes)), &files),
     ];
-    match table {
-        Some(t) => {
+    match (table, &holders) {
+        (Some(t), Some(holders)) => {
             entries.push(redacted(
                 "sockets.json",
                 &ports::render_json(&ports::collect(t, &[])),
                 &files,
             ));
-            let holders: BTreeMap<u16, PortHolders> = config
-                .targets
-                .iter()
-                .map(|tc| (tc.target.port, PortHolders::find(t, tc.target.port)))
-                .collect();
-            entries.push(redacted("processes.json", &json(&holders), &files));
+            entries.push(redacted("processes.json", &json(holders), &files));
         }
-        None => notes
+        _ => notes
             .push("the socket table could not be read within the run's bound: no sockets.json or processes.json".into()),
     }
     entries.push(redacted("env.txt", &env_text(&config.env), &files));
@@ -131,6 +140,36 @@ pub fn write(
     })
 }
 
+/// The line `rtdoctor bundle` ends with, where no report is shown: the
+/// counts, naming the checks that warned or failed (with their target when
+/// there are several): "1 passed, 1 warning (net.dualstack), 1 failed
+/// (socketio.upgrade), 0 skipped".
+pub fn summary_line(report: &Report) -> String {
+    let several = report.targets.len() > 1;
+    let named = |status: Status| {
+        let mut ids: Vec<String> = Vec::new();
+        for t in &report.targets {
+            for c in t.checks.iter().filter(|c| c.status == status) {
+                let id = if several {
+                    format!("{} on {}", c.id, t.target)
+                } else {
+                    c.id.clone()
+                };
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.join(", ")
+    };
+    report.summary.line(|status, part| match status {
+        Status::Warn | Status::Fail if !named(status).is_empty() => {
+            format!("{part} ({})", named(status))
+        }
+        _ => part.to_string(),
+    })
+}
+
 fn redacted(name: &str, text: &str, r: &Redactor) -> Entry {
     let (text, redactions) = r.count(text);
     Entry {
@@ -157,8 +196,77 @@ fn file_name(path: &Path) -> String {
 }
 
 /// A bundle input that could not be read is said on stderr as well as in
-/// the manifest: the bundle is still written, without it.
+/// the manifest, in words (without the OS's error number): the bundle is
+/// still written, without it.
 fn unread(note: String) -> String {
+    let note = match note.find(" (os error ") {
+        Some(at) if note.ends_with(')') => note[..at].to_string(),
+        _ => note,
+    };
     crate::say!("rtdoctor: the bundle leaves out {note}");
     note
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckResult, TargetReport};
+
+    fn check(id: &str, status: Status) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            title: id.into(),
+            status,
+            summary: String::new(),
+            evidence: Vec::new(),
+            fixes: Vec::new(),
+            duration_ms: 1,
+        }
+    }
+
+    fn target(name: &str, checks: Vec<CheckResult>) -> TargetReport {
+        TargetReport {
+            target: name.into(),
+            status: crate::report::overall(checks.iter().map(|c| &c.status)),
+            checks,
+        }
+    }
+
+    #[test]
+    fn the_summary_names_the_checks_that_warned_or_failed() {
+        let one = || {
+            target(
+                "http://localhost:8000",
+                vec![
+                    check("port.listen", Status::Pass),
+                    check("net.dualstack", Status::Warn),
+                    check("socketio.upgrade", Status::Fail),
+                    check("tls.certificate", Status::Skip),
+                ],
+            )
+        };
+        let report = Report::new("now".into(), 1, vec![one()]);
+        assert_eq!(
+            summary_line(&report),
+            "1 passed, 1 warning (net.dualstack), 1 failed (socketio.upgrade), 1 skipped"
+        );
+        let mut other = one();
+        other.target = "http://localhost:9000".into();
+        other.checks.retain(|c| c.status != Status::Warn);
+        let report = Report::new("now".into(), 1, vec![one(), other]);
+        assert_eq!(
+            summary_line(&report),
+            "2 passed, 1 warning (net.dualstack on http://localhost:8000), 2 failed \
+(socketio.upgrade on http://localhost:8000, socketio.upgrade on http://localhost:9000), 2 skipped"
+        );
+        let clean = Report::new(
+            "now".into(),
+            1,
+            vec![target("x", vec![check("port.listen", Status::Pass)])],
+        );
+        assert_eq!(
+            summary_line(&clean),
+            "1 passed, 0 warnings, 0 failed, 0 skipped"
+        );
+    }
 }

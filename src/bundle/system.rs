@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::packages::{node_packages, python_packages};
+use super::packages::{Python, node_packages, python_packages};
 
 #[derive(Serialize)]
 pub(super) struct System {
@@ -22,10 +22,12 @@ pub(super) struct System {
     disk_free_bytes: Option<u64>,
     nofile_limit: Option<(u64, u64)>,
     node_packages: BTreeMap<String, String>,
+    /// The interpreter asked for `python_packages`, and why that one.
+    python: String,
     python_packages: BTreeMap<String, String>,
 }
 
-pub(super) fn system(notes: &mut Vec<String>) -> System {
+pub(super) fn system(python: &Python, notes: &mut Vec<String>) -> System {
     let os = crate::os::native();
     let mut memory = (None, None);
     if let Ok(mut sys) = sysinfo::System::new() {
@@ -50,6 +52,7 @@ pub(super) fn system(notes: &mut Vec<String>) -> System {
         disk_free_bytes,
         nofile_limit: os.nofile_limit(),
         node_packages: node_packages(),
-        python_packages: python_packages(notes),
+        python: python.describe(),
+        python_packages: python_packages(python, notes),
     }
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::{Check, Ctx};
-use crate::holders::{self, PortHolders, started};
+use crate::holders::{self, PortHolders, Viewer, started};
 use crate::os::words;
 use crate::report::{Fix, Outcome};
 
@@ -27,7 +27,9 @@ the port and restart the server.\n\
 - nothing listens anywhere near: the server is not running, crashed at start-up, or \
 listens on a port you did not expect. Fix: start it and read its first log lines.\n\
 - a socket listens but its process is hidden: it belongs to another user. Fix: rerun with \
-sudo to see the process.\n\n\
+sudo to see the process. As root, a hidden process runs in another PID namespace (a \
+container's, or the host's) or /proc is mounted with hidepid. Fix: look from where it runs \
+(`ss -tlnp` on the host, `docker top`, `nsenter`).\n\n\
 Applies to targets on this machine only; other hosts are skipped.",
         words::SOCKET_SOURCES
     )
@@ -95,12 +97,13 @@ fn listening(found: &PortHolders) -> Outcome {
             )
         }
         None => format!(
-            "a process of {} listens on {addrs}; its pid is hidden from this user",
+            "a process of {} listens on {addrs}; its pid is {}",
             found
                 .hidden_owners
                 .first()
                 .map(|owner| owner.to_string())
-                .unwrap_or_else(|| "another user".into())
+                .unwrap_or_else(|| "another user".into()),
+            found.viewer.hidden()
         ),
     };
     let mut out = Outcome::pass(summary);
@@ -110,18 +113,27 @@ fn listening(found: &PortHolders) -> Outcome {
             out.push_evidence(
                 "hidden owner",
                 format!(
-                    "a socket on port {} belongs to {owner}; its process is not visible to this user",
-                    found.port
+                    "a socket on port {} belongs to {owner}; its process is not visible {}",
+                    found.port,
+                    match found.viewer {
+                        Viewer::User => "to this user",
+                        Viewer::Root => "from here, even as root",
+                    }
                 ),
             );
         }
-        out = out.fix(
-            Fix::new(
+        out = out.fix(match found.viewer {
+            Viewer::User => Fix::new(
                 "See the hidden process",
                 "Processes of other users are visible only with privileges.",
             )
             .command(format!("sudo rtdoctor ports {}", found.port)),
-        );
+            Viewer::Root => Fix::new(
+                "Look from where the process runs",
+                found.hidden_owner_sentence(),
+            )
+            .command(format!("ss -tlnp 'sport = :{}'", found.port)),
+        });
     }
     out
 }
@@ -300,6 +312,26 @@ mod tests {
         assert_eq!(
             out.fixes[0].command.as_deref(),
             Some("sudo rtdoctor ports 8000")
+        );
+    }
+
+    #[tokio::test]
+    async fn as_root_a_hidden_owner_is_not_a_sudo_away() {
+        let ctx = fake::hidden_listener("127.0.0.1:8000", 0).ctx("localhost:8000");
+        let out = PortListen.run(&ctx).await;
+        assert_eq!(
+            out.summary,
+            "a process of alice (uid 1000) listens on 127.0.0.1:8000; its pid is not visible from here"
+        );
+        assert_eq!(out.fixes[0].title, "Look from where the process runs");
+        assert!(
+            out.fixes[0].detail.contains("another PID namespace"),
+            "{}",
+            out.fixes[0].detail
+        );
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("ss -tlnp 'sport = :8000'")
         );
     }
 

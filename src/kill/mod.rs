@@ -97,11 +97,7 @@ fn run_with(
     }
     out.list(&found);
     if found.holders.is_empty() {
-        out.line(&format!(
-            "port {} is held by a process of {} that this user can neither see nor signal: run as that user or with sudo",
-            config.port,
-            found.hidden_owner_names()
-        ));
+        out.line(&found.hidden_owner_sentence());
         return Ok((report, Ending::StillHeld));
     }
     let interactive = prompt.interactive();

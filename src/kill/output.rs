@@ -71,7 +71,10 @@ impl Output {
             ));
         }
         for owner in &found.hidden_owners {
-            self.line(&format!("  a process of {owner} (hidden from this user)"));
+            self.line(&format!(
+                "  a process of {owner} ({})",
+                found.viewer.hidden()
+            ));
         }
         if found.holders.iter().any(|h| h.role == Role::Master) {
             self.line("  (the master is what to signal: its workers exit with it, a killed worker is just respawned)");

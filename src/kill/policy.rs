@@ -5,7 +5,12 @@
 use crate::holders::{Holder, PortHolders, Role};
 use crate::os::{Platform, ProcessInfo};
 
-/// Why a pid must not be signalled, if it must not.
+/// Why a pid must not be signalled, if it must not. Only ever one pid is
+/// signalled, never a process group, so a server that a script started
+/// with `&` (in rtdoctor's own process group) may be stopped; what is
+/// protected is rtdoctor, the processes it runs under (its parent, the
+/// leader of its group, its ancestors: stopping one would stop the script
+/// that ran it) and init.
 pub fn protected(os: &dyn Platform, pid: u32) -> Option<&'static str> {
     let family = os.family();
     if pid <= 1 {
@@ -17,10 +22,28 @@ pub fn protected(os: &dyn Platform, pid: u32) -> Option<&'static str> {
     if pid == family.parent {
         return Some("this is rtdoctor's parent (the shell or script that ran it)");
     }
-    if os.process_group(pid) == Some(family.group) {
-        return Some("it is in rtdoctor's own process group");
+    if pid == family.group {
+        return Some("it leads rtdoctor's own process group (the shell or script that ran it)");
+    }
+    if ancestors(os, family.parent).contains(&pid) {
+        return Some("rtdoctor runs under it: stopping it would stop the script that ran rtdoctor");
     }
     None
+}
+
+/// The ancestors of `pid` (itself included), as far as they can be read.
+fn ancestors(os: &dyn Platform, pid: u32) -> Vec<u32> {
+    // A bound, in case a platform's answers ever made a loop.
+    const MAX_DEPTH: usize = 64;
+    let mut chain = vec![pid];
+    while chain.len() < MAX_DEPTH {
+        let last = chain[chain.len() - 1];
+        match os.processes(&[last]).first().and_then(|p| p.ppid) {
+            Some(up) if up > 1 && !chain.contains(&up) => chain.push(up),
+            _ => break,
+        }
+    }
+    chain
 }
 
 /// The holders to signal: the masters of a pre-fork server (their workers
@@ -93,9 +116,19 @@ mod tests {
     }
 
     #[test]
-    fn rtdoctor_its_parent_its_group_and_init_are_protected() {
+    fn rtdoctor_its_parent_its_group_leader_its_ancestors_and_init_are_protected() {
         let os = Fake {
-            groups: vec![(950, 899), (951, 951)],
+            family: crate::os::Family {
+                me: 900,
+                parent: 899,
+                group: 890,
+            },
+            processes: vec![
+                fake::process(899, 880, "sh"),
+                fake::process(880, 870, "make"),
+                fake::process(870, 1, "bash"),
+            ],
+            groups: vec![(950, 890), (951, 951)],
             ..Fake::default()
         };
         assert_eq!(protected(&os, 0), Some("pid 1 (init) is never signalled"));
@@ -106,9 +139,28 @@ mod tests {
             Some("this is rtdoctor's parent (the shell or script that ran it)")
         );
         assert_eq!(
-            protected(&os, 950),
-            Some("it is in rtdoctor's own process group")
+            protected(&os, 890),
+            Some("it leads rtdoctor's own process group (the shell or script that ran it)")
         );
+        for ancestor in [880, 870] {
+            assert_eq!(
+                protected(&os, ancestor),
+                Some("rtdoctor runs under it: stopping it would stop the script that ran rtdoctor")
+            );
+        }
+    }
+
+    #[test]
+    fn a_server_a_script_started_in_rtdoctors_own_group_may_be_signalled() {
+        // `python3 server.py & rtdoctor kill --yes 8000`: the server is in
+        // rtdoctor's process group, and only its own pid is signalled.
+        let os = Fake {
+            processes: vec![fake::process(950, 899, "python3")],
+            groups: vec![(950, 899), (951, 951)],
+            ..Fake::default()
+        };
+        assert_eq!(os.process_group(950), Some(os.family().group));
+        assert_eq!(protected(&os, 950), None, "rtdoctor's own group");
         assert_eq!(protected(&os, 951), None, "another group");
         assert_eq!(protected(&os, 4242), None, "a group that cannot be read");
     }

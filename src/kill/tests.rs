@@ -231,7 +231,7 @@ fn a_process_already_gone_is_said_so() {
 }
 
 #[test]
-fn rtdoctor_its_parent_its_group_and_init_are_never_signalled() {
+fn rtdoctor_its_parent_its_group_leader_and_init_are_never_signalled() {
     for (pid, why) in [
         (1, "pid 1 (init) is never signalled"),
         (900, "this is rtdoctor itself"),
@@ -239,12 +239,19 @@ fn rtdoctor_its_parent_its_group_and_init_are_never_signalled() {
             899,
             "this is rtdoctor's parent (the shell or script that ran it)",
         ),
-        (950, "it is in rtdoctor's own process group"),
+        (
+            898,
+            "it leads rtdoctor's own process group (the shell or script that ran it)",
+        ),
     ] {
         let os = Fake {
             sockets: vec![fake::listener("0.0.0.0:8000", 0, &[pid])],
             processes: vec![fake::process(pid, 0, "sh")],
-            groups: vec![(950, 899)],
+            family: crate::os::Family {
+                me: 900,
+                parent: 899,
+                group: 898,
+            },
             ..Fake::default()
         };
         let (report, ending, lines) = kill(&os, &config(true), &mut Answers::none());
@@ -256,6 +263,25 @@ fn rtdoctor_its_parent_its_group_and_init_are_never_signalled() {
             "{lines:?}"
         );
     }
+}
+
+#[test]
+fn a_server_in_rtdoctors_own_process_group_is_signalled_alone() {
+    // A script ran `python3 server.py &` and then `rtdoctor kill --yes`.
+    let os = Fake {
+        sockets: vec![fake::listener("0.0.0.0:8000", 0, &[950])],
+        processes: vec![fake::process(950, 899, "python3")],
+        groups: vec![(950, 899)],
+        ..Fake::default()
+    };
+    let (report, ending, lines) = kill(&os, &config(true), &mut Answers::none());
+    assert_eq!(ending, Ending::Done, "{lines:?}");
+    assert_eq!(results(&report), [(950, "SIGTERM", Done::Exited)]);
+    assert_eq!(os.sent(), [(950, Signal::Term)]);
+    assert!(
+        lines.contains(&"port 8000 is free".to_string()),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -302,6 +328,25 @@ fn a_hidden_holder_is_named_by_its_owner() {
             "port 8000 is held by a process of alice (uid 1000) that this user can neither see nor signal: run as that user or with sudo",
         ]
     );
+}
+
+#[test]
+fn as_root_a_hidden_holder_is_not_visible_from_here_not_a_sudo_away() {
+    let os = fake::hidden_listener("0.0.0.0:8000", 0);
+    let (_, ending, lines) = kill(&os, &config(true), &mut Answers::none());
+    assert_eq!(ending, Ending::StillHeld);
+    assert_eq!(
+        lines[1],
+        "  a process of alice (uid 1000) (not visible from here)"
+    );
+    assert!(
+        lines[2].starts_with(
+            "port 8000 is held by a process of alice (uid 1000) that is not visible from here, even as root"
+        ),
+        "{lines:?}"
+    );
+    assert!(lines[2].contains("docker top"), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("sudo")), "{lines:?}");
 }
 
 #[test]

@@ -36,7 +36,7 @@ a proxy",
     },
     EnvVar {
         name: "VIRTUAL_ENV",
-        doc: "The Python whose Socket.IO package versions a bundle records (else python3)",
+        doc: "When no target's server is a Python process of this user, the Python whose Socket.IO package versions a bundle records (else python3)",
     },
 ];
 

@@ -37,6 +37,10 @@ pub struct Fake {
     pub groups: Vec<(u32, u32)>,
     /// (pid, how it takes a signal); unnamed processes exit.
     pub takes: Vec<(u32, Takes)>,
+    /// The uid rtdoctor runs as: a user's (1000) unless a test makes it root.
+    pub euid: u32,
+    /// (pid, the program file it runs).
+    pub exes: Vec<(u32, std::path::PathBuf)>,
     /// Signals sent, and pids that exited: what the fake records (leave
     /// it at its default).
     pub state: Mutex<State>,
@@ -63,6 +67,8 @@ impl Default for Fake {
             },
             groups: Vec::new(),
             takes: Vec::new(),
+            euid: 1000,
+            exes: Vec::new(),
             state: Mutex::default(),
         }
     }
@@ -90,6 +96,17 @@ pub fn socket(local: &str, remote: &str, state: TcpState, uid: u32, pids: &[u32]
 /// A listener on `local` held by `pids`, owned by `uid`.
 pub fn listener(local: &str, uid: u32, pids: &[u32]) -> Socket {
     socket(local, "0.0.0.0:0", TcpState::Listen, uid, pids)
+}
+
+/// A listener on `local` of alice (uid 1000) whose process is hidden,
+/// seen by rtdoctor running as `euid`.
+pub fn hidden_listener(local: &str, euid: u32) -> Fake {
+    Fake {
+        sockets: vec![listener(local, 1000, &[])],
+        users: vec![(1000, "alice".into())],
+        euid,
+        ..Fake::default()
+    }
 }
 
 /// A process `name` started from `parent`, owned by root.
@@ -224,6 +241,17 @@ impl Platform for Fake {
             return Some(self.family.group);
         }
         self.groups.iter().find(|(p, _)| *p == pid).map(|(_, g)| *g)
+    }
+
+    fn euid(&self) -> Option<u32> {
+        Some(self.euid)
+    }
+
+    fn exe(&self, pid: u32) -> Option<std::path::PathBuf> {
+        self.exes
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .map(|(_, exe)| exe.clone())
     }
 }
 

@@ -74,6 +74,13 @@ pub trait Platform: Send + Sync {
 
     /// The process group of `pid`, when it can be read.
     fn process_group(&self, pid: u32) -> Option<u32>;
+
+    /// The effective uid rtdoctor runs as (0: root), where the platform
+    /// has one: what a socket whose process is hidden means depends on it.
+    fn euid(&self) -> Option<u32>;
+
+    /// The program file `pid` runs, when it can be read (`/proc/PID/exe`).
+    fn exe(&self, pid: u32) -> Option<std::path::PathBuf>;
 }
 
 /// The platform rtdoctor was built for.

@@ -80,6 +80,14 @@ impl Platform for Unsupported {
     fn process_group(&self, _pid: u32) -> Option<u32> {
         None
     }
+
+    fn euid(&self) -> Option<u32> {
+        None
+    }
+
+    fn exe(&self, _pid: u32) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 /// The words of explanations on a platform without an implementation.

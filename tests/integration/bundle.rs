@@ -343,3 +343,93 @@ fn check_can_write_a_bundle_too_and_anonymize_hides_the_hostname() {
         assert!(system.contains("\"hostname\": \"host-"), "{system}");
     }
 }
+
+#[test]
+fn the_servers_own_python_is_asked_for_its_packages() {
+    // The provisioned virtualenv's python serves the port; the python3 in
+    // PATH does not have python-socketio.
+    let server = py_healthy(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = run(rtdoctor().current_dir(d).args([
+        "bundle",
+        &server.port.to_string(),
+        "--only",
+        "port",
+        "-o",
+        "b.tar.gz",
+    ]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let x = d.join("x");
+    std::fs::create_dir(&x).unwrap();
+    unpack(&d.join("b.tar.gz"), &x);
+    let system: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(x.join("system.json")).unwrap()).unwrap();
+    let python = system["python"].as_str().unwrap_or_default();
+    assert!(
+        python.ends_with(&format!(
+            "py/bin/python: the interpreter of pid {}, which holds port {}",
+            server.pid(),
+            server.port
+        )),
+        "{system:#}"
+    );
+    for package in ["python-socketio", "python-engineio"] {
+        assert!(
+            system["python_packages"][package].is_string(),
+            "{package}: {system:#}"
+        );
+    }
+}
+
+#[test]
+fn the_summary_line_names_the_checks_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rtdoctor().current_dir(dir.path()).args([
+        "bundle",
+        &free_port().to_string(),
+        "--only",
+        "port",
+        "-o",
+        "b.tar.gz",
+    ]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let summary = out.stdout.lines().next().unwrap_or_default();
+    assert!(
+        summary.ends_with(" passed, 0 warnings, 1 failed (port.listen), 0 skipped"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_unreadable_log_is_said_on_its_own_line_under_the_spinner() {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} bundle {} --only env --log /nonexistent.log",
+        env!("CARGO_BIN_EXE_rtdoctor"),
+        free_port()
+    );
+    // A pseudo-terminal, where the progress spinner is drawn on stderr.
+    let out = run(Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir.path())
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let said: Vec<&str> = out
+        .stdout
+        .split('\n')
+        // What the terminal shows of each line: what follows its last
+        // carriage return, once the spinner's "clear the line" is done.
+        .filter_map(|l| l.trim_end_matches('\r').rsplit('\r').next())
+        .map(|l| l.trim_start_matches("\x1b[2K"))
+        .filter(|l| l.contains("nonexistent.log"))
+        .collect();
+    assert_eq!(
+        said,
+        ["rtdoctor: the bundle leaves out --log /nonexistent.log: No such file or directory"],
+        "{:?}",
+        out.stdout
+    );
+}

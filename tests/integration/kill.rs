@@ -4,6 +4,7 @@
 //! a real pseudo-terminal (util-linux `script`).
 
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -63,6 +64,61 @@ fn kill_on_tty(port: u16, input: &str) -> Out {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// What a CI script does: start a server with `&`, then stop it with
+/// `rtdoctor kill --yes`. The server is in rtdoctor's own process group;
+/// its one pid is signalled, never the group (the script goes on).
+const SCRIPT: &str = r#"
+"$PY" -c "$LISTENER" 4 127.0.0.1 "$PORT" 0 > "$DIR/ready" &
+server=$!
+i=0
+while ! grep -q ready "$DIR/ready" && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
+echo "server $server"
+"$RTDOCTOR" kill --yes "$PORT"
+echo "kill exited $?"
+kill -9 "$server" 2>/dev/null
+wait "$server"
+echo "server exited $?"
+"#;
+
+#[test]
+fn yes_stops_a_server_its_own_script_started_in_the_background() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(Command::new("sh")
+        .args(["-c", SCRIPT])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LANG", "C.UTF-8")
+        .env("PY", python())
+        .env("LISTENER", LISTENER)
+        .env("PORT", port.to_string())
+        .env("DIR", dir.path())
+        .env("RTDOCTOR", env!("CARGO_BIN_EXE_rtdoctor"))
+        // The script leads its own process group, as a CI job's shell does.
+        .process_group(0));
+    let pid = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("server "))
+        .unwrap_or_else(|| panic!("{}{}", out.stdout, out.stderr));
+    assert!(
+        out.stdout.contains(&format!(
+            "sent SIGTERM to {pid}\n{pid} exited\nport {port} is free\n"
+        )),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(out.stdout.contains("kill exited 0\n"), "{}", out.stdout);
+    // 128 + 15: SIGTERM from rtdoctor, not the script's SIGKILL.
+    assert!(
+        out.stdout.ends_with("server exited 143\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.code, 0, "the script itself went on: {}", out.stderr);
 }
 
 #[test]

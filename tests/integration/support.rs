@@ -185,7 +185,7 @@ impl Drop for Server {
     }
 }
 
-const LISTENER: &str = r#"
+pub const LISTENER: &str = r#"
 import socket, sys
 family, host, port, v6only = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 s = socket.socket(socket.AF_INET6 if family == "6" else socket.AF_INET)
@@ -199,6 +199,15 @@ while True:
     c, _ = s.accept()
     c.close()
 "#;
+
+/// A test that needs root (to drop privileges, or to make a namespace)
+/// says so when it is not: CI runs as root.
+pub fn needs_root(to: &str) {
+    assert!(
+        nix::unistd::Uid::effective().is_root(),
+        "this test needs root to {to} (CI runs as root)"
+    );
+}
 
 /// A python3 process listening on `host:port`; `v6only` applies to IPv6.
 pub fn listener(host: &str, port: u16, v6only: bool) -> Server {
@@ -219,7 +228,8 @@ pub fn listener(host: &str, port: u16, v6only: bool) -> Server {
 /// Start `cmd` and wait for it to print "ready".
 pub fn spawn_ready(cmd: &mut Command, port: u16) -> Server {
     // Its own process group, as a server started from another terminal
-    // has (`kill` refuses to signal rtdoctor's own group).
+    // has (`kill` would signal it in rtdoctor's own group too, but this
+    // test process is that group's).
     let mut child = cmd
         .process_group(0)
         .stdout(Stdio::piped())

@@ -79,6 +79,18 @@ impl Platform for Linux {
             .ok()
             .map(|g| g.as_raw().unsigned_abs())
     }
+
+    fn euid(&self) -> Option<u32> {
+        Some(unistd::geteuid().as_raw())
+    }
+
+    fn exe(&self, pid: u32) -> Option<std::path::PathBuf> {
+        // A program replaced on disk since it started reads "… (deleted)":
+        // no file of that name runs it any more.
+        std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .filter(|p| !p.to_string_lossy().ends_with(" (deleted)"))
+    }
 }
 
 fn nix_signal_of(signal: Signal) -> nix_signal::Signal {
