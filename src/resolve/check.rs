@@ -152,5 +152,24 @@ fn selection(args: &CheckArgs, file: &LoadedFile, checks: &Registry) -> Result<S
             return Err(Error::usage(check::unknown_check(pattern, &ids)));
         }
     }
-    Ok(Selection { only, skip })
+    let selection = Selection { only, skip };
+    if !ids.iter().any(|id| selection.includes(id)) {
+        return Err(Error::usage(nothing_selected(&selection)));
+    }
+    Ok(selection)
+}
+
+/// A run that would check nothing must not pass: what the selection was.
+fn nothing_selected(selection: &Selection) -> String {
+    let mut said = Vec::new();
+    if !selection.only.is_empty() {
+        said.push(format!("--only {}", selection.only.join(",")));
+    }
+    if !selection.skip.is_empty() {
+        said.push(format!("--skip {}", selection.skip.join(",")));
+    }
+    format!(
+        "{} selects no check: every check it names is also skipped; `rtdoctor checks` lists them",
+        said.join(" ")
+    )
 }
