@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod errors;
 pub mod values;
 
 pub use values::{parse_duration, parse_port, parse_port_range, parse_signal};
@@ -88,7 +89,7 @@ pub struct CheckArgs {
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
-    /// Limit for each probe (connect, request), e.g. 5s or 500ms
+    /// Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]
     #[arg(long, value_name = "DUR", env = "RTDOCTOR_TIMEOUT", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
@@ -221,6 +222,12 @@ pub struct CheckArgs {
     /// When to colour the output
     #[arg(long, value_enum, value_name = "WHEN", env = "RTDOCTOR_COLOR")]
     pub color: Option<ColorArg>,
+
+    /// The ids of the options whose value came from their environment
+    /// variable rather than a flag (`parse_from` fills it), so that an
+    /// error names what the user set: `RTDOCTOR_ONLY`, not `--only`.
+    #[arg(skip)]
+    pub from_env: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -261,9 +268,37 @@ pub struct KillArgs {
     pub json: bool,
 }
 
-/// The clap command, for completions and the man page.
+/// The command line, with what `CheckArgs::from_env` records.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    use clap::parser::ValueSource;
+    let matches = command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Check(a) | Command::Bundle(a), Some((_, sub))) =
+        (&mut cli.command, matches.subcommand())
+    {
+        a.from_env = sub
+            .ids()
+            .filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::EnvVariable))
+            .map(|id| id.to_string())
+            .collect();
+    }
+    Ok(cli)
+}
+
+/// The clap command, for parsing, completions and the man page. `--help`
+/// names each option's variable without a value: clap would show an unset
+/// one as `[env: RTDOCTOR_TIMEOUT=]`, as if it were set empty, and a set
+/// one's value, which may be a secret.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let cli = <Cli as clap::CommandFactory>::command();
+    ["check", "bundle"].into_iter().fold(cli, |cli, name| {
+        cli.mut_subcommand(name, |sub| sub.mut_args(|arg| arg.hide_env_values(true)))
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::discover::LocalServer;
+use crate::discover::{LocalServer, Skipped};
 use crate::escape::escape;
 use crate::settings::Verbosity;
 use crate::target::Target;
@@ -30,6 +30,13 @@ pub enum Notice<'a> {
     Found { servers: usize, listeners: usize },
     /// Discovery: one server found, and who holds its port.
     Server(&'a LocalServer),
+    /// Discovery: a listener it did not take for a real-time server, and
+    /// why.
+    Skipped(&'a Skipped),
+    /// Discovery: the ports of the listeners that did not answer HTTP.
+    NotHttp(&'a [u16]),
+    /// A target named twice (`given` the second time): checked once.
+    Duplicate { given: &'a str, target: &'a Target },
 }
 
 impl Notice<'_> {
@@ -67,6 +74,21 @@ impl Notice<'_> {
                     holder.unwrap_or_default()
                 )
             }
+            Notice::Skipped(skipped) => format!(
+                "rtdoctor: skipped {}: {}; to check it anyway: rtdoctor check {}",
+                skipped.addr, skipped.why, skipped.name_it
+            ),
+            Notice::NotHttp(ports) => {
+                let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+                format!(
+                    "rtdoctor: skipped {} listener(s) that do not answer HTTP (port {})",
+                    ports.len(),
+                    ports.join(", ")
+                )
+            }
+            Notice::Duplicate { given, target } => format!(
+                "rtdoctor: {given} is {target} again; checking it once"
+            ),
         }
     }
 }
