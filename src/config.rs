@@ -114,19 +114,32 @@ impl LoadedFile {
             problems: RefCell::default(),
         };
         for key in &file.config.unknown {
-            file.unknown_key(key, file_keys::TOP_KEYS);
+            file.unknown_key(key, TOP_KEYS);
         }
         for target in &file.config.target {
             for key in &target.unknown {
-                file.unknown_key(key, file_keys::TARGET_KEYS);
+                file.unknown_key(key, TARGET_KEYS);
             }
         }
         Ok(Some(file))
     }
 
     fn unknown_key(&self, key: &Spanned<String>, known: &[&str]) {
-        let near = crate::suggest::did_you_mean(&crate::suggest::nearest(key.get_ref(), known));
-        let words = format!("unknown key `{}`{near}", key.get_ref());
+        let near = crate::suggest::nearest(key.get_ref(), known);
+        let in_target = known == TARGET_KEYS;
+        let words = match crate::suggest::nearest(key.get_ref(), TOP_KEYS) {
+            // `colour` in a [[target]] table: `color` is a top-level key.
+            top if near.is_empty() && in_target && !top.is_empty() => format!(
+                "unknown key `{}` in a [[target]] table ({} is a top-level key)",
+                key.get_ref(),
+                top.join(" or ")
+            ),
+            _ => format!(
+                "unknown key `{}`{}",
+                key.get_ref(),
+                crate::suggest::did_you_mean(&near)
+            ),
+        };
         self.problems.borrow_mut().push((key.span().start, words));
     }
 
@@ -243,33 +256,58 @@ mod tests {
         let file = LoadedFile::load(&path, true).unwrap().unwrap();
         let problems = file.problems();
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].contains("rtdoctor.toml:5: unknown key `bogus`"), "{problems:?}");
+        assert!(
+            problems[0].contains("rtdoctor.toml:5: unknown key `bogus`"),
+            "{problems:?}"
+        );
 
         std::fs::write(&path, "timeout = \"soon\"\n").unwrap();
         let file = LoadedFile::load(&path, true).unwrap().unwrap();
         let timeout = file.config.timeout.as_ref().unwrap();
-        assert!(file.value(timeout, "timeout", crate::cli::parse_duration).is_none());
+        assert!(
+            file.value(timeout, "timeout", crate::cli::parse_duration)
+                .is_none()
+        );
         let problems = file.problems();
-        assert!(problems[0].contains("rtdoctor.toml:1: invalid timeout"), "{problems:?}");
+        assert!(
+            problems[0].contains("rtdoctor.toml:1: invalid timeout"),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn every_error_is_kept_in_line_order_with_a_suggestion() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rtdoctor.toml");
-        std::fs::write(&path, "timout = \"5s\"\neio = \"5\"\n[[target]]\nurl = \"1\"\nnamespase = \"/\"\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "timout = \"5s\"\neio = \"5\"\n[[target]]\nurl = \"1\"\nnamespase = \"/\"\n",
+        )
+        .unwrap();
         let file = LoadedFile::load(&path, true).unwrap().unwrap();
         // Found last, said in its place.
-        file.error_at(file.config.socketio.eio.as_ref().unwrap().span().start, "eio", "no");
+        file.error_at(
+            file.config.socketio.eio.as_ref().unwrap().span().start,
+            "eio",
+            "no",
+        );
         let problems = file.problems();
         let lines: Vec<&str> = problems
             .iter()
             .map(|p| p.split(": ").next().unwrap().rsplit('/').next().unwrap())
             .collect();
-        assert_eq!(lines, ["rtdoctor.toml:1", "rtdoctor.toml:2", "rtdoctor.toml:5"]);
-        assert!(problems[0].ends_with("unknown key `timout` (did you mean timeout?)"), "{problems:?}");
-        assert!(problems[2].ends_with("(did you mean namespace?)"), "{problems:?}");
+        assert_eq!(
+            lines,
+            ["rtdoctor.toml:1", "rtdoctor.toml:2", "rtdoctor.toml:5"]
+        );
+        assert!(
+            problems[0].ends_with("unknown key `timout` (did you mean timeout?)"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[2].ends_with("(did you mean namespace?)"),
+            "{problems:?}"
+        );
     }
 
     #[test]

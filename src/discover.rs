@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crate::holders::PortHolders;
 use crate::os::SocketTable;
+use crate::probe::Failure;
 use crate::probe::engineio::{self, Endpoint, Handshake};
 use crate::probe::handshake::{self as ws_handshake, Request};
-use crate::probe::Failure;
 use crate::probe::http::Http;
 use crate::protocol::engineio::{Eio, Kind, Packet};
 use crate::target::Target;
@@ -153,7 +153,9 @@ async fn probe(addr: SocketAddr, http: &Http) -> Option<Found> {
     };
     Some(skip_or_server(
         &base(addr),
-        ws_handshake::upgrade(&req, PROBE_TIMEOUT).await.map(|up| up.answer.status),
+        ws_handshake::upgrade(&req, PROBE_TIMEOUT)
+            .await
+            .map(|up| up.answer.status),
     ))
 }
 
@@ -191,7 +193,9 @@ mod tests {
         };
         assert!(s.why.contains("such as /ws"), "{}", s.why);
         assert_eq!(s.name_it, "ws://127.0.0.1:8080/PATH");
-        let late = Err(ws_handshake::Error::Failed(Failure::TimedOut(PROBE_TIMEOUT)));
+        let late = Err(ws_handshake::Error::Failed(Failure::TimedOut(
+            PROBE_TIMEOUT,
+        )));
         let Found::Skipped(s) = skip_or_server(base, late) else {
             panic!("a silent listener was not skipped");
         };

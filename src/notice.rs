@@ -86,9 +86,9 @@ impl Notice<'_> {
                     ports.join(", ")
                 )
             }
-            Notice::Duplicate { given, target } => format!(
-                "rtdoctor: {given} is {target} again; checking it once"
-            ),
+            Notice::Duplicate { given, target } => {
+                format!("rtdoctor: {given} is {target} again; checking it once")
+            }
         }
     }
 }

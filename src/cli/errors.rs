@@ -12,8 +12,10 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 /// The lines to say for `err`, which came from parsing `argv`: the first
 /// is the error, the others (clap's usage and tip) follow it as they are.
 pub fn lines(err: &clap::Error, argv: &[OsString]) -> Vec<String> {
-    if matches!(err.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue)
-        && let Some(line) = bad_value(err, argv)
+    if matches!(
+        err.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) && let Some(line) = bad_value(err, argv)
     {
         return vec![line];
     }

@@ -116,7 +116,11 @@ fn accepted_keys(prefix: &str) -> BTreeSet<String> {
         Some(t) => (crate::config::TARGET_KEYS, &t.unknown),
         None => (crate::config::TOP_KEYS, &c.unknown),
     };
-    assert_eq!(unknown.len(), 1, "{prefix}: the unknown key was not held aside");
+    assert_eq!(
+        unknown.len(),
+        1,
+        "{prefix}: the unknown key was not held aside"
+    );
     list.iter().map(|k| k.to_string()).collect()
 }
 
@@ -152,7 +156,11 @@ fn config_keys_take_their_declared_types() {
         };
         toml::from_str::<crate::config::FileConfig>(&text).map(|c| {
             let held = c.target.iter().flat_map(|t| &t.unknown).chain(&c.unknown);
-            assert_eq!(held.count(), 0, "{text}: a declared key was held aside as unknown");
+            assert_eq!(
+                held.count(),
+                0,
+                "{text}: a declared key was held aside as unknown"
+            );
         })
     };
     for (_, k) in with_key() {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::problems::{Problems, named};
 use super::probe;
+use super::problems::{Problems, named};
 use super::sockets_from_env;
 use super::values::{parse_color, parse_format};
 use crate::check::{self, Registry};
@@ -75,7 +75,8 @@ fn resolve(args: CheckArgs) -> Result<(CheckConfig, Registry), Error> {
             let target = file.value(&t.url, "url", |s| {
                 Target::parse(s).map_err(|e| e.to_string())
             });
-            let settings = probe::settings(&args, &file, &t.socketio, Some((t, &top)), &mut problems);
+            let settings =
+                probe::settings(&args, &file, &t.socketio, Some((t, &top)), &mut problems);
             if let Some(target) = target {
                 let at = format!("{}:{}", file.path.display(), file.line(t.url.span().start));
                 add_target(&mut targets, settings.for_target(target), &at, verbosity);
@@ -85,7 +86,12 @@ fn resolve(args: CheckArgs) -> Result<(CheckConfig, Registry), Error> {
         for input in &args.targets {
             let target = Target::parse(input).map_err(|e| Error::usage(e.to_string()));
             if let Some(target) = problems.take(target) {
-                add_target(&mut targets, top.clone().for_target(target), input, verbosity);
+                add_target(
+                    &mut targets,
+                    top.clone().for_target(target),
+                    input,
+                    verbosity,
+                );
             }
         }
     }
@@ -203,7 +209,11 @@ fn selection(
     let only = pick(&args.only, &file.config.only, "only");
     let skip = pick(&args.skip, &file.config.skip, "skip");
     let selection = Selection { only, skip };
-    let all_known = selection.only.iter().chain(&selection.skip).all(|p| known(p));
+    let all_known = selection
+        .only
+        .iter()
+        .chain(&selection.skip)
+        .all(|p| known(p));
     if all_known && !ids.iter().any(|id| selection.includes(id)) {
         problems.take::<()>(Err(Error::usage(nothing_selected(&selection))));
     }
