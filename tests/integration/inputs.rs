@@ -315,9 +315,10 @@ fn help_shows_the_variables_unset_and_the_timeout_default() {
 /// Issue 13: `--timeout 1.5` is seconds, as the README says.
 #[test]
 fn a_bare_fractional_timeout_is_seconds() {
+    let port = free_port().to_string();
     let out = rt(&[
         "check",
-        &free_port().to_string(),
+        &port,
         "--only",
         "env.proxy",
         "--timeout",
