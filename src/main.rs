@@ -66,9 +66,11 @@ fn tell(err: &Error) -> ExitCode {
 /// `--help` and `--version` on standard output (exit 0); a usage error in
 /// the style of every other (`rtdoctor: error: …`, exit 2).
 fn tell_clap(err: &clap::Error, argv: &[std::ffi::OsString]) -> ExitCode {
-    if !err.use_stderr() {
+    // `rtdoctor` alone: the help, on stderr, is the answer (exit 2).
+    let help = err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+    if !err.use_stderr() || help {
         let _ = err.print();
-        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(0));
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
     }
     let lines = cli::errors::lines(err, argv);
     let mut lines = lines.iter().map(|l| escape(&redact::line(l)).into_owned());

@@ -288,6 +288,9 @@ fn a_bad_variable_is_named_as_the_variable_in_rtdoctors_style() {
         "rtdoctor: error: 'abc' is not a port number (1-65535)",
     );
     assert_eq!(out.stderr.matches("'abc'").count(), 1, "{}", out.stderr);
+    let out = rt(&[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.starts_with("Tells you why"), "{}", out.stderr);
     for ok in [&["--help"][..], &["--version"], &["check", "--help"]] {
         let out = rt(ok);
         assert_eq!(out.code, 0, "{ok:?}: {}", out.stderr);
