@@ -154,6 +154,33 @@ mod tests {
     }
 
     #[test]
+    fn the_skipped_and_duplicate_lines_say_why_and_what_to_do() {
+        let skipped = Skipped {
+            addr: "127.0.0.1:8080".into(),
+            why: "it did not answer within 700 ms".into(),
+            name_it: "http://127.0.0.1:8080".into(),
+        };
+        assert_eq!(
+            Notice::Skipped(&skipped).line(),
+            "rtdoctor: skipped 127.0.0.1:8080: it did not answer within 700 ms; \
+to check it anyway: rtdoctor check http://127.0.0.1:8080\n"
+        );
+        assert_eq!(
+            Notice::NotHttp(&[22, 5432]).line(),
+            "rtdoctor: skipped 2 listener(s) that do not answer HTTP (port 22, 5432)\n"
+        );
+        let target = target();
+        let twice = Notice::Duplicate {
+            given: "127.0.0.1:8765",
+            target: &target,
+        };
+        assert_eq!(
+            twice.line(),
+            "rtdoctor: 127.0.0.1:8765 is http://127.0.0.1:8765 again; checking it once\n"
+        );
+    }
+
+    #[test]
     fn what_came_from_outside_is_escaped_and_the_line_stays_one() {
         let target = target();
         let server = LocalServer {

@@ -62,7 +62,11 @@ fn resolve(args: CheckArgs) -> Result<(CheckConfig, Registry), Error> {
     };
     let sockets = problems.take(sockets_from_env()).flatten();
     let file = match &args.config {
-        Some(path) => LoadedFile::load(path, true).context(named(&args, "config"))?,
+        // Its errors name the file; the variable, when it named the file.
+        Some(path) if args.from_env.iter().any(|id| id == "config") => {
+            LoadedFile::load(path, true).context(named(&args, "config"))?
+        }
+        Some(path) => LoadedFile::load(path, true)?,
         None => LoadedFile::load(Path::new(DEFAULT_CONFIG_FILE), false)?,
     }
     .unwrap_or_default();
