@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             break
         }
         'rtdoctor;check' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for each probe (connect, request), e.g. 5s or 500ms')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (ids or prefixes such as `port`), comma-separated')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave out these checks (ids or prefixes), comma-separated')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format')
@@ -82,7 +82,7 @@ Register-ArgumentCompleter -Native -CommandName 'rtdoctor' -ScriptBlock {
             break
         }
         'rtdoctor;bundle' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for each probe (connect, request), e.g. 5s or 500ms')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (ids or prefixes such as `port`), comma-separated')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave out these checks (ids or prefixes), comma-separated')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format')

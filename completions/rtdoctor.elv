@@ -32,7 +32,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rtdoctor;check'= {
-            cand --timeout 'Limit for each probe (connect, request), e.g. 5s or 500ms'
+            cand --timeout 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]'
             cand --only 'Run only these checks (ids or prefixes such as `port`), comma-separated'
             cand --skip 'Leave out these checks (ids or prefixes), comma-separated'
             cand --format 'Report format'
@@ -76,7 +76,7 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
             cand --help 'Print help'
         }
         &'rtdoctor;bundle'= {
-            cand --timeout 'Limit for each probe (connect, request), e.g. 5s or 500ms'
+            cand --timeout 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]'
             cand --only 'Run only these checks (ids or prefixes such as `port`), comma-separated'
             cand --skip 'Leave out these checks (ids or prefixes), comma-separated'
             cand --format 'Report format'

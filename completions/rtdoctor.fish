@@ -34,7 +34,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "checks" -d 'List 
 complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "explain" -d 'Explain one check: what it looks at, the causes it tells apart, the fixes'
 complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c rtdoctor -n "__fish_rtdoctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l timeout -d 'Limit for each probe (connect, request), e.g. 5s or 500ms' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l timeout -d 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l only -d 'Run only these checks (ids or prefixes such as `port`), comma-separated' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l skip -d 'Leave out these checks (ids or prefixes), comma-separated' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l format -d 'Report format' -r -f -a "human\t''
@@ -72,7 +72,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s q -l quiet -
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s h -l help -d 'Print help'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -l json -d 'Print JSON'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -s h -l help -d 'Print help'
-complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l timeout -d 'Limit for each probe (connect, request), e.g. 5s or 500ms' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l timeout -d 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l only -d 'Run only these checks (ids or prefixes such as `port`), comma-separated' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l skip -d 'Leave out these checks (ids or prefixes), comma-separated' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l format -d 'Report format' -r -f -a "human\t''

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod errors;
 pub mod values;
 
 pub use values::{parse_duration, parse_port, parse_port_range, parse_signal};
@@ -82,14 +83,17 @@ pub enum SignalArg {
     Kill,
 }
 
+/// Each variable is named in `--help` without its value
+/// (`hide_env_values`): clap shows an unset one as `[env: RTDOCTOR_TIMEOUT=]`,
+/// as if it were set empty, and a set one's value, which may be a secret.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// URL (http, https, ws, wss), HOST:PORT, or PORT (meaning http://localhost:PORT)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
-    /// Limit for each probe (connect, request), e.g. 5s or 500ms
-    #[arg(long, value_name = "DUR", env = "RTDOCTOR_TIMEOUT", value_parser = parse_duration)]
+    /// Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]
+    #[arg(long, value_name = "DUR", hide_env_values = true, env = "RTDOCTOR_TIMEOUT", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
     /// Run only these checks (ids or prefixes such as `port`), comma-separated
@@ -97,6 +101,7 @@ pub struct CheckArgs {
         long,
         value_name = "ID,...",
         value_delimiter = ',',
+        hide_env_values = true,
         env = "RTDOCTOR_ONLY"
     )]
     pub only: Vec<String>,
@@ -106,12 +111,19 @@ pub struct CheckArgs {
         long,
         value_name = "ID,...",
         value_delimiter = ',',
+        hide_env_values = true,
         env = "RTDOCTOR_SKIP"
     )]
     pub skip: Vec<String>,
 
     /// Report format
-    #[arg(long, value_enum, value_name = "FORMAT", env = "RTDOCTOR_FORMAT")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        hide_env_values = true,
+        env = "RTDOCTOR_FORMAT"
+    )]
     pub format: Option<FormatArg>,
 
     /// Short for --format json
@@ -143,27 +155,42 @@ pub struct CheckArgs {
     pub anonymize: bool,
 
     /// Warnings fail the run too (exit code 1)
-    #[arg(long, env = "RTDOCTOR_STRICT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true")]
+    #[arg(long, hide_env_values = true, env = "RTDOCTOR_STRICT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true")]
     pub strict: Option<bool>,
 
     /// First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background
-    #[arg(long, value_name = "DUR", env = "RTDOCTOR_WAIT", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", hide_env_values = true, env = "RTDOCTOR_WAIT", value_parser = parse_duration)]
     pub wait: Option<std::time::Duration>,
 
     /// Where to look for the server when nothing listens on the target port (default: 10 ports either side)
-    #[arg(long, value_name = "A-B", env = "RTDOCTOR_PORT_RANGE", value_parser = parse_port_range)]
+    #[arg(long, value_name = "A-B", hide_env_values = true, env = "RTDOCTOR_PORT_RANGE", value_parser = parse_port_range)]
     pub port_range: Option<(u16, u16)>,
 
     /// Engine.IO path [default: /socket.io/]
-    #[arg(long, value_name = "PATH", env = "RTDOCTOR_SOCKETIO_PATH")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        hide_env_values = true,
+        env = "RTDOCTOR_SOCKETIO_PATH"
+    )]
     pub socketio_path: Option<String>,
 
     /// Health endpoint path [default: /health]
-    #[arg(long, value_name = "PATH", env = "RTDOCTOR_HEALTH_PATH")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        hide_env_values = true,
+        env = "RTDOCTOR_HEALTH_PATH"
+    )]
     pub health_path: Option<String>,
 
     /// Socket.IO namespace to connect to [default: /]
-    #[arg(long, value_name = "NS", env = "RTDOCTOR_NAMESPACE")]
+    #[arg(
+        long,
+        value_name = "NS",
+        hide_env_values = true,
+        env = "RTDOCTOR_NAMESPACE"
+    )]
     pub namespace: Option<String>,
 
     /// Socket.IO CONNECT auth payload, a JSON object (sent, never printed)
@@ -171,7 +198,12 @@ pub struct CheckArgs {
     pub auth: Option<String>,
 
     /// Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto
-    #[arg(long, value_name = "3|4|auto", env = "RTDOCTOR_EIO")]
+    #[arg(
+        long,
+        value_name = "3|4|auto",
+        hide_env_values = true,
+        env = "RTDOCTOR_EIO"
+    )]
     pub eio: Option<String>,
 
     /// A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET's own path counts
@@ -179,11 +211,21 @@ pub struct CheckArgs {
     pub ws_paths: Vec<String>,
 
     /// The browser origin to test CORS and WebSocket origin checks with [default: --page's origin]
-    #[arg(long, value_name = "ORIGIN", env = "RTDOCTOR_ORIGIN")]
+    #[arg(
+        long,
+        value_name = "ORIGIN",
+        hide_env_values = true,
+        env = "RTDOCTOR_ORIGIN"
+    )]
     pub origin: Option<String>,
 
     /// The page that will host the client (mixed-content check)
-    #[arg(long, value_name = "URL", env = "RTDOCTOR_PAGE")]
+    #[arg(
+        long,
+        value_name = "URL",
+        hide_env_values = true,
+        env = "RTDOCTOR_PAGE"
+    )]
     pub page: Option<String>,
 
     /// WebSocket subprotocol to offer (repeatable)
@@ -191,7 +233,12 @@ pub struct CheckArgs {
     pub subprotocols: Vec<String>,
 
     /// Extra trusted CA certificate(s), PEM
-    #[arg(long, value_name = "FILE", env = "RTDOCTOR_CACERT")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        hide_env_values = true,
+        env = "RTDOCTOR_CACERT"
+    )]
     pub cacert: Option<PathBuf>,
 
     /// Go on past an invalid certificate (still reported)
@@ -203,11 +250,21 @@ pub struct CheckArgs {
     pub headers: Vec<String>,
 
     /// Load extra declared checks (*.toml) from DIR
-    #[arg(long, value_name = "DIR", env = "RTDOCTOR_CHECKS")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        hide_env_values = true,
+        env = "RTDOCTOR_CHECKS"
+    )]
     pub checks: Option<PathBuf>,
 
     /// rtdoctor's config file
-    #[arg(long, value_name = "FILE", env = "RTDOCTOR_CONFIG")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        hide_env_values = true,
+        env = "RTDOCTOR_CONFIG"
+    )]
     pub config: Option<PathBuf>,
 
     /// Show the evidence of every check
@@ -219,8 +276,20 @@ pub struct CheckArgs {
     pub quiet: bool,
 
     /// When to colour the output
-    #[arg(long, value_enum, value_name = "WHEN", env = "RTDOCTOR_COLOR")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        hide_env_values = true,
+        env = "RTDOCTOR_COLOR"
+    )]
     pub color: Option<ColorArg>,
+
+    /// The ids of the options whose value came from their environment
+    /// variable rather than a flag (`parse_from` fills it), so that an
+    /// error names what the user set: `RTDOCTOR_ONLY`, not `--only`.
+    #[arg(skip)]
+    pub from_env: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -261,7 +330,29 @@ pub struct KillArgs {
     pub json: bool,
 }
 
-/// The clap command, for completions and the man page.
+/// The command line, with what `CheckArgs::from_env` records.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    use clap::parser::ValueSource;
+    let matches = command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Check(a) | Command::Bundle(a), Some((_, sub))) =
+        (&mut cli.command, matches.subcommand())
+    {
+        a.from_env = sub
+            .ids()
+            .filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::EnvVariable))
+            .map(|id| id.to_string())
+            .collect();
+    }
+    Ok(cli)
+}
+
+/// The clap command, for parsing, completions and the man page.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }

@@ -162,7 +162,16 @@ fn discover(config: &CheckConfig, probe: &ProbeSettings) -> Result<Vec<TargetCon
     let tls = crate::probe::tls::client_config(None, false).map_err(Error::usage)?;
     let http = crate::probe::http::Http::new(tls).map_err(Error::usage)?;
     let found = block_on(crate::discover::run(&table, &http))?;
+    let skipped = || {
+        for s in &found.skipped {
+            Notice::Skipped(s).tell(config.verbosity);
+        }
+        if !found.not_http.is_empty() {
+            Notice::NotHttp(&found.not_http).tell(config.verbosity);
+        }
+    };
     if found.servers.is_empty() {
+        skipped();
         return Err(Error::usage(format!(
             "no target given, and none of the {} local TCP listeners answered as a Socket.IO or WebSocket server: \
 name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[target]] tables in rtdoctor.toml",
@@ -177,6 +186,7 @@ name one (rtdoctor check 8765, rtdoctor check ws://localhost:8080/ws) or list [[
     for server in &found.servers {
         Notice::Server(server).tell(config.verbosity);
     }
+    skipped();
     Ok(found
         .servers
         .into_iter()

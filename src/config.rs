@@ -4,6 +4,7 @@
 //! folder. What its values mean is decided by `crate::resolve`, which
 //! merges them with the defaults, the environment and the flags.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
@@ -11,6 +12,8 @@ use toml::Spanned;
 use crate::error::Error;
 
 mod file_keys;
+
+pub(crate) use file_keys::{TARGET_KEYS, TOP_KEYS};
 
 pub const DEFAULT_CONFIG_FILE: &str = "rtdoctor.toml";
 
@@ -25,8 +28,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "rtdoctor.toml";
 pub struct FileConfig {
     pub timeout: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
-    pub only: Option<Vec<String>>,
-    pub skip: Option<Vec<String>>,
+    pub only: Option<Vec<Spanned<String>>>,
+    pub skip: Option<Vec<Spanned<String>>>,
     pub strict: Option<bool>,
     pub format: Option<Spanned<String>>,
     pub color: Option<Spanned<String>>,
@@ -37,6 +40,8 @@ pub struct FileConfig {
     pub checks: Option<PathBuf>,
     pub socketio: FileSocketIo,
     pub target: Vec<FileTarget>,
+    /// Keys the file has that rtdoctor does not know, where they stand.
+    pub unknown: Vec<Spanned<String>>,
 }
 
 /// Socket.IO settings, at the top level or per `[[target]]`.
@@ -63,15 +68,20 @@ pub struct FileTarget {
     pub timeout: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
     pub socketio: FileSocketIo,
+    pub unknown: Vec<Spanned<String>>,
 }
 
 /// A config file after it was read: its text is kept so that any later
-/// error about a value can name the line it stands on.
+/// error about a value can name the line it stands on, and every such
+/// error is kept (`problems`) so that all of them are said at once, in
+/// the order of the file's lines.
 #[derive(Debug, Default)]
 pub struct LoadedFile {
     pub path: PathBuf,
     pub text: String,
     pub config: FileConfig,
+    /// The offset in `text` each error is about, and its words.
+    problems: RefCell<Vec<(usize, String)>>,
 }
 
 impl LoadedFile {
@@ -90,67 +100,98 @@ impl LoadedFile {
         // Before it is parsed: an error may quote a value (`auth`, a header).
         crate::redact::remember(crate::redact::secret_values(&text));
         let config: FileConfig = toml::from_str(&text).map_err(|e| {
-            let line = unknown_key_line(&text, e.message())
-                .or_else(|| e.span().map(|s| line_of(&text, s.start)))
-                .unwrap_or(1);
+            let line = e.span().map_or(1, |s| line_of(&text, s.start));
             Error::usage(format!(
                 "{}:{line}: {}",
                 path.display(),
                 e.message().trim_end().replace('\n', " ")
             ))
         })?;
-        Ok(Some(LoadedFile {
+        let file = LoadedFile {
             path: path.to_path_buf(),
             text,
             config,
-        }))
+            problems: RefCell::default(),
+        };
+        for key in &file.config.unknown {
+            file.unknown_key(key, TOP_KEYS);
+        }
+        for target in &file.config.target {
+            for key in &target.unknown {
+                file.unknown_key(key, TARGET_KEYS);
+            }
+        }
+        Ok(Some(file))
     }
 
-    /// Parse a spanned value, naming file and line when it is invalid.
+    fn unknown_key(&self, key: &Spanned<String>, known: &[&str]) {
+        let near = crate::suggest::nearest(key.get_ref(), known);
+        let in_target = known == TARGET_KEYS;
+        let words = match crate::suggest::nearest(key.get_ref(), TOP_KEYS) {
+            // `colour` in a [[target]] table: `color` is a top-level key.
+            top if near.is_empty() && in_target && !top.is_empty() => format!(
+                "unknown key `{}` in a [[target]] table ({} is a top-level key)",
+                key.get_ref(),
+                top.join(" or ")
+            ),
+            _ => format!(
+                "unknown key `{}`{}",
+                key.get_ref(),
+                crate::suggest::did_you_mean(&near)
+            ),
+        };
+        self.problems.borrow_mut().push((key.span().start, words));
+    }
+
+    /// Parse a spanned value; when it is invalid, keep the error (naming
+    /// file and line) for `problems` and give `None`.
     pub fn value<T>(
         &self,
         v: &Spanned<String>,
         key: &str,
         parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<T, Error> {
-        parse(v.get_ref()).map_err(|e| self.error_at(v.span().start, key, &e))
+    ) -> Option<T> {
+        parse(v.get_ref())
+            .map_err(|e| self.error_at(v.span().start, key, &e))
+            .ok()
     }
 
-    pub fn error_at(&self, offset: usize, key: &str, e: &str) -> Error {
-        Error::usage(format!(
-            "{}:{}: invalid {key}: {e}",
-            self.path.display(),
-            line_of(&self.text, offset)
-        ))
+    /// Keep an error about `key`, whose value starts at `offset`.
+    pub fn error_at(&self, offset: usize, key: &str, e: &str) {
+        self.problems
+            .borrow_mut()
+            .push((offset, format!("invalid {key}: {e}")));
+    }
+
+    /// The line of `text` at `offset`, from 1.
+    pub fn line(&self, offset: usize) -> usize {
+        line_of(&self.text, offset)
+    }
+
+    /// Every error kept so far, in the order of the file's lines, each
+    /// naming the file and its line (`rtdoctor.toml:6: …`).
+    pub fn problems(&self) -> Vec<String> {
+        let mut kept = self.problems.borrow().clone();
+        kept.sort_by_key(|(offset, _)| *offset);
+        kept.into_iter()
+            .map(|(offset, e)| {
+                let line = line_of(&self.text, offset);
+                format!("{}:{line}: {e}", self.path.display())
+            })
+            .collect()
     }
 
     /// `output` from the file, resolved against the file's folder. A config
     /// file may come with a checkout that is not the user's own, so it may
     /// not make rtdoctor write outside that folder (over a dotfile, say).
-    pub fn output(&self) -> Result<Option<PathBuf>, Error> {
-        let Some(v) = &self.config.output else {
-            return Ok(None);
-        };
+    pub fn output(&self) -> Option<PathBuf> {
+        let v = self.config.output.as_ref()?;
         let folder = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
         self.value(v, "output", |text| confined(folder, text))
-            .map(Some)
     }
-}
-
-/// serde reports an unknown key of a table with flattened parts at the
-/// table's start; the key's own line is what the user needs.
-fn unknown_key_line(text: &str, message: &str) -> Option<usize> {
-    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
-    text.lines()
-        .position(|line| {
-            line.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -212,21 +253,64 @@ mod tests {
             "timeout = \"5s\"\n\n[[target]]\nurl = \"8765\"\nbogus = 1\n",
         )
         .unwrap();
-        let err = LoadedFile::load(&path, true).unwrap_err().to_string();
-        assert!(err.contains("rtdoctor.toml:5:"), "{err}");
-        assert!(err.contains("bogus"), "{err}");
+        let file = LoadedFile::load(&path, true).unwrap().unwrap();
+        let problems = file.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("rtdoctor.toml:5: unknown key `bogus`"),
+            "{problems:?}"
+        );
 
         std::fs::write(&path, "timeout = \"soon\"\n").unwrap();
         let file = LoadedFile::load(&path, true).unwrap().unwrap();
-        let err = file
-            .value(
-                file.config.timeout.as_ref().unwrap(),
-                "timeout",
-                crate::cli::parse_duration,
-            )
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("rtdoctor.toml:1: invalid timeout"), "{err}");
+        let timeout = file.config.timeout.as_ref().unwrap();
+        assert!(
+            file.value(timeout, "timeout", crate::cli::parse_duration)
+                .is_none()
+        );
+        let problems = file.problems();
+        assert!(
+            problems[0].contains("rtdoctor.toml:1: invalid timeout"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn every_error_is_kept_in_line_order_with_a_suggestion() {
+        let text = "timout = \"5s\"\neio = \"5\"\n[[target]]\nurl = \"1\"\nnamespase = \"/\"\n";
+        let file = LoadedFile {
+            path: PathBuf::from("rtdoctor.toml"),
+            text: text.into(),
+            config: toml::from_str(text).unwrap(),
+            problems: RefCell::default(),
+        };
+        for key in &file.config.unknown {
+            file.unknown_key(key, TOP_KEYS);
+        }
+        file.unknown_key(&file.config.target[0].unknown[0], TARGET_KEYS);
+        // Found last, said in its place.
+        file.error_at(
+            file.config.socketio.eio.as_ref().unwrap().span().start,
+            "eio",
+            "no",
+        );
+        let problems = file.problems();
+        let lines: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(": ").next().unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            ["rtdoctor.toml:1", "rtdoctor.toml:2", "rtdoctor.toml:5"]
+        );
+        assert!(
+            problems[0].ends_with("unknown key `timout` (did you mean timeout?)"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[2].ends_with("(did you mean namespace?)"),
+            "{problems:?}"
+        );
     }
 
     #[test]

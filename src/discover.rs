@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::holders::PortHolders;
 use crate::os::SocketTable;
+use crate::probe::Failure;
 use crate::probe::engineio::{self, Endpoint, Handshake};
 use crate::probe::handshake::{self as ws_handshake, Request};
 use crate::probe::http::Http;
@@ -27,10 +28,32 @@ pub struct LocalServer {
     pub holder: Option<String>,
 }
 
-/// What the scan found: the servers, and among how many listeners.
+/// A listener that answered HTTP but not as a real-time server where
+/// discovery looks, or did not answer in time: why, and how to name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// `127.0.0.1:8080`.
+    pub addr: String,
+    pub why: String,
+    /// The target to give `rtdoctor check` for it.
+    pub name_it: String,
+}
+
+/// What the scan found: the servers, and among how many listeners; the
+/// listeners it skipped and why; the ports that did not answer HTTP.
 pub struct LocalServers {
     pub servers: Vec<LocalServer>,
     pub listeners: usize,
+    pub skipped: Vec<Skipped>,
+    pub not_http: Vec<u16>,
+}
+
+/// What one listener turned out to be.
+enum Found {
+    /// A real-time server: its kind and the URL to check it by.
+    Server(String, String),
+    Skipped(Skipped),
+    NotHttp,
 }
 
 pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
@@ -49,8 +72,20 @@ pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
         .into_iter()
         .map(|addr| async move { (addr, probe(addr, http).await) });
     let mut servers = Vec::new();
-    for (addr, kind) in futures_util::future::join_all(probes).await {
-        let Some((kind, url)) = kind else { continue };
+    let mut skipped = Vec::new();
+    let mut not_http = Vec::new();
+    for (addr, found) in futures_util::future::join_all(probes).await {
+        let (kind, url) = match found {
+            Some(Found::Server(kind, url)) => (kind, url),
+            Some(Found::Skipped(s)) => {
+                skipped.push(s);
+                continue;
+            }
+            Some(Found::NotHttp) | None => {
+                not_http.push(addr.port());
+                continue;
+            }
+        };
         let Ok(target) = Target::parse(&url) else {
             continue;
         };
@@ -69,7 +104,12 @@ pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
             holder,
         });
     }
-    LocalServers { servers, listeners }
+    LocalServers {
+        servers,
+        listeners,
+        skipped,
+        not_http,
+    }
 }
 
 /// The address a local client would dial to reach a listener.
@@ -91,8 +131,8 @@ fn base(addr: SocketAddr) -> String {
     }
 }
 
-/// What answers at `addr`: a kind and the URL to check it by.
-async fn probe(addr: SocketAddr, http: &Http) -> Option<(String, String)> {
+/// What answers at `addr`.
+async fn probe(addr: SocketAddr, http: &Http) -> Option<Found> {
     let url = format!("http://{}", base(addr));
     let target = Target::parse(&url).ok()?;
     let ep = Endpoint::new(&target, "/socket.io/", Eio::V4, Vec::new());
@@ -100,7 +140,8 @@ async fn probe(addr: SocketAddr, http: &Http) -> Option<(String, String)> {
         // Hand the session back at once.
         let close = [Packet::new(Kind::Close, "")];
         let _ = engineio::post(http, &ep.with_eio(eio), &open.sid, &close, PROBE_TIMEOUT).await;
-        return Some((format!("Socket.IO (Engine.IO {})", eio.number()), url));
+        let kind = format!("Socket.IO (Engine.IO {})", eio.number());
+        return Some(Found::Server(kind, url));
     }
     let ws_url = url::Url::parse(&format!("ws://{}/", base(addr))).ok()?;
     let req = Request {
@@ -110,8 +151,57 @@ async fn probe(addr: SocketAddr, http: &Http) -> Option<(String, String)> {
         offer_deflate: false,
         tls: None,
     };
-    match ws_handshake::upgrade(&req, PROBE_TIMEOUT).await {
-        Ok(up) if up.answer.status == 101 => Some(("WebSocket at /".into(), ws_url.to_string())),
-        _ => None,
+    Some(skip_or_server(
+        &base(addr),
+        ws_handshake::upgrade(&req, PROBE_TIMEOUT)
+            .await
+            .map(|up| up.answer.status),
+    ))
+}
+
+/// What the WebSocket handshake at `/` of `base` (`127.0.0.1:8080`)
+/// says the listener is, given that /socket.io/ did not open a session.
+fn skip_or_server(base: &str, status: Result<u16, ws_handshake::Error>) -> Found {
+    match status {
+        Ok(101) => Found::Server("WebSocket at /".into(), format!("ws://{base}/")),
+        Ok(status) => Found::Skipped(Skipped {
+            addr: base.to_string(),
+            why: format!(
+                "it answers HTTP ({status} to a WebSocket handshake at /) but is not \
+Socket.IO at /socket.io/ nor a WebSocket server at / (a WebSocket server on another path, such as /ws?)"
+            ),
+            name_it: format!("ws://{base}/PATH"),
+        }),
+        Err(ws_handshake::Error::Failed(Failure::TimedOut(d))) => Found::Skipped(Skipped {
+            addr: base.to_string(),
+            why: format!("it did not answer within {} ms", d.as_millis()),
+            name_it: format!("http://{base} (or ws://{base}/PATH)"),
+        }),
+        Err(_) => Found::NotHttp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_is_skipped_with_why_and_how_to_name_it() {
+        let base = "127.0.0.1:8080";
+        let Found::Skipped(s) = skip_or_server(base, Ok(404)) else {
+            panic!("an HTTP 404 was not skipped");
+        };
+        assert!(s.why.contains("such as /ws"), "{}", s.why);
+        assert_eq!(s.name_it, "ws://127.0.0.1:8080/PATH");
+        let late = Err(ws_handshake::Error::Failed(Failure::TimedOut(
+            PROBE_TIMEOUT,
+        )));
+        let Found::Skipped(s) = skip_or_server(base, late) else {
+            panic!("a silent listener was not skipped");
+        };
+        assert_eq!(s.why, "it did not answer within 700 ms");
+        let refused = Err(ws_handshake::Error::NotHttp("SSH-2.0".into()));
+        assert!(matches!(skip_or_server(base, refused), Found::NotHttp));
+        assert!(matches!(skip_or_server(base, Ok(101)), Found::Server(..)));
     }
 }

@@ -22,6 +22,10 @@ pub enum Error {
     /// the environment it met (an output path that cannot be written, a
     /// disk that filled up), with one sentence saying what.
     Usage(String),
+    /// Exit 2: several mistakes in the user's input, each its own sentence,
+    /// said together (every error of a config file, in the order of its
+    /// lines, after those of the flags and variables).
+    Usages(Vec<String>),
     /// Exit 3: rtdoctor broke; the top level asks for a bug report.
     Bug(anyhow::Error),
 }
@@ -29,6 +33,24 @@ pub enum Error {
 impl Error {
     pub fn usage(message: impl Into<String>) -> Error {
         Error::Usage(message.into())
+    }
+
+    /// All of `messages` at once; one is a plain `Usage`.
+    pub fn usages(mut messages: Vec<String>) -> Error {
+        if messages.len() == 1 {
+            Error::Usage(messages.remove(0))
+        } else {
+            Error::Usages(messages)
+        }
+    }
+
+    /// Each sentence of a usage error, one per mistake.
+    pub fn sentences(&self) -> Vec<String> {
+        match self {
+            Error::Usage(message) => vec![message.clone()],
+            Error::Usages(messages) => messages.clone(),
+            Error::Bug(err) => vec![format!("{err:#}")],
+        }
     }
 
     pub fn bug(err: impl Into<anyhow::Error>) -> Error {
@@ -39,13 +61,19 @@ impl Error {
     pub fn context(self, what: impl fmt::Display) -> Error {
         match self {
             Error::Usage(message) => Error::Usage(format!("{what}: {message}")),
+            Error::Usages(messages) => Error::Usages(
+                messages
+                    .into_iter()
+                    .map(|m| format!("{what}: {m}"))
+                    .collect(),
+            ),
             Error::Bug(err) => Error::Bug(err.context(what.to_string())),
         }
     }
 
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) => ExitCode::from(2),
+            Error::Usage(_) | Error::Usages(_) => ExitCode::from(2),
             Error::Bug(_) => ExitCode::from(3),
         }
     }
@@ -55,6 +83,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(message) => f.write_str(message),
+            Error::Usages(messages) => f.write_str(&messages.join("\n")),
             Error::Bug(err) => write!(f, "{err:#}"),
         }
     }
@@ -111,5 +140,9 @@ mod tests {
         let bug = Error::bug(anyhow::anyhow!("index out of range")).context("rendering");
         assert_eq!(bug.to_string(), "rendering: index out of range");
         assert_eq!(bug.exit_code(), ExitCode::from(3));
+        let many = Error::usages(vec!["a".into(), "b".into()]).context("x");
+        assert_eq!(many.sentences(), ["x: a", "x: b"]);
+        assert_eq!(many.exit_code(), ExitCode::from(2));
+        assert!(matches!(Error::usages(vec!["a".into()]), Error::Usage(_)));
     }
 }

@@ -34,5 +34,6 @@ pub mod secret;
 pub mod settings;
 pub mod stdio;
 pub mod style;
+pub mod suggest;
 pub mod target;
 pub mod wait;

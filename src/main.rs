@@ -7,8 +7,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use rtdoctor::error::{Error, REPORT_A_BUG};
 use rtdoctor::escape::escape;
 use rtdoctor::{cli, commands, redact, resolve};
@@ -26,8 +24,11 @@ fn main() -> ExitCode {
             );
         }
     }));
-    // Clap prints its own usage errors and exits with 2.
-    let cli = cli::Cli::parse();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match cli::parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(err) => return tell_clap(&err, &argv),
+    };
     // Before anything can fail: an error that echoes a malformed -H or
     // --auth must not print its value.
     redact::remember(resolve::raw_secrets(&cli));
@@ -47,12 +48,37 @@ fn main() -> ExitCode {
 /// Say what went wrong on standard error; its kind is the exit code.
 fn tell(err: &Error) -> ExitCode {
     // A message may quote a config file, a target or a server.
-    let words = escape(&redact::line(&format!("{err:#}"))).into_owned();
+    let shown = |words: &str| escape(&redact::line(words)).into_owned();
     match err {
-        Error::Usage(_) => rtdoctor::say!("rtdoctor: error: {words}"),
-        Error::Bug(_) => {
-            rtdoctor::say!("rtdoctor: internal error (a bug): {words}\n{REPORT_A_BUG}")
+        Error::Usage(_) | Error::Usages(_) => {
+            for sentence in err.sentences() {
+                rtdoctor::say!("rtdoctor: error: {}", shown(&sentence));
+            }
         }
+        Error::Bug(_) => rtdoctor::say!(
+            "rtdoctor: internal error (a bug): {}\n{REPORT_A_BUG}",
+            shown(&format!("{err:#}"))
+        ),
     }
     err.exit_code()
+}
+
+/// `--help` and `--version` on standard output (exit 0); a usage error in
+/// the style of every other (`rtdoctor: error: …`, exit 2).
+fn tell_clap(err: &clap::Error, argv: &[std::ffi::OsString]) -> ExitCode {
+    // `rtdoctor` alone: the help, on stderr, is the answer (exit 2).
+    let help = err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+    if !err.use_stderr() || help {
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+    }
+    let lines = cli::errors::lines(err, argv);
+    let mut lines = lines.iter().map(|l| escape(&redact::line(l)).into_owned());
+    if let Some(first) = lines.next() {
+        rtdoctor::say!("rtdoctor: error: {first}");
+    }
+    for line in lines {
+        rtdoctor::say!("{line}");
+    }
+    ExitCode::from(2)
 }

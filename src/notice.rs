@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::discover::LocalServer;
+use crate::discover::{LocalServer, Skipped};
 use crate::escape::escape;
 use crate::settings::Verbosity;
 use crate::target::Target;
@@ -30,6 +30,13 @@ pub enum Notice<'a> {
     Found { servers: usize, listeners: usize },
     /// Discovery: one server found, and who holds its port.
     Server(&'a LocalServer),
+    /// Discovery: a listener it did not take for a real-time server, and
+    /// why.
+    Skipped(&'a Skipped),
+    /// Discovery: the ports of the listeners that did not answer HTTP.
+    NotHttp(&'a [u16]),
+    /// A target named twice (`given` the second time): checked once.
+    Duplicate { given: &'a str, target: &'a Target },
 }
 
 impl Notice<'_> {
@@ -66,6 +73,21 @@ impl Notice<'_> {
                     server.kind,
                     holder.unwrap_or_default()
                 )
+            }
+            Notice::Skipped(skipped) => format!(
+                "rtdoctor: skipped {}: {}; to check it anyway: rtdoctor check {}",
+                skipped.addr, skipped.why, skipped.name_it
+            ),
+            Notice::NotHttp(ports) => {
+                let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+                format!(
+                    "rtdoctor: skipped {} listener(s) that do not answer HTTP (port {})",
+                    ports.len(),
+                    ports.join(", ")
+                )
+            }
+            Notice::Duplicate { given, target } => {
+                format!("rtdoctor: {given} is {target} again; checking it once")
             }
         }
     }
@@ -128,6 +150,33 @@ mod tests {
         assert_eq!(
             Notice::Server(&server).line(),
             "  http://127.0.0.1:8765 Socket.IO (Engine.IO 4)\n"
+        );
+    }
+
+    #[test]
+    fn the_skipped_and_duplicate_lines_say_why_and_what_to_do() {
+        let skipped = Skipped {
+            addr: "127.0.0.1:8080".into(),
+            why: "it did not answer within 700 ms".into(),
+            name_it: "http://127.0.0.1:8080".into(),
+        };
+        assert_eq!(
+            Notice::Skipped(&skipped).line(),
+            "rtdoctor: skipped 127.0.0.1:8080: it did not answer within 700 ms; \
+to check it anyway: rtdoctor check http://127.0.0.1:8080\n"
+        );
+        assert_eq!(
+            Notice::NotHttp(&[22, 5432]).line(),
+            "rtdoctor: skipped 2 listener(s) that do not answer HTTP (port 22, 5432)\n"
+        );
+        let target = target();
+        let twice = Notice::Duplicate {
+            given: "127.0.0.1:8765",
+            target: &target,
+        };
+        assert_eq!(
+            twice.line(),
+            "rtdoctor: 127.0.0.1:8765 is http://127.0.0.1:8765 again; checking it once\n"
         );
     }
 

@@ -158,7 +158,7 @@ without waiting for the rest (a scan of every process's open files on a host wit
 many of them included)",
         ..opt(
             "timeout",
-            "Limit for each probe (connect, request), e.g. 5s or 500ms",
+            "Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]",
             CHECK,
         )
     },

@@ -46,31 +46,38 @@ pub fn registry_with(dir: Option<&Path>) -> Result<Registry, Error> {
     Ok(checks)
 }
 
-/// The words for a pattern that names no check, with the nearest id when
-/// one is close enough to be a typo.
+/// The words for a pattern that names no check: the ids it begins (`net`
+/// → `net.dualstack`), else the nearest ids or groups when one is close
+/// enough to be a typo, else that no check matches.
 pub fn unknown_check(pattern: &str, ids: &[&str]) -> String {
-    let nearest = ids
-        .iter()
-        .map(|id| (edit_distance(pattern, id), *id))
-        .min()
-        .filter(|(d, _)| *d <= 4)
-        .map(|(_, id)| format!(" (did you mean {id}?)"))
-        .unwrap_or_default();
-    format!("unknown check id '{pattern}'{nearest}: `rtdoctor checks` lists them")
+    let shown = crate::escape::escape(pattern);
+    let near = suggestions(pattern, ids);
+    let tail = "`rtdoctor checks` lists them";
+    if near.is_empty() && pattern.trim().is_empty() {
+        format!("an empty check id names no check: {tail}")
+    } else if near.is_empty() {
+        format!("unknown check id '{shown}': no check matches; {tail}")
+    } else {
+        let near = crate::suggest::did_you_mean(&near);
+        format!("unknown check id '{shown}'{near}: {tail}")
+    }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+/// The ids `pattern` begins, else the ids and groups (`port`) nearest to
+/// it, when near enough to be a typo.
+fn suggestions(pattern: &str, ids: &[&str]) -> Vec<String> {
+    let mut names: Vec<&str> = ids.to_vec();
+    names.extend(
+        ids.iter()
+            .filter_map(|id| id.split_once('.').map(|(g, _)| g)),
+    );
+    names.sort();
+    names.dedup();
+    let begun = crate::suggest::nearest(pattern, ids);
+    if begun.iter().any(|n| n.starts_with(pattern.trim())) {
+        return begun;
     }
-    prev[b.len()]
+    crate::suggest::nearest(pattern, &names)
 }
 
 #[cfg(test)]
@@ -133,5 +140,31 @@ mod tests {
         assert!(msg.contains("did you mean port.listen?"), "{msg}");
         let msg = unknown_check("zzzzzzzzzz", &["port.listen"]);
         assert!(!msg.contains("did you mean"), "{msg}");
+        assert!(msg.contains("no check matches"), "{msg}");
+    }
+
+    #[test]
+    fn a_beginning_suggests_the_ids_it_begins_before_any_near_name() {
+        let checks = registry();
+        let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
+        let msg = unknown_check("net", &ids);
+        assert!(msg.contains("did you mean net.dualstack?"), "{msg}");
+        let msg = unknown_check("socketio.hand", &ids);
+        assert!(msg.contains("did you mean socketio.handshake?"), "{msg}");
+        // A short word is not "near" every short id.
+        let msg = unknown_check("cor", &ids);
+        assert!(msg.contains("did you mean cors?"), "{msg}");
+        let msg = unknown_check("http", &ids);
+        assert!(msg.contains("did you mean http.health?"), "{msg}");
+        for nothing in ["", "  ", "qqq"] {
+            let msg = unknown_check(nothing, &ids);
+            assert!(!msg.contains("cors"), "{nothing:?}: {msg}");
+            assert!(!msg.contains("did you mean"), "{nothing:?}: {msg}");
+        }
+        // A typo of a group suggests the group; swapped letters are one edit.
+        let msg = unknown_check("prot", &ids);
+        assert!(msg.contains("did you mean port?"), "{msg}");
+        let msg = unknown_check("port.lsiten", &ids);
+        assert!(msg.contains("did you mean port.listen?"), "{msg}");
     }
 }

@@ -7,13 +7,24 @@ use std::time::Duration;
 
 use super::SignalArg;
 
-/// `5s`, `500ms`, `1m`; a bare number means seconds, as in `curl -m 5`.
+/// `5s`, `500ms`, `1m`; a bare number means seconds (`1.5` too), as in
+/// `curl -m 1.5`. The errors are in words, not the parser's.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let d = match text.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => humantime::parse_duration(text)
-            .map_err(|e| format!("'{text}' is not a duration ({e}); write e.g. 5s or 500ms"))?,
+    let how = "write seconds (5, 1.5) or a number with a unit (500ms, 5s, 2m)";
+    let d = if let Ok(secs) = text.parse::<f64>() {
+        if !secs.is_finite() || secs < 0.0 {
+            return Err(format!("'{text}' is not a duration: {how}"));
+        }
+        Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("'{text}' is not a duration: {how}"))?
+    } else {
+        humantime::parse_duration(text).map_err(|e| match e {
+            humantime::DurationError::UnknownUnit { unit, .. } if !unit.is_empty() => {
+                format!("'{text}': '{unit}' is not a unit of time: {how}")
+            }
+            _ => format!("'{text}' is not a duration: {how}"),
+        })?
     };
     if d.is_zero() {
         return Err(format!("'{text}' is zero; give a positive duration"));
@@ -33,6 +44,7 @@ pub fn port_number(text: &str, input: &str) -> Result<u16, String> {
         )),
         Ok(p) if p <= 65535 => Ok(p as u16),
         Ok(p) => Err(format!("'{input}': port {p} is out of range (1-65535)")),
+        Err(_) if text == input => Err(format!("'{text}' is not a port number (1-65535)")),
         Err(_) => Err(format!(
             "'{input}': '{text}' is not a port number (1-65535)"
         )),
@@ -89,6 +101,13 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration(" 0.25 "), Ok(Duration::from_millis(250)));
+        for bad in ["soon", "-1", "1.5.2", "nan", "5 parsecs"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("write seconds (5, 1.5)"), "{bad}: {err}");
+            assert!(!err.contains("expected") && !err.contains(" at "), "{err}");
+        }
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("2h").is_err());
@@ -104,5 +123,14 @@ mod tests {
         assert_eq!(parse_port("8765"), Ok(8765));
         assert!(parse_port("1-2").unwrap_err().contains("not a range"));
         assert!(port_number("0", "x").unwrap_err().contains("port 0"));
+        assert_eq!(
+            port_number("abc", "abc").unwrap_err(),
+            "'abc' is not a port number (1-65535)"
+        );
+        assert!(
+            parse_port_range("1-x")
+                .unwrap_err()
+                .starts_with("'1-x': 'x'")
+        );
     }
 }

@@ -9,7 +9,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use toml::Spanned;
 
 use super::{FileConfig, FileSocketIo, FileTarget};
 
@@ -37,9 +38,10 @@ macro_rules! with_socketio_keys {
 }
 
 #[cfg(test)]
-const SOCKETIO_KEYS: &[&str] = with_socketio_keys!();
+pub(crate) const SOCKETIO_KEYS: &[&str] = with_socketio_keys!();
 
-const TOP_KEYS: &[&str] = with_socketio_keys!(
+/// The keys of the top level.
+pub(crate) const TOP_KEYS: &[&str] = with_socketio_keys!(
     "timeout",
     "port_range",
     "only",
@@ -52,7 +54,8 @@ const TOP_KEYS: &[&str] = with_socketio_keys!(
     "target"
 );
 
-const TARGET_KEYS: &[&str] = with_socketio_keys!("url", "timeout", "port_range");
+/// The keys of a `[[target]]` table.
+pub(crate) const TARGET_KEYS: &[&str] = with_socketio_keys!("url", "timeout", "port_range");
 
 /// Sets `slot` once; a key given twice is an error, as serde's derive says.
 fn set<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
@@ -102,8 +105,8 @@ impl<'de> Visitor<'de> for TopVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FileConfig, A::Error> {
         let mut c = FileConfig::default();
         let mut targets: Option<Vec<FileTarget>> = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            match key.get_ref().as_str() {
                 "timeout" => set(&mut c.timeout, "timeout", &mut map)?,
                 "port_range" => set(&mut c.port_range, "port_range", &mut map)?,
                 "only" => set(&mut c.only, "only", &mut map)?,
@@ -116,7 +119,9 @@ impl<'de> Visitor<'de> for TopVisitor {
                 "target" => set(&mut targets, "target", &mut map)?,
                 other => {
                     if !c.socketio.take(other, &mut map)? {
-                        return Err(de::Error::unknown_field(other, TOP_KEYS));
+                        // Said with the others once the file is read.
+                        map.next_value::<IgnoredAny>()?;
+                        c.unknown.push(key);
                     }
                 }
             }
@@ -146,14 +151,16 @@ impl<'de> Visitor<'de> for TargetVisitor {
         let mut timeout = None;
         let mut port_range = None;
         let mut socketio = FileSocketIo::default();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        let mut unknown = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            match key.get_ref().as_str() {
                 "url" => set(&mut url, "url", &mut map)?,
                 "timeout" => set(&mut timeout, "timeout", &mut map)?,
                 "port_range" => set(&mut port_range, "port_range", &mut map)?,
                 other => {
                     if !socketio.take(other, &mut map)? {
-                        return Err(de::Error::unknown_field(other, TARGET_KEYS));
+                        map.next_value::<IgnoredAny>()?;
+                        unknown.push(key);
                     }
                 }
             }
@@ -163,6 +170,7 @@ impl<'de> Visitor<'de> for TargetVisitor {
             timeout,
             port_range,
             socketio,
+            unknown,
         })
     }
 }
@@ -221,9 +229,14 @@ page = "http://localhost:3000/"
     }
 
     #[test]
-    fn unknown_and_missing_keys_are_named() {
-        let err = toml::from_str::<FileConfig>("bogus = 1\n").unwrap_err();
-        assert!(err.message().contains("unknown field `bogus`"), "{err}");
+    fn unknown_keys_are_kept_with_their_place_and_missing_ones_named() {
+        let text = "bogus = 1\n[[target]]\nurl = \"1\"\nbad = { a = 1 }\n";
+        let c: FileConfig = toml::from_str(text).unwrap();
+        let top: Vec<&str> = c.unknown.iter().map(|k| k.get_ref().as_str()).collect();
+        assert_eq!(top, ["bogus"]);
+        assert_eq!(c.unknown[0].span().start, 0);
+        let bad = &c.target[0].unknown[0];
+        assert_eq!(&text[bad.span()], "bad");
         let err = toml::from_str::<FileConfig>("[[target]]\ntimeout = \"1s\"\n").unwrap_err();
         assert!(err.message().contains("missing field `url`"), "{err}");
     }

@@ -21,8 +21,10 @@ still held",
     ),
     (
         2,
-        "usage or configuration error, or a refused action (`kill` without a terminal and \
-without `--yes`): one sentence says what",
+        "usage or configuration error, a selection (`--only`, `--skip`) that leaves no check, \
+or a refused action (`kill` without a terminal and without `--yes`): one sentence per \
+mistake says what (`rtdoctor: error: …`), every mistake of the flags, variables and \
+config file at once",
     ),
     (
         3,

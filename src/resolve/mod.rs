@@ -7,6 +7,7 @@
 
 mod check;
 mod probe;
+mod problems;
 pub mod values;
 
 use crate::check::Registry;

@@ -5,10 +5,11 @@
 
 use toml::Spanned;
 
+use super::problems::{Problems, named};
 use super::values::{parse_auth, parse_eio, parse_header, parse_origin, parse_page};
 use crate::cli::{CheckArgs, parse_duration, parse_port_range};
 use crate::config::{FileSocketIo, FileTarget, LoadedFile};
-use crate::error::{Context, Error};
+use crate::error::Context;
 use crate::secret::{self, Secret};
 use crate::settings::{DEFAULT_TIMEOUT, ProbeSettings, TargetConfig};
 use crate::target::Target;
@@ -34,51 +35,59 @@ impl Settings {
 
 /// Settings for the top level (`target` None) or one `[[target]]` table,
 /// which falls back on the top level's. Flags and environment (merged by
-/// clap) win over both.
+/// clap) win over both. A value that does not parse is kept in `problems`
+/// (the file's in `file`) and the default stands in for it.
 pub(super) fn settings(
     args: &CheckArgs,
     file: &LoadedFile,
     keys: &FileSocketIo,
     target: Option<(&FileTarget, &Settings)>,
-) -> Result<Settings, Error> {
+    problems: &mut Problems,
+) -> Settings {
     let base = target.map(|(_, s)| s.clone());
     let base_probe = base
         .as_ref()
         .map(|s| s.probe.clone())
         .unwrap_or_else(|| ProbeSettings::new(DEFAULT_TIMEOUT, (0, 0)));
-    let file_timeout = match target.map_or(&file.config.timeout, |(t, _)| &t.timeout) {
-        Some(v) => Some(file.value(v, "timeout", parse_duration)?),
-        None => None,
-    };
-    let file_range = match target.map_or(&file.config.port_range, |(t, _)| &t.port_range) {
-        Some(v) => Some(file.value(v, "port_range", parse_port_range)?),
-        None => None,
-    };
+    let file_timeout = target
+        .map_or(&file.config.timeout, |(t, _)| &t.timeout)
+        .as_ref()
+        .and_then(|v| file.value(v, "timeout", parse_duration));
+    let file_range = target
+        .map_or(&file.config.port_range, |(t, _)| &t.port_range)
+        .as_ref()
+        .and_then(|v| file.value(v, "port_range", parse_port_range));
     let file_eio = keys
         .eio
         .as_ref()
-        .map(|v| file.value(v, "eio", parse_eio))
-        .transpose()?;
-    let file_auth = keys.auth.as_ref().map(|v| auth(file, v)).transpose()?;
-    let mut file_headers = Vec::new();
-    for h in keys.headers.iter().flatten() {
-        file_headers.push(file.value(h, "headers", parse_header)?);
-    }
+        .and_then(|v| file.value(v, "eio", parse_eio));
+    let file_auth = keys.auth.as_ref().and_then(|v| auth(file, v));
+    let file_headers: Vec<_> = keys
+        .headers
+        .iter()
+        .flatten()
+        .filter_map(|h| file.value(h, "headers", parse_header))
+        .collect();
+    let mut flags = Flags {
+        args,
+        problems,
+        top: target.is_none(),
+    };
     let auth = match &args.auth {
-        Some(text) => Some(parse_auth(text).context("--auth")?),
+        Some(text) => flags.take(parse_auth(text), "auth"),
         None => file_auth,
     }
     .map(Secret::new)
     .or(base_probe.auth.clone());
     let eio = match &args.eio {
-        Some(text) => parse_eio(text).context("--eio")?,
+        Some(text) => flags.take(parse_eio(text), "eio").unwrap_or(base_probe.eio),
         None => file_eio.unwrap_or(base_probe.eio),
     };
     let headers = if !args.headers.is_empty() {
         args.headers
             .iter()
-            .map(|h| parse_header(h).context("-H"))
-            .collect::<Result<_, _>>()?
+            .filter_map(|h| flags.take(parse_header(h), "headers"))
+            .collect()
     } else if !file_headers.is_empty() {
         file_headers
     } else {
@@ -92,19 +101,17 @@ pub(super) fn settings(
     let file_origin = keys
         .origin
         .as_ref()
-        .map(|v| file.value(v, "origin", parse_origin))
-        .transpose()?;
+        .and_then(|v| file.value(v, "origin", parse_origin));
     let file_page = keys
         .page
         .as_ref()
-        .map(|v| file.value(v, "page", parse_page))
-        .transpose()?;
+        .and_then(|v| file.value(v, "page", parse_page));
     let page = match &args.page {
-        Some(text) => Some(parse_page(text).context("--page")?),
+        Some(text) => flags.take(parse_page(text), "page"),
         None => file_page.or(base_probe.page.clone()),
     };
     let origin = match &args.origin {
-        Some(text) => Some(parse_origin(text).context("--origin")?),
+        Some(text) => flags.take(parse_origin(text), "origin"),
         None => file_origin.or(base_probe.origin.clone()),
     };
     let subprotocols = pick_list(
@@ -112,8 +119,15 @@ pub(super) fn settings(
         &keys.subprotocols,
         &base_probe.subprotocols,
     );
+    // Each list and file checked where it was given (the base's were
+    // checked with the top level).
     for p in &subprotocols {
-        secret::parse_subprotocol(p).map_err(Error::usage)?;
+        let checked = secret::parse_subprotocol(p).map(|_| ());
+        if !args.subprotocols.is_empty() {
+            flags.take(checked, "subprotocols");
+        } else if keys.subprotocols.is_some() {
+            flags.in_file(file, checked, "subprotocols");
+        }
     }
     let cacert = args
         .cacert
@@ -123,9 +137,14 @@ pub(super) fn settings(
     // Read and parsed now, so a bad file is a usage error (exit 2)
     // rather than a TLS failure in every check.
     if let Some(path) = &cacert {
-        crate::probe::tls::load_cacert(path).map_err(Error::usage)?;
+        let checked = || crate::probe::tls::load_cacert(path).map(|_| ());
+        if args.cacert.is_some() {
+            flags.take(checked(), "cacert");
+        } else if keys.cacert.is_some() {
+            flags.in_file(file, checked(), "cacert");
+        }
     }
-    Ok(Settings {
+    Settings {
         probe: ProbeSettings {
             timeout: args.timeout.or(file_timeout).unwrap_or(base_probe.timeout),
             port_range: (0, 0),
@@ -158,16 +177,42 @@ pub(super) fn settings(
             .port_range
             .or(file_range)
             .or(base.and_then(|b| b.port_range)),
-    })
+    }
+}
+
+/// Where the errors of the flags' and variables' values go: each is said
+/// once, with the top level's settings (every `[[target]]` table takes the
+/// same flags again).
+struct Flags<'a> {
+    args: &'a CheckArgs,
+    problems: &'a mut Problems,
+    top: bool,
+}
+
+impl Flags<'_> {
+    /// The value of the option `id`; its error names the flag or variable.
+    fn take<T>(&mut self, result: Result<T, String>, id: &str) -> Option<T> {
+        match self.top {
+            true => self.problems.take(result.context(named(self.args, id))),
+            false => result.ok(),
+        }
+    }
+
+    /// A value of the file's key `key` that has no place of its own.
+    fn in_file(&mut self, file: &LoadedFile, result: Result<(), String>, key: &str) {
+        let at = format!("{}: {key}", file.path.display());
+        self.problems.take(result.context(at));
+    }
 }
 
 /// `auth` as JSON: a TOML table converts, a string must hold JSON.
-fn auth(file: &LoadedFile, v: &Spanned<toml::Value>) -> Result<serde_json::Value, Error> {
+fn auth(file: &LoadedFile, v: &Spanned<toml::Value>) -> Option<serde_json::Value> {
     match v.get_ref() {
         toml::Value::String(s) => parse_auth(s),
         other => serde_json::to_value(other).map_err(|e| e.to_string()),
     }
     .map_err(|e| file.error_at(v.span().start, "auth", &e))
+    .ok()
 }
 
 /// A repeatable option: the flags' values, else the file's, else the base.

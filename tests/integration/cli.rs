@@ -43,7 +43,11 @@ fn bad_targets_and_options_exit_2_with_a_sentence() {
         &["check", "8765", "--port-range", "20-10"],
         "runs backwards",
     );
-    usage_error(&["check", "8765", "--format", "xml"], "invalid value 'xml'");
+    // Issue 13: clap's errors in rtdoctor's style, naming the flag.
+    usage_error(
+        &["check", "8765", "--format", "xml"],
+        "rtdoctor: error: --format: 'xml' is not one of human, json, junit",
+    );
     usage_error(
         &["check", "8765", "--json", "--format", "junit"],
         "cannot be used with",
@@ -86,7 +90,8 @@ fn config_file_problems_name_the_file_and_line() {
     .unwrap();
     usage_error(
         &["check", "--config", p],
-        &format!("{p}:4: unknown field `colour`"),
+        // Issue 13: with a suggestion.
+        &format!("{p}:4: unknown key `colour` in a [[target]] table (color is a top-level key)"),
     );
 
     std::fs::write(

@@ -216,3 +216,195 @@ fix = \"f\"\nheaders = { \"X-Tenant\" = \"tenant-7f3a9c2e\\r\\nX-Injected: 1\" }
     );
     assert!(!out.stdout.contains("tenant-7f3a9c2e"), "{}", out.stdout);
 }
+
+/// Issue 13: every error of a config file at once, in the order of its
+/// lines, each with a suggestion where one is near, and each naming where
+/// its value came from (the file and line, the flag or the variable).
+#[test]
+fn every_input_error_is_said_at_once_in_file_order_naming_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    // Named relative to the working directory: a random temporary folder's
+    // name may look like a secret to the redactor (`…pwd…`).
+    let p = "rtdoctor.toml";
+    std::fs::write(
+        dir.path().join(p),
+        "timout = \"5s\"\nonly = [\"nosuch\"]\neio = \"5\"\n\n[[target]]\nurl = \"localhost:1\"\nport_range = \"9-1\"\nnamespase = \"/chat\"\n",
+    )
+    .unwrap();
+    let out = run(rtdoctor()
+        .current_dir(dir.path())
+        .args(["check", "--config", p, "--origin", "app.example.com"])
+        .env("RTDOCTOR_SKIP", "port.lisen"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let want = [
+        "rtdoctor: error: --origin: 'app.example.com' is not an origin".to_string(),
+        "rtdoctor: error: RTDOCTOR_SKIP: unknown check id 'port.lisen' (did you mean port.listen?)"
+            .into(),
+        format!("rtdoctor: error: {p}:1: unknown key `timout` (did you mean timeout?)"),
+        format!(
+            "rtdoctor: error: {p}:2: invalid only: unknown check id 'nosuch': no check matches"
+        ),
+        format!("rtdoctor: error: {p}:3: invalid eio: '5' is not an Engine.IO version"),
+        format!("rtdoctor: error: {p}:7: invalid port_range: '9-1': the range runs backwards"),
+        format!("rtdoctor: error: {p}:8: unknown key `namespase` (did you mean namespace?)"),
+    ];
+    assert_eq!(lines.len(), want.len(), "{}", out.stderr);
+    for (line, want) in lines.iter().zip(&want) {
+        assert!(line.starts_with(want.as_str()), "{line}\nwanted: {want}");
+    }
+}
+
+/// Issue 13: a value clap parses from a variable names the variable, not
+/// a flag that was never typed; errors are in one style whatever raised
+/// them, and a port is not said twice.
+#[test]
+fn a_bad_variable_is_named_as_the_variable_in_rtdoctors_style() {
+    let out = run(rtdoctor()
+        .args(["check", "8765"])
+        .env("RTDOCTOR_TIMEOUT", "abc"));
+    usage_error(
+        &out,
+        "rtdoctor: error: RTDOCTOR_TIMEOUT: 'abc' is not a duration: write seconds (5, 1.5) or a number with a unit",
+    );
+    assert!(!out.stderr.contains("--timeout"), "{}", out.stderr);
+    let out = rt(&["check", "8765", "--timeout", "1.5x"]);
+    usage_error(
+        &out,
+        "rtdoctor: error: --timeout: '1.5x': 'x' is not a unit of time",
+    );
+    assert!(!out.stderr.contains("expected"), "{}", out.stderr);
+    let out = rt(&["check", "--no-such-flag"]);
+    usage_error(
+        &out,
+        "rtdoctor: error: unexpected argument '--no-such-flag'",
+    );
+    assert!(
+        out.stderr.contains("Usage: rtdoctor check"),
+        "{}",
+        out.stderr
+    );
+    let out = rt(&["kill", "abc"]);
+    usage_error(
+        &out,
+        "rtdoctor: error: 'abc' is not a port number (1-65535)",
+    );
+    assert_eq!(out.stderr.matches("'abc'").count(), 1, "{}", out.stderr);
+    let out = rt(&[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.starts_with("Tells you why"), "{}", out.stderr);
+    for ok in [&["--help"][..], &["--version"], &["check", "--help"]] {
+        let out = rt(ok);
+        assert_eq!(out.code, 0, "{ok:?}: {}", out.stderr);
+        assert!(!out.stdout.is_empty() && out.stderr.is_empty(), "{ok:?}");
+    }
+}
+
+/// Issue 13: `--help` names a variable without showing it "set empty",
+/// and states `--timeout`'s default.
+#[test]
+fn help_shows_the_variables_unset_and_the_timeout_default() {
+    let out = run(rtdoctor()
+        .args(["check", "--help"])
+        .env("RTDOCTOR_NAMESPACE", "/secret-ns"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("[default: 5s] [env: RTDOCTOR_TIMEOUT]"),
+        "{help}"
+    );
+    assert!(!help.contains("RTDOCTOR_TIMEOUT="), "{help}");
+    assert!(!help.contains("/secret-ns"), "{help}");
+}
+
+/// Issue 13: `--timeout 1.5` is seconds, as the README says.
+#[test]
+fn a_bare_fractional_timeout_is_seconds() {
+    let port = free_port().to_string();
+    let out = rt(&[
+        "check",
+        &port,
+        "--only",
+        "env.proxy",
+        "--timeout",
+        "1.5",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(status(&out.json(), "env.proxy"), "pass");
+}
+
+/// Issue 13: a selection that leaves no check is a usage error, not a
+/// pass; a word that begins ids suggests them, and nothing near suggests
+/// nothing.
+#[test]
+fn no_check_selected_is_a_usage_error_and_suggestions_begin_with_the_prefix() {
+    let port = free_port().to_string();
+    let out = rt(&["check", &port, "--only", "port", "--skip", "port"]);
+    usage_error(&out, "--only port --skip port selects no check");
+    let out = rt(&["explain", "net"]);
+    usage_error(&out, "unknown check id 'net' (did you mean net.dualstack?)");
+    let out = rt(&["check", &port, "--only", ""]);
+    usage_error(&out, "--only: an empty check id names no check");
+    assert!(!out.stderr.contains("did you mean"), "{}", out.stderr);
+    let out = rt(&["check", &port, "--only", "qqqqq"]);
+    usage_error(&out, "unknown check id 'qqqqq': no check matches");
+}
+
+/// Issue 13: one target named twice is checked once, and stderr says so.
+#[test]
+fn a_target_named_twice_is_checked_once() {
+    let port = free_port();
+    let out = rt(&[
+        "check",
+        &port.to_string(),
+        &format!("localhost:{port}"),
+        "--only",
+        "env.proxy",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = out.json();
+    assert_eq!(r["targets"].as_array().unwrap().len(), 1, "{r:#}");
+    assert!(
+        out.stderr.contains(&format!(
+            "rtdoctor: localhost:{port} is http://localhost:{port} again; checking it once"
+        )),
+        "{}",
+        out.stderr
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rtdoctor.toml");
+    let table = format!("[[target]]\nurl = \"{port}\"\n");
+    std::fs::write(&path, format!("only = [\"env.proxy\"]\n{table}{table}")).unwrap();
+    let out = rt(&["check", "--config", path.to_str().unwrap(), "--json"]);
+    assert_eq!(out.json()["targets"].as_array().unwrap().len(), 1);
+    assert!(out.stderr.contains("rtdoctor.toml:5 is "), "{}", out.stderr);
+}
+
+/// Issue 13: discovery says which listeners it skipped and why, one line
+/// each, and how to name them: a WebSocket server on /ws (real), and a
+/// listener that never answers (a fault, in process).
+#[test]
+fn discovery_says_which_listeners_it_skipped_and_how_to_name_them() {
+    let ws = ws_server(&["--path", "/ws"]);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let out = rt(&["check", "--json", "--only", "port.listen"]);
+    let skipped = |port: u16| {
+        out.stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("rtdoctor: skipped 127.0.0.1:{port}: ")))
+            .unwrap_or_else(|| panic!("{port} not said: {}", out.stderr))
+            .to_string()
+    };
+    let line = skipped(ws.port);
+    assert!(line.contains("such as /ws?)"), "{line}");
+    assert!(
+        line.ends_with(&format!("rtdoctor check ws://127.0.0.1:{}/PATH", ws.port)),
+        "{line}"
+    );
+    let line = skipped(silent_port);
+    assert!(line.contains("it did not answer within 700 ms"), "{line}");
+    drop(silent);
+}
