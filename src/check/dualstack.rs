@@ -198,7 +198,10 @@ fn verdict(
                     "Or dial IPv4 explicitly",
                     "Use 127.0.0.1 instead of localhost in the client URL.",
                 )
-                .command(format!("rtdoctor check http://127.0.0.1:{port}")),
+                .command(format!(
+                    "rtdoctor check {}",
+                    super::fixes::url_with_ip(&ctx.target, std::net::Ipv4Addr::LOCALHOST.into())
+                )),
             )
             .fix(
                 Fix::new(
@@ -211,7 +214,10 @@ fn verdict(
     } else if v4_refused && !v6_refused {
         out = out.fix(Fix::new(
             "Or dial IPv6 explicitly",
-            format!("Use [::1] instead of localhost in the client URL: http://[::1]:{port}"),
+            format!(
+                "Use [::1] instead of localhost in the client URL: {}",
+                super::fixes::url_with_ip(&ctx.target, std::net::Ipv6Addr::LOCALHOST.into())
+            ),
         ));
     }
     out
