@@ -31,9 +31,9 @@ systemd unit, --ulimit nofile=65536:65536 for docker run), and if the count keep
 growing, look for leaked sockets (see port.time-wait's CLOSE_WAIT count).\n\
 - this shell's soft limit is below {LOW_SOFT_LIMIT}: servers started here serve only a few hundred \
 clients. Fix: ulimit -n up to the hard limit.\n\n\
-The server's own numbers need permission to read {entries}: another user's \
-server needs sudo. Targets on other machines are skipped: neither their server's numbers \
-nor their limits can be seen from here.",
+Targets on other machines are skipped: neither their server's numbers nor their limits can \
+be seen from here. The server's own numbers need permission to read {entries}: another user's \
+server needs sudo.",
         fds = words::FD_TABLE,
         limits = words::FD_LIMITS,
         entries = words::PROCESS_ENTRIES,

@@ -192,22 +192,11 @@ mod tests {
 
     #[test]
     fn the_plain_websocket_proxy_fix_names_its_path_not_socket_io() {
-        let fix = ws_proxy("/ws");
-        assert!(
-            fix.detail.contains("the location that proxies /ws"),
-            "{}",
-            fix.detail
-        );
-        assert!(
-            fix.detail.contains("ws: true to the /ws entry"),
-            "{}",
-            fix.detail
-        );
-        assert!(
-            !fix.detail.to_lowercase().contains("socket.io"),
-            "{}",
-            fix.detail
-        );
+        let fix = ws_proxy("/ws").detail;
+        for said in ["the location that proxies /ws", "ws: true to the /ws entry"] {
+            assert!(fix.contains(said), "{said}: {fix}");
+        }
+        assert!(!fix.to_lowercase().contains("socket.io"), "{fix}");
         assert!(proxy().detail.contains("the /socket.io entry"));
     }
 

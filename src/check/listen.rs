@@ -336,10 +336,23 @@ mod tests {
         );
     }
 
+    /// Another host's sockets cannot be seen: it is dialled instead, and
+    /// a name that does not resolve is the root cause (`.invalid` never
+    /// resolves, and no packet leaves for it).
     #[tokio::test]
-    async fn another_host_is_skipped() {
-        let ctx = Fake::default().ctx("192.0.2.1:8000");
-        assert_eq!(PortListen.run(&ctx).await.status, Status::Skip);
+    async fn another_host_is_dialled_and_a_name_that_does_not_resolve_fails() {
+        let ctx = Fake::default().ctx("does-not-exist.invalid:8000");
+        let out = PortListen.run(&ctx).await;
+        let (host, said) = out.summary.split_once(": ").expect("a reason");
+        assert_eq!(
+            (out.status, host, out.fixes[0].title.as_str()),
+            (
+                Status::Fail,
+                "does-not-exist.invalid does not resolve",
+                "Check the host name"
+            ),
+            "{said}"
+        );
     }
 
     #[tokio::test]

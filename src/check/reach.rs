@@ -165,11 +165,8 @@ its accept queue is full (the process is stuck or overloaded)",
 }
 
 fn list(addrs: &[SocketAddr]) -> String {
-    addrs
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    let each: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    each.join(", ")
 }
 
 #[cfg(test)]

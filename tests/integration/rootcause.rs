@@ -61,6 +61,17 @@ fn assert_in_words(r: &Value) {
     }
 }
 
+/// Each of `ids` was skipped because `cause` failed.
+fn assert_skipped(r: &Value, ids: &[&str], cause: &str) {
+    for id in ids {
+        assert_eq!(
+            (status(r, id), summary(r, id)),
+            ("skip", format!("skipped because {cause} failed").as_str()),
+            "{id}"
+        );
+    }
+}
+
 #[test]
 fn port_listen_a_name_that_does_not_resolve_is_one_root_cause_with_its_fix() {
     let (code, r) = check_json("https://does-not-exist.invalid", &[]);
@@ -75,19 +86,14 @@ fn port_listen_a_name_that_does_not_resolve_is_one_root_cause_with_its_fix() {
         "{}",
         fix_text(&r, "port.listen")
     );
-    for id in [
+    let dependents = [
         "http.health",
         "socketio.handshake",
         "tls.certificate",
         "net.dualstack",
         "system.fd-limit",
-    ] {
-        assert_eq!(
-            (status(&r, id), summary(&r, id)),
-            ("skip", "skipped because port.listen failed"),
-            "{id}"
-        );
-    }
+    ];
+    assert_skipped(&r, &dependents, "port.listen");
     assert_in_words(&r);
 }
 
@@ -144,13 +150,11 @@ queue is full (the process is stuck or overloaded)",
         )
     );
     assert!(fix_text(&r, "port.listen").contains(&format!("rtdoctor kill {}", full.port)));
-    for id in ["http.health", "socketio.handshake", "net.dualstack"] {
-        assert_eq!(
-            summary(&r, id),
-            "skipped because port.listen failed",
-            "{id}"
-        );
-    }
+    assert_skipped(
+        &r,
+        &["http.health", "socketio.handshake", "net.dualstack"],
+        "port.listen",
+    );
     assert_in_words(&r);
 }
 
@@ -169,13 +173,11 @@ fn tls_certificate_a_handshake_that_fails_skips_the_checks_that_talk_tls() {
         "{}",
         summary(&r, "tls.certificate")
     );
-    for id in ["http.health", "socketio.handshake", "cors"] {
-        assert_eq!(
-            summary(&r, id),
-            "skipped because tls.certificate failed",
-            "{id}"
-        );
-    }
+    assert_skipped(
+        &r,
+        &["http.health", "socketio.handshake", "cors"],
+        "tls.certificate",
+    );
     assert_in_words(&r);
 }
 
