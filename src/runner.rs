@@ -14,7 +14,7 @@ use tokio::time::timeout_at;
 
 use crate::check::{Check, Ctx};
 use crate::machine::Machine;
-use crate::report::{self, CheckResult, Fix, Outcome, Report, Status, TargetReport};
+use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
 use crate::settings::{CheckConfig, ProbeSettings};
 
 type Slot = watch::Receiver<Option<CheckResult>>;
@@ -126,7 +126,6 @@ pub async fn run_on(
             }
             checks.push(result);
         }
-        drop_repeated_fixes(&mut checks);
         targets.push(TargetReport {
             status: report::overall(checks.iter().map(|c| &c.status)),
             target,
@@ -136,22 +135,6 @@ pub async fn run_on(
     let mut report = Report::new(started_at, start.elapsed().as_millis() as u64, targets);
     report.crashed = crashed;
     Ok(report)
-}
-
-/// One cause met by several checks (a stuck process that neither the
-/// health endpoint nor the handshake got an answer from) gets its fix once,
-/// on the first check in report order that gave it.
-fn drop_repeated_fixes(checks: &mut [CheckResult]) {
-    let mut given: Vec<Fix> = Vec::new();
-    for check in checks {
-        check.fixes.retain(|fix| {
-            let repeated = given.contains(fix);
-            if !repeated {
-                given.push(fix.clone());
-            }
-            !repeated
-        });
-    }
 }
 
 /// The summary of a check that panicked; the panic itself is told once on
@@ -394,56 +377,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    /// A check that gives the fixes it is named after.
-    struct Fixing(&'static str, &'static [&'static str]);
-
-    #[async_trait]
-    impl Check for Fixing {
-        fn id(&self) -> &str {
-            self.0
-        }
-        fn title(&self) -> &str {
-            self.0
-        }
-        fn explain(&self) -> &str {
-            ""
-        }
-        async fn run(&self, _: &Ctx) -> Outcome {
-            self.1.iter().fold(Outcome::fail("stuck"), |out, title| {
-                out.fix(Fix::new(*title, "the same words"))
-            })
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_fix_two_checks_give_is_printed_once_on_the_first() {
-        let checks: [Arc<dyn Check>; 3] = [
-            Arc::new(Fixing("health", &["restart it"])),
-            Arc::new(Fixing("handshake", &["restart it", "match the path"])),
-            Arc::new(Fixing("upgrade", &["match the path"])),
-        ];
-        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
-            .await
-            .unwrap();
-        let got: Vec<(&str, Vec<&str>)> = report
-            .checks()
-            .map(|c| {
-                (
-                    c.id.as_str(),
-                    c.fixes.iter().map(|f| f.title.as_str()).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("health", vec!["restart it"]),
-                ("handshake", vec!["match the path"]),
-                ("upgrade", vec![])
-            ]
-        );
     }
 
     #[tokio::test(start_paused = true)]

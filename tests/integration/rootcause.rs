@@ -204,12 +204,7 @@ fn port_listen_no_summary_quotes_library_text_whatever_the_probes_meet() {
     let closed = free_port();
     let plain_port = free_port();
     let _plain = http_server("127.0.0.1", plain_port);
-    // Answers nothing and holds the connection until the test ends.
-    let silent = Loopback::start(|_stream, stop| {
-        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-            thread::sleep(Duration::from_millis(20));
-        }
-    });
+    let silent = silent();
     // Reads the request, then closes without a word.
     let closing = Loopback::start(|mut stream, _| {
         let _ = read_head(&mut stream);
@@ -238,4 +233,38 @@ fn port_listen_no_summary_quotes_library_text_whatever_the_probes_meet() {
             }
         }
     }
+}
+
+/// Holds every connection it takes, answering nothing, until dropped.
+fn silent() -> Loopback {
+    Loopback::start(|_stream, stop| {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(20));
+        }
+    })
+}
+
+#[test]
+fn http_health_and_socketio_handshake_give_the_stuck_process_fix_once() {
+    let server = silent();
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let (_, r) = check_json(&url, &[]);
+    for id in ["http.health", "socketio.handshake"] {
+        assert_eq!(status(&r, id), "fail", "{id}: {}", summary(&r, id));
+    }
+    let out = rt(&["check", &url, "--timeout", "1s"]);
+    assert_eq!(
+        out.stdout.matches("If the process is stuck").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout
+            .matches(&format!("$ rtdoctor kill {}", server.port))
+            .count(),
+        1,
+        "{}",
+        out.stdout
+    );
 }
