@@ -104,7 +104,7 @@ pub struct PortHolders {
     pub holders: Vec<Holder>,
     /// Owners of listening sockets no visible process holds: another
     /// user's process (visible with privileges), or, as root, a process
-    /// of another PID namespace or behind /proc's hidepid.
+    /// of another PID namespace or hidden by the platform (hidepid).
     pub hidden_owners: Vec<Owner>,
     /// Who looked: what a hidden owner means depends on it.
     #[serde(skip)]
@@ -113,8 +113,8 @@ pub struct PortHolders {
 
 /// Who reads the socket table: a user, to whom other users' processes are
 /// hidden, or root, from whom a process is hidden only when it is not in
-/// this PID namespace (a container's, or the host's) or /proc is mounted
-/// with hidepid.
+/// this PID namespace (a container's, or the host's) or the platform
+/// hides it (`os::words::HIDDEN_FROM_ROOT`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Viewer {
     #[default]
@@ -361,9 +361,10 @@ run as that user or with sudo"
         Viewer::Root => format!(
             "port {port} is held by a process of {owners} that is not visible from here, even as root: \
 it runs in another PID namespace (a container's, or the host's when rtdoctor runs in a container \
-that shares its network) or /proc is mounted with hidepid. Look from where it runs: on the host, \
+that shares its network) or {hidden}. Look from where it runs: on the host, \
 `ss -tlnp 'sport = :{port}'` names it; for a container, `docker top CONTAINER` or \
-`nsenter --target PID --net ss -tlnp`"
+`nsenter --target PID --net ss -tlnp`",
+            hidden = crate::os::words::HIDDEN_FROM_ROOT
         ),
     }
 }
@@ -501,11 +502,14 @@ nor signal: run as that user or with sudo"
         let said = found.hidden_owner_sentence();
         assert_eq!(
             said,
-            "port 8000 is held by a process of alice (uid 1000) that is not visible from here, \
+            format!(
+                "port 8000 is held by a process of alice (uid 1000) that is not visible from here, \
 even as root: it runs in another PID namespace (a container's, or the host's when rtdoctor runs \
-in a container that shares its network) or /proc is mounted with hidepid. Look from where it \
+in a container that shares its network) or {}. Look from where it \
 runs: on the host, `ss -tlnp 'sport = :8000'` names it; for a container, `docker top CONTAINER` \
-or `nsenter --target PID --net ss -tlnp`"
+or `nsenter --target PID --net ss -tlnp`",
+                crate::os::words::HIDDEN_FROM_ROOT
+            )
         );
         assert!(!said.contains("sudo"), "{said}");
         assert!(!hidden_owner_cell(found.viewer).contains("sudo"));

@@ -12,8 +12,15 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Strin
         return Ok(vec![ip]);
     }
     match tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await {
-        Err(_) => Err(format!("resolving {host} took longer than {timeout:?}")),
-        Ok(Err(e)) => Err(format!("cannot resolve {host}: {e}")),
+        Err(_) => Err(format!(
+            "{host} does not resolve: this machine's resolver did not answer within {} ms",
+            timeout.as_millis()
+        )),
+        Ok(Err(e)) => Err(format!(
+            "{host} does not resolve: {}",
+            crate::probe::unresolved_words(&e.to_string())
+                .unwrap_or("this machine's resolver returned no address for it")
+        )),
         Ok(Ok(addrs)) => {
             let mut out: Vec<IpAddr> = Vec::new();
             for a in addrs {

@@ -92,7 +92,7 @@ pub async fn run_on(
             let handle = tokio::spawn(async move {
                 let (result, crashed) =
                     run_one(check.as_ref(), &ctx, needs, after, &gate, deadline).await;
-                let failed = result.status == Status::Fail;
+                let failed = result.status == Status::Fail && check.stops_dependents(&ctx, &result);
                 // Unless `Check::fails` answered early.
                 gate.send_if_modified(|g| {
                     let unset = g.is_none();

@@ -100,8 +100,8 @@ impl Python {
 }
 
 /// The interpreter `p` runs, when it is a Python: its argv[0] (a
-/// virtualenv's `bin/python` keeps the virtualenv, where `/proc/PID/exe`
-/// names the base interpreter it links to), else the program file it
+/// virtualenv's `bin/python` keeps the virtualenv, where the process's
+/// executable link names the base interpreter it links to), else the program file it
 /// runs. Only a process of the user rtdoctor runs as: rtdoctor never runs
 /// a program on another user's word.
 fn server_python(os: &dyn Platform, p: &ProcessInfo, port: u16) -> Option<Python> {

@@ -31,7 +31,7 @@ impl Check for Cors {
     }
 
     fn needs(&self) -> &[&str] {
-        &["port.listen"]
+        &["port.listen", "tls.certificate"]
     }
 
     fn after(&self) -> &[&str] {

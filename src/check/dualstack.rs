@@ -64,6 +64,8 @@ refused."
 
 /// What a client of the target meets on every address it may dial.
 struct Observation {
+    /// The target as named (its scheme and path go into a suggested URL).
+    target: crate::target::Target,
     host: String,
     port: u16,
     /// What this machine's resolver answers for the name, or why it did not.
@@ -129,6 +131,7 @@ async fn observe(ctx: &Ctx) -> Observation {
         });
     }
     Observation {
+        target: ctx.target.clone(),
         host: ctx.target.host.clone(),
         port,
         resolved,
@@ -263,7 +266,10 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
                     "Or dial IPv4 explicitly",
                     "Use 127.0.0.1 instead of localhost in the client URL.",
                 )
-                .command(format!("rtdoctor check http://127.0.0.1:{port}")),
+                .command(format!(
+                    "rtdoctor check {}",
+                    super::fixes::url_with_ip(&seen.target, std::net::Ipv4Addr::LOCALHOST.into())
+                )),
             )
             .fix(
                 Fix::new(
@@ -276,7 +282,10 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
     } else if v4_refused && !v6_refused {
         out = out.fix(Fix::new(
             "Or dial IPv6 explicitly",
-            format!("Use [::1] instead of localhost in the client URL: http://[::1]:{port}"),
+            format!(
+                "Use [::1] instead of localhost in the client URL: {}",
+                super::fixes::url_with_ip(&seen.target, std::net::Ipv6Addr::LOCALHOST.into())
+            ),
         ));
     }
     out
@@ -387,6 +396,7 @@ mod tests {
     /// resolver answering `resolved`.
     fn seen(resolved: &[IpAddr], v4: Connect, v6: Connect) -> Observation {
         Observation {
+            target: crate::target::Target::parse("localhost:8765").expect("a target"),
             host: "localhost".into(),
             port: 8765,
             resolved: Ok(resolved.to_vec()),
@@ -580,6 +590,7 @@ resolve localhost to ::1 (macOS, browsers, Node ≥ 17) would be refused"
     #[test]
     fn a_name_that_does_not_resolve_fails_with_the_resolver_s_answer() {
         let out = verdict(&Observation {
+            target: crate::target::Target::parse("nowhere.test:80").expect("a target"),
             host: "nowhere.test".into(),
             port: 80,
             resolved: Err("nowhere.test does not resolve".into()),

@@ -31,7 +31,8 @@ systemd unit, --ulimit nofile=65536:65536 for docker run), and if the count keep
 growing, look for leaked sockets (see port.time-wait's CLOSE_WAIT count).\n\
 - this shell's soft limit is below {LOW_SOFT_LIMIT}: servers started here serve only a few hundred \
 clients. Fix: ulimit -n up to the hard limit.\n\n\
-The server's own numbers need permission to read {entries}: another user's \
+Targets on other machines are skipped: neither their server's numbers nor their limits can \
+be seen from here. The server's own numbers need permission to read {entries}: another user's \
 server needs sudo.",
         fds = words::FD_TABLE,
         limits = words::FD_LIMITS,
@@ -61,17 +62,18 @@ impl Check for FdLimit {
         if let Some(why) = ctx.machine.unsupported() {
             return Outcome::skip(why);
         }
+        // Another machine's server and limits cannot be seen from here:
+        // this shell's limit says nothing about them.
+        if let Some(skip) = ctx.skip_unless_local().await {
+            return skip;
+        }
         let own = ctx.machine.nofile_limit();
-        let local = ctx.is_local().await == Ok(true);
-        let holders: Vec<Holder> = if local {
-            ctx.machine
-                .holders(ctx.target.port)
-                .await
-                .map(|h| h.holders)
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        let holders: Vec<Holder> = ctx
+            .machine
+            .holders(ctx.target.port)
+            .await
+            .map(|h| h.holders)
+            .unwrap_or_default();
 
         let mut worst: Option<(u64, &Holder, u64, u64)> = None;
         let mut evidence = Vec::new();
@@ -128,9 +130,8 @@ serve at most about {soft} connections"
                     "ulimit -n raises it up to the hard limit for this shell and what it starts.",
                 ).command("ulimit -n 65536")),
                 Some((soft, hard)) => Outcome::pass(format!(
-                    "soft open-files limit {soft} (hard {}){}",
-                    show(hard),
-                    if local { "" } else { "; the server's own limit cannot be seen from here" }
+                    "soft open-files limit {soft} (hard {})",
+                    show(hard)
                 )),
                 None => Outcome::skip("the open-files limit could not be read"),
             },

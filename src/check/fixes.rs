@@ -4,20 +4,49 @@
 
 use crate::probe::eio_version::Family;
 use crate::report::Fix;
+use crate::target::Target;
 
-/// A proxy in front drops the websocket upgrade (its Upgrade/Connection
-/// headers, or the whole request).
+/// A proxy in front drops the Socket.IO websocket upgrade (its
+/// Upgrade/Connection headers, or the whole request).
 pub fn proxy() -> Fix {
+    proxy_for(
+        "the location that proxies Socket.IO",
+        "the /socket.io entry",
+    )
+}
+
+/// The same for a plain WebSocket endpoint at `path`: the proxy's rule is
+/// the one for that path, not Socket.IO's.
+pub fn ws_proxy(path: &str) -> Fix {
+    proxy_for(
+        &format!("the location that proxies {path}"),
+        &format!("the {path} entry"),
+    )
+}
+
+fn proxy_for(location: &str, entry: &str) -> Fix {
     Fix::new(
         "Pass websocket upgrades through the proxy",
         // One paragraph: the human report shows a fix's line breaks as
         // `\n`, like any other text a fix may quote.
-        "nginx, in the location that proxies Socket.IO: proxy_http_version 1.1; \
+        format!(
+            "nginx, in {location}: proxy_http_version 1.1; \
 proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; \
-and once in http {}: map $http_upgrade $connection_upgrade { default upgrade; '' close; }. \
-Vite / webpack-dev-server proxy: add ws: true to the /socket.io entry. Other proxies: enable \
-WebSocket (HTTP/1.1 Upgrade) forwarding.",
+and once in http {{}}: map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}. \
+Vite / webpack-dev-server proxy: add ws: true to {entry}. Other proxies: enable \
+WebSocket (HTTP/1.1 Upgrade) forwarding."
+        ),
     )
+}
+
+/// The target's URL with its host replaced by `ip` (and its scheme, port
+/// and path kept): what to dial to pick one address family.
+pub fn url_with_ip(target: &Target, ip: std::net::IpAddr) -> String {
+    let mut url = target.url.clone();
+    match url.set_ip_host(ip) {
+        Ok(()) => crate::target::display_url(&url),
+        Err(()) => target.to_string(),
+    }
 }
 
 /// A WebSocket endpoint or Socket.IO server refuses the browser's origin.
@@ -141,6 +170,26 @@ mod tests {
             );
             assert!(!f.detail.contains('\n'), "{}: {}", f.title, f.detail);
         }
+    }
+
+    #[test]
+    fn an_address_to_dial_keeps_the_scheme_port_and_path() {
+        let v4 = std::net::Ipv4Addr::LOCALHOST.into();
+        let v6 = std::net::Ipv6Addr::LOCALHOST.into();
+        let at = |t: &str, ip| url_with_ip(&Target::parse(t).unwrap(), ip);
+        assert_eq!(at("https://localhost:8443", v4), "https://127.0.0.1:8443");
+        assert_eq!(at("wss://localhost:9000/ws", v4), "wss://127.0.0.1:9000/ws");
+        assert_eq!(at("http://localhost:5000", v6), "http://[::1]:5000");
+    }
+
+    #[test]
+    fn the_plain_websocket_proxy_fix_names_its_path_not_socket_io() {
+        let fix = ws_proxy("/ws").detail;
+        for said in ["the location that proxies /ws", "ws: true to the /ws entry"] {
+            assert!(fix.contains(said), "{said}: {fix}");
+        }
+        assert!(!fix.to_lowercase().contains("socket.io"), "{fix}");
+        assert!(proxy().detail.contains("the /socket.io entry"));
     }
 
     #[test]

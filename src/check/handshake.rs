@@ -25,7 +25,7 @@ impl Check for Handshake {
     }
 
     fn needs(&self) -> &[&str] {
-        &["port.listen"]
+        &["port.listen", "tls.certificate"]
     }
 
     fn explain(&self) -> &str {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 
-use super::{Check, Ctx};
+use super::{Check, Ctx, reach};
 use crate::holders::{self, PortHolders, Viewer, started};
 use crate::os::words;
 use crate::report::{Fix, Outcome};
@@ -28,10 +28,20 @@ the port and restart the server.\n\
 listens on a port you did not expect. Fix: start it and read its first log lines.\n\
 - a socket listens but its process is hidden: it belongs to another user. Fix: rerun with \
 sudo to see the process. As root, a hidden process runs in another PID namespace (a \
-container's, or the host's) or /proc is mounted with hidepid. Fix: look from where it runs \
+container's, or the host's) or {hidden}. Fix: look from where it runs \
 (`ss -tlnp` on the host, `docker top`, `nsenter`).\n\n\
-Applies to targets on this machine only; other hosts are skipped.",
-        words::SOCKET_SOURCES
+A listener that takes no new connection within the timeout (its accept queue is full: the \
+process is stuck or overloaded) fails too. Fix: stop the stuck process and start it again \
+(rtdoctor kill PORT).\n\n\
+For a target on another machine (or a name that does not resolve), whose sockets cannot be \
+seen from here, it resolves the name as this machine's clients do and opens a TCP connection \
+to every address, and names the one root cause when none opens: the name does not resolve \
+(Fix: check its spelling, getent hosts NAME), the connection is refused (nothing listens there, \
+or a firewall rejects it; Fix: start the server, bind 0.0.0.0 or ::), or no answer (a firewall \
+drops it, or the host is down; Fix: open the port). Every check that talks to the server needs \
+this one, so they are skipped with this failure as the reason.",
+        words::SOCKET_SOURCES,
+        hidden = words::HIDDEN_FROM_ROOT,
     )
 });
 
@@ -52,18 +62,25 @@ impl Check for PortListen {
     /// The kernel's socket table says whether anything listens; the
     /// process lookup (every process's fds) is what takes time.
     async fn fails(&self, ctx: &Ctx) -> Option<bool> {
-        if !matches!(ctx.is_local().await, Ok(true)) || ctx.machine.unsupported().is_some() {
+        if !matches!(ctx.is_local().await, Ok(true)) {
+            return Some(ctx.reach().await.is_err());
+        }
+        if ctx.machine.unsupported().is_some() {
             return Some(false);
         }
         Some(match ctx.machine.sockets_bare().await {
-            Ok(table) => table.listeners_on(ctx.target.port).next().is_none(),
+            Ok(table) => {
+                table.listeners_on(ctx.target.port).next().is_none() || stuck(ctx).await.is_some()
+            }
             Err(_) => true,
         })
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        if let Some(skip) = ctx.skip_unless_local().await {
-            return skip;
+        // Another machine's sockets cannot be seen: whether it can be
+        // reached at all is what this check tells for it.
+        if !matches!(ctx.is_local().await, Ok(true)) {
+            return reach::verdict(&ctx.target, ctx.reach().await);
         }
         if let Some(why) = ctx.machine.unsupported() {
             return Outcome::skip(why);
@@ -76,7 +93,24 @@ impl Check for PortListen {
         if found.is_empty() {
             return nothing_listens(ctx, port).await;
         }
-        listening(&found)
+        match stuck(ctx).await {
+            Some(mut out) => {
+                push_holders(&mut out, &found);
+                out
+            }
+            None => listening(&found),
+        }
+    }
+}
+
+/// A listener that takes no new connection at all (its accept queue is
+/// full) is the one cause of every other check's timeout.
+async fn stuck(ctx: &Ctx) -> Option<Outcome> {
+    match ctx.reach().await {
+        Err(reach::Unreachable::TimedOut(_, timeout)) => {
+            Some(reach::stuck(ctx.target.port, *timeout))
+        }
+        _ => None,
     }
 }
 
@@ -315,6 +349,25 @@ mod tests {
         );
     }
 
+    /// Another host's sockets cannot be seen: it is dialled instead, and
+    /// a name that does not resolve is the root cause (`.invalid` never
+    /// resolves, and no packet leaves for it).
+    #[tokio::test]
+    async fn another_host_is_dialled_and_a_name_that_does_not_resolve_fails() {
+        let ctx = Fake::default().ctx("does-not-exist.invalid:8000");
+        let out = PortListen.run(&ctx).await;
+        let (host, said) = out.summary.split_once(": ").expect("a reason");
+        assert_eq!(
+            (out.status, host, out.fixes[0].title.as_str()),
+            (
+                Status::Fail,
+                "does-not-exist.invalid does not resolve",
+                "Check the host name"
+            ),
+            "{said}"
+        );
+    }
+
     #[tokio::test]
     async fn as_root_a_hidden_owner_is_not_a_sudo_away() {
         let ctx = fake::hidden_listener("127.0.0.1:8000", 0).ctx("localhost:8000");
@@ -333,12 +386,6 @@ mod tests {
             out.fixes[0].command.as_deref(),
             Some("ss -tlnp 'sport = :8000'")
         );
-    }
-
-    #[tokio::test]
-    async fn another_host_is_skipped() {
-        let ctx = Fake::default().ctx("192.0.2.1:8000");
-        assert_eq!(PortListen.run(&ctx).await.status, Status::Skip);
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ mod listen;
 mod mixed;
 mod namespace;
 mod proxy;
+mod reach;
 #[cfg(test)]
 pub(crate) mod recorded;
 mod registry;
@@ -34,7 +35,7 @@ use tokio::sync::OnceCell;
 use crate::machine::Machine;
 use crate::net;
 use crate::probe::eio_version::{self, EioVersion};
-use crate::report::Outcome;
+use crate::report::{CheckResult, Outcome};
 use crate::settings::ProbeSettings;
 use crate::target::Target;
 
@@ -64,6 +65,12 @@ pub trait Check: Send + Sync {
         None
     }
     async fn run(&self, ctx: &Ctx) -> Outcome;
+    /// Whether this check's failure skips the checks that need it (the
+    /// default). `tls.certificate` under --insecure fails and lets them go
+    /// on, as clients told to ignore the certificate do.
+    fn stops_dependents(&self, _ctx: &Ctx, _failed: &CheckResult) -> bool {
+        true
+    }
     /// Values this check sends that must never be shown (a declared
     /// check's own headers and auth): the redactor hides them everywhere.
     fn secrets(&self) -> Vec<String> {
@@ -79,6 +86,7 @@ pub struct Ctx {
     pub machine: Arc<Machine>,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
     engineio: OnceCell<EioVersion>,
+    reach: OnceCell<reach::Reach>,
 }
 
 impl Ctx {
@@ -89,6 +97,7 @@ impl Ctx {
             machine,
             addrs: OnceCell::new(),
             engineio: OnceCell::new(),
+            reach: OnceCell::new(),
         }
     }
 
@@ -109,6 +118,12 @@ impl Ctx {
         self.addrs
             .get_or_init(|| net::resolve(&self.target.host, self.probe.timeout))
             .await
+    }
+
+    /// Whether a TCP connection to the target opens (the name resolved,
+    /// every address dialled at once); found out once per target.
+    pub async fn reach(&self) -> &reach::Reach {
+        self.reach.get_or_init(|| reach::dial(self)).await
     }
 
     /// Does the server run on this machine, so its sockets and process can
@@ -136,8 +151,8 @@ impl Ctx {
                 "{} is not this machine: its sockets and processes cannot be seen from here",
                 self.target.host
             ))),
-            Err(e) => Some(Outcome::skip(format!(
-                "cannot tell whether {} is this machine: {e}",
+            Err(_) => Some(Outcome::skip(format!(
+                "skipped because {} does not resolve (see port.listen)",
                 self.target.host
             ))),
         }

@@ -63,6 +63,7 @@ as such, with its size or depth, not as \"no reply\".\n\
             }
         };
         let mut seen = Observation {
+            target: ctx.target.to_string(),
             nsp: ctx.probe.namespace.clone(),
             eio: endpoint.eio,
             sid: session.sid().to_string(),
@@ -84,6 +85,8 @@ as such, with its size or depth, not as \"no reply\".\n\
 
 /// What one CONNECT met on the wire.
 struct Observation {
+    /// The target as the user named it: suggested commands quote it.
+    target: String,
     nsp: String,
     eio: Eio,
     sid: String,
@@ -206,7 +209,7 @@ several processes without sticky sessions",
         End::Unreadable(e) => Outcome::fail(format!(
             "the server answered the CONNECT for {nsp} with a packet rtdoctor refused: {e}"
         )),
-        End::Answered(reply) => answered(reply, nsp, seen.ms),
+        End::Answered(reply) => answered(reply, seen),
         End::Silent => Outcome::fail(format!(
             "no reply to the CONNECT for {nsp} after {MAX_POLLS} polls"
         )),
@@ -214,7 +217,8 @@ several processes without sticky sessions",
     with(out, seen)
 }
 
-fn answered(reply: &ConnectReply, nsp: &str, ms: u128) -> Outcome {
+fn answered(reply: &ConnectReply, seen: &Observation) -> Outcome {
+    let (target, nsp, ms) = (&seen.target, seen.nsp.as_str(), seen.ms);
     match reply {
         ConnectReply::Connected { sid } => Outcome::pass(format!(
             "connected to {nsp} in {ms} ms{}",
@@ -244,7 +248,7 @@ fn answered(reply: &ConnectReply, nsp: &str, ms: u128) -> Outcome {
 or a middleware (Node: io.use / io.of(…).use calling next(new Error(…))) refused it, usually for \
 missing credentials. Client: io(url, { auth: { token } }). Check it here with --auth.",
                     )
-                    .command(format!("rtdoctor check … --namespace {nsp} --auth '{{\"token\":\"…\"}}'")),
+                    .command(format!("rtdoctor check {target} --namespace {nsp} --auth '{{\"token\":\"…\"}}'")),
                 )
             }
         }
@@ -308,6 +312,7 @@ mod tests {
 
     fn sent(eio: Eio, nsp: &str, auth: bool, end: End) -> Observation {
         Observation {
+            target: "http://localhost:5000".into(),
             nsp: nsp.into(),
             eio,
             sid: "bz-Qvm48dHlZhf7QAAAA".into(),
@@ -388,7 +393,9 @@ mod tests {
         );
         assert_eq!(
             out.fixes[0].command.as_deref(),
-            Some("rtdoctor check … --namespace /admin --auth '{\"token\":\"…\"}'")
+            Some(
+                "rtdoctor check http://localhost:5000 --namespace /admin --auth '{\"token\":\"…\"}'"
+            )
         );
         assert_eq!(evidence(&out)[1], ("sent", "40/admin"));
     }

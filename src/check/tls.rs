@@ -12,13 +12,16 @@ use super::{Check, Ctx};
 use crate::probe::Failure;
 use crate::probe::tls::{self, CertInfo, INSPECT_ALPN, TlsReport};
 use crate::probe::tls_words;
-use crate::report::{Fix, Outcome};
+use crate::report::{CheckResult, Fix, Outcome};
 
 pub struct Certificate;
 
 /// Below this many days left, an expiry is a warning: enough time for a
 /// renewal that failed silently to be noticed and fixed. `explain` quotes it.
 const WARN_DAYS: i64 = 14;
+
+/// The evidence label that says --insecure lets the other checks go on.
+const INSECURE: &str = "--insecure";
 
 #[async_trait]
 impl Check for Certificate {
@@ -71,18 +74,24 @@ With --insecure this check still reports the problem; the other checks go on pas
         }
         let (host, port) = (&ctx.target.host, ctx.target.port);
         let cacert = ctx.probe.cacert.as_deref();
-        let mut out = match tls::inspect(host, port, host, cacert, ctx.probe.timeout).await {
+        match tls::inspect(host, port, host, cacert, ctx.probe.timeout).await {
             Ok(report) => {
                 let mut out = verdict(&report, host, tls::now());
                 add_evidence(&mut out, &report, ctx);
+                if ctx.probe.insecure && out.status == crate::report::Status::Fail {
+                    out.push_evidence(INSECURE, "the other checks go on past this certificate");
+                }
                 out
             }
             Err(f) => no_handshake(&f, host, port),
-        };
-        if ctx.probe.insecure && out.status == crate::report::Status::Fail {
-            out.push_evidence("--insecure", "the other checks go on past this certificate");
         }
-        out
+    }
+
+    /// A certificate clients refuse is the root cause of every other
+    /// check's failure over TLS, unless --insecure lets them past it (a
+    /// handshake that did not complete stops them all the same).
+    fn stops_dependents(&self, _ctx: &Ctx, failed: &CheckResult) -> bool {
+        !failed.evidence.iter().any(|e| e.label == INSECURE)
     }
 }
 

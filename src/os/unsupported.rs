@@ -97,6 +97,7 @@ pub mod words {
     pub const FD_TABLE: &str = "its open file descriptors";
     pub const FD_LIMITS: &str = "its open-files limit";
     pub const PROCESS_ENTRIES: &str = "its process details";
+    pub const HIDDEN_FROM_ROOT: &str = "the platform hides it";
 
     pub fn count_fds_command(pid: u32) -> String {
         format!("lsof -p {pid} | wc -l")

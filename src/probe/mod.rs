@@ -80,11 +80,23 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
     let mut stage: Option<&str> = None;
     let mut innermost = err;
     while let Some(e) = cur {
+        if let Some(words) = unresolved_words(&e.to_string()) {
+            return Failure::Other(format!("the name does not resolve: {words}"));
+        }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return Failure::Refused,
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
                     return Failure::Reset;
+                }
+                std::io::ErrorKind::TimedOut => return Failure::Other("timed out".into()),
+                std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
+                    return Failure::Other(
+                        "no route to the host from this machine (network unreachable)".into(),
+                    );
+                }
+                std::io::ErrorKind::UnexpectedEof => {
+                    return Failure::Other(CLOSED.into());
                 }
                 _ => {}
             }
@@ -107,12 +119,55 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Failure {
             }
         }
     }
+    if let Some(words) = hyper_words(&innermost.to_string()) {
+        return Failure::Other(words.into());
+    }
     match stage {
-        Some(stage) if !std::ptr::addr_eq(innermost, err) => {
-            Failure::Other(format!("{stage}: {innermost}"))
-        }
+        Some(stage) if !std::ptr::addr_eq(innermost, err) => Failure::Other(format!(
+            "{stage}: {}",
+            strip_os_error(&innermost.to_string())
+        )),
         Some(stage) => Failure::Other(stage.to_string()),
-        None => Failure::Other(text),
+        None => Failure::Other(strip_os_error(&text)),
+    }
+}
+
+/// A connection that ended before any answer came.
+const CLOSED: &str = "the server closed the connection without answering";
+
+/// What a name lookup's error means, from the resolver's own text
+/// (getaddrinfo's, which std and tokio pass on as
+/// "failed to lookup address information: …"); `None` when `text` is not
+/// a lookup error.
+pub fn unresolved_words(text: &str) -> Option<&'static str> {
+    let detail = text.strip_prefix("failed to lookup address information: ")?;
+    Some(match detail {
+        "Name or service not known"
+        | "No address associated with hostname"
+        | "nodename nor servname provided, or not known"
+        | "Name has no usable address" => "no such name (no address for it in DNS or /etc/hosts)",
+        "Temporary failure in name resolution" => {
+            "the resolver did not answer (no network, or no DNS server reachable)"
+        }
+        _ => "this machine's resolver returned no address for it",
+    })
+}
+
+/// hyper's words for a connection that ended early, said plainly.
+fn hyper_words(text: &str) -> Option<&'static str> {
+    Some(match text {
+        "connection closed before message completed" => CLOSED,
+        "operation timed out" | "deadline has elapsed" => "timed out",
+        _ => return None,
+    })
+}
+
+/// An I/O error's text without std's " (os error N)": the number says
+/// nothing to a person.
+fn strip_os_error(text: &str) -> String {
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text.to_string(),
     }
 }
 
@@ -169,6 +224,53 @@ fn wrapped_rustls(io: &std::io::Error) -> Option<&rustls::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Library phrases a summary must never carry.
+    const LIBRARY: [&str; 5] = [
+        "error sending request",
+        "client error (Connect)",
+        "dns error",
+        "os error",
+        "failed to lookup address information",
+    ];
+
+    #[test]
+    fn every_failure_kind_is_said_in_words() {
+        use std::io::{Error, ErrorKind};
+        let lookup =
+            Error::other("failed to lookup address information: Name or service not known");
+        let wrapped = |inner: Error| Error::other(inner);
+        for (err, said) in [
+            (
+                wrapped(lookup),
+                "the name does not resolve: no such name (no address for it in DNS or /etc/hosts)",
+            ),
+            (
+                Error::from(ErrorKind::ConnectionRefused),
+                "connection refused",
+            ),
+            (
+                Error::from(ErrorKind::ConnectionReset),
+                "the connection was reset",
+            ),
+            (Error::from_raw_os_error(110), "timed out"),
+            (
+                Error::from_raw_os_error(101),
+                "no route to the host from this machine (network unreachable)",
+            ),
+            (Error::from(ErrorKind::UnexpectedEof), CLOSED),
+            (
+                Error::from_raw_os_error(99),
+                "Cannot assign requested address",
+            ),
+        ] {
+            let got = classify(&err).to_string();
+            assert_eq!(got, said);
+            for phrase in LIBRARY {
+                assert!(!got.contains(phrase), "{got}");
+            }
+        }
+    }
 
     #[test]
     fn a_certificate_error_inside_nested_io_errors_is_a_tls_failure() {

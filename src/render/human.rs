@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::wrap;
 use crate::escape::escape;
-use crate::report::{Report, Status};
+use crate::report::{Fix, Report, Status};
 use crate::settings::Verbosity;
 use crate::style::Style;
 
@@ -53,8 +53,15 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
             .collect();
         if !needs_fix.is_empty() {
             let _ = writeln!(out, "\n  {}", style.bold("How to fix"));
+            // A cause several checks met (a stuck process) gets its fix
+            // once, under the first of them; the JSON keeps each check's.
+            let mut shown: Vec<&Fix> = Vec::new();
             for check in needs_fix {
                 for fix in &check.fixes {
+                    if shown.contains(&fix) {
+                        continue;
+                    }
+                    shown.push(fix);
                     let _ = writeln!(
                         out,
                         "  {} {} — {}",
@@ -83,7 +90,48 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{CheckResult, Evidence, Fix, TargetReport};
+    use crate::report::{CheckResult, Evidence, TargetReport};
+
+    #[test]
+    fn a_fix_two_checks_give_is_printed_once_under_the_first() {
+        let failed = |id: &str, fixes: &[&str]| CheckResult {
+            id: id.into(),
+            title: id.into(),
+            status: Status::Fail,
+            summary: "no answer".into(),
+            evidence: vec![],
+            fixes: fixes
+                .iter()
+                .map(|t| Fix::new(*t, "the same words"))
+                .collect(),
+            duration_ms: 1,
+        };
+        let report = Report::new(
+            "now".into(),
+            1,
+            vec![TargetReport {
+                target: "http://localhost:5000".into(),
+                status: Status::Fail,
+                checks: vec![
+                    failed("http.health", &["If the process is stuck"]),
+                    failed(
+                        "socketio.handshake",
+                        &["If the process is stuck", "Match the path"],
+                    ),
+                ],
+            }],
+        );
+        let text = human(&report, Verbosity::Normal, Style { color: false });
+        assert_eq!(text.matches("If the process is stuck").count(), 1, "{text}");
+        assert!(
+            text.contains("✗ http.health — If the process is stuck"),
+            "{text}"
+        );
+        assert!(
+            text.contains("✗ socketio.handshake — Match the path"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn every_field_is_escaped() {

@@ -169,14 +169,29 @@ fn port_listen_the_proc_fallback_names_the_listener_too() {
 }
 
 #[test]
-fn port_listen_a_target_on_another_host_skips_the_local_checks() {
-    // An address of TEST-NET-3: never a machine here, and no probe is sent
-    // to it because only local checks are selected.
-    let out = rt(&["check", "203.0.113.7:80", "--json", "--only", "port,system"]);
+fn port_listen_a_target_on_another_host_is_dialled_and_the_local_checks_skip() {
+    // port.listen dials a host that is not this machine (whose sockets it
+    // cannot see); a `.invalid` name never resolves, so nothing leaves
+    // this machine, and the local checks skip with the reason.
+    let out = rt(&[
+        "check",
+        "does-not-exist.invalid:80",
+        "--json",
+        "--only",
+        "port,system",
+    ]);
     let report = out.json();
-    assert_eq!(status(&report, "port.listen"), "skip");
-    assert!(summary(&report, "port.listen").contains("203.0.113.7 is not this machine"));
-    assert_eq!(out.code, 0);
+    assert_eq!(status(&report, "port.listen"), "fail");
+    assert!(summary(&report, "port.listen").starts_with("does-not-exist.invalid does not resolve"));
+    let skipped = ["system.fd-limit", "port.time-wait"].map(|id| summary(&report, id));
+    assert_eq!(
+        skipped,
+        [
+            "skipped because port.listen failed",
+            "skipped because does-not-exist.invalid does not resolve (see port.listen)"
+        ]
+    );
+    assert_eq!(out.code, 1);
 }
 
 /// A listener of root seen by an unprivileged rtdoctor: the socket is

@@ -27,6 +27,7 @@ mod peers;
 mod pipes;
 mod ports;
 mod reports;
+mod rootcause;
 mod run_bound;
 mod secrets;
 mod smoke;

@@ -117,7 +117,7 @@ impl Check for Declared {
     }
 
     fn needs(&self) -> &[&str] {
-        &["port.listen"]
+        &["port.listen", "tls.certificate"]
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {

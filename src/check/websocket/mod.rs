@@ -26,7 +26,7 @@ impl Check for WebSocket {
     }
 
     fn needs(&self) -> &[&str] {
-        &["port.listen"]
+        &["port.listen", "tls.certificate"]
     }
 
     fn explain(&self) -> &str {

@@ -33,7 +33,7 @@ pub fn verdict(seen: &Observation, url: &Url) -> Outcome {
                 "101 Switching Protocols, but Sec-WebSocket-Accept does not match the key sent: something in \
 between (a proxy or middleware) rewrote the handshake, and every client will close the connection",
             )
-            .fix(fixes::proxy()),
+            .fix(fixes::ws_proxy(url.path())),
             notes,
         );
     }
@@ -93,7 +93,7 @@ fn connect_failed(
         ConnectError::Refused(answer) => refusal(answer, url, origin),
         ConnectError::WrongAccept(e) => with(
             Outcome::fail(format!("101, but the Sec-WebSocket-Accept is wrong ({e}): something in between rewrote the handshake"))
-                .fix(fixes::proxy()),
+                .fix(fixes::ws_proxy(url.path())),
             notes,
         ),
         ConnectError::Protocol(e) => with(
@@ -191,22 +191,22 @@ fn refusal(answer: &Answer, url: &Url, origin: Option<&str>) -> Outcome {
         200 if answer.is_html() => Outcome::fail(format!(
             "the upgrade was answered {who} with an HTML page: a proxy or an SPA fallback serves the app instead of upgrading"
         ))
-        .fix(fixes::proxy()),
-        200 => Outcome::fail(format!("the upgrade was answered {who}: something in between does not forward websockets")).fix(fixes::proxy()),
+        .fix(fixes::ws_proxy(url.path())),
+        200 => Outcome::fail(format!("the upgrade was answered {who}: something in between does not forward websockets")).fix(fixes::ws_proxy(url.path())),
         426 => Outcome::fail(format!(
             "the upgrade was answered {who}: the server got the request without its Upgrade header, so a proxy in between dropped it"
         ))
-        .fix(fixes::proxy()),
+        .fix(fixes::ws_proxy(url.path())),
         400 => match &proxy {
             Some(p) => Outcome::fail(format!("the proxy ({p}) answered the upgrade {}: it does not pass websockets through", answer.status_line()))
-                .fix(fixes::proxy()),
+                .fix(fixes::ws_proxy(url.path())),
             // ws answers 400 for a path it does not serve, and servers
             // answer 400 to an upgrade that lost its headers on the way.
             None => Outcome::fail(format!(
                 "the upgrade was refused: {who}: a path the server does not serve, or Upgrade headers that did not arrive"
             ))
             .fix(path_fix())
-            .fix(fixes::proxy()),
+            .fix(fixes::ws_proxy(url.path())),
         },
         401 | 403 => match origin {
             Some(o) => Outcome::fail(format!(
@@ -350,6 +350,11 @@ ms, the server sent no close frame back"
                 .starts_with("101 Switching Protocols, but Sec-WebSocket-Accept does not match")
         );
         assert_eq!(titles(&out), ["Pass websocket upgrades through the proxy"]);
+        assert!(
+            out.fixes[0].detail.contains("proxies /ws:"),
+            "{}",
+            out.fixes[0].detail
+        );
     }
 
     #[test]

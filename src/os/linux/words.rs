@@ -8,6 +8,9 @@ pub const SOCKET_SOURCES: &str = "netlink sock_diag, or /proc/net/tcp when that 
 /// The sources tried when `RTDOCTOR_SOCKETS` is unset.
 pub const DEFAULT_SOURCES: &str = "netlink sock_diag, falling back on /proc/net/tcp";
 
+/// Why root cannot see a process of its own PID namespace.
+pub const HIDDEN_FROM_ROOT: &str = "/proc is mounted with hidepid";
+
 /// Where a process's open file descriptors are counted.
 pub const FD_TABLE: &str = "/proc/PID/fd";
 
