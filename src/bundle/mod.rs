@@ -58,7 +58,7 @@ pub fn write(
         redacted("report.json", &render::json(report), redactor),
         redacted(
             "report.txt",
-            &render::human(report, Verbosity::Verbose, Style { color: false }),
+            &render::human(report, Verbosity::Verbose, Style::plain()),
             redactor,
         ),
         redacted("system.json", &json(&system(&mut notes)), &files),

@@ -4,45 +4,65 @@
 
 use std::fmt::Write as _;
 
-use super::wrap;
+use super::fill;
 use crate::escape::escape;
 use crate::report::{Report, Status};
 use crate::settings::Verbosity;
 use crate::style::Style;
 
-const WIDTH: usize = 92;
+/// Where a fix's detail and its command start, and where a wrapped fix
+/// title or evidence value continues.
+const INDENT: usize = 6;
 
 pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
+    // Every field may quote a server, a certificate or a process: escaped
+    // here, field by field, so only rtdoctor's own line breaks and colours
+    // reach the terminal; and shown as the locale can show it.
+    let shown = |s: &str| style.text(&escape(s)).into_owned();
+    let width = |s: &str| s.chars().count();
     let mut out = String::new();
-    let id_width = report.checks().map(|c| c.id.len()).max().unwrap_or(0);
+    let id_width = report
+        .checks()
+        .map(|c| width(&shown(&c.id)))
+        .max()
+        .unwrap_or(0);
     let quiet = verbosity == Verbosity::Quiet;
+    let indent = " ".repeat(INDENT);
     for (i, target) in report.targets.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        // Every field may quote a server, a certificate or a process:
-        // escaped here, field by field, so only rtdoctor's own line breaks
-        // and colours reach the terminal.
-        let _ = writeln!(out, "{}", style.bold(&escape(&target.target)));
+        let _ = writeln!(out, "{}", style.bold(&shown(&target.target)));
         for check in &target.checks {
             if quiet && matches!(check.status, Status::Pass | Status::Skip) {
                 continue;
             }
-            let _ = writeln!(
-                out,
-                "  {} {:<id_width$}  {}",
+            // `  ✓ port.listen     summary`, the summary hanging under itself.
+            let lead = format!(
+                "  {} {:<id_width$}  ",
                 style.mark(check.status),
-                escape(&check.id),
-                escape(&check.summary)
+                shown(&check.id)
             );
+            let lead_width = 2 + style.mark_width() + 1 + id_width + 2;
+            out.push_str(&fill(
+                &lead,
+                lead_width,
+                &shown(&check.summary),
+                style.width,
+                lead_width,
+            ));
             if verbosity == Verbosity::Verbose {
                 for e in &check.evidence {
-                    let _ = writeln!(
-                        out,
-                        "      {} {}",
-                        style.dim(&format!("{}:", escape(&e.label))),
-                        escape(&e.value)
-                    );
+                    let label = format!("{}:", shown(&e.label));
+                    let lead = format!("{indent}{} ", style.dim(&label));
+                    let lead_width = INDENT + width(&label) + 1;
+                    out.push_str(&fill(
+                        &lead,
+                        lead_width,
+                        &shown(&e.value),
+                        style.width,
+                        INDENT + 2,
+                    ));
                 }
             }
         }
@@ -54,20 +74,25 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
         if !needs_fix.is_empty() {
             let _ = writeln!(out, "\n  {}", style.bold("How to fix"));
             for check in needs_fix {
+                let id = shown(&check.id);
+                let lead = format!("  {} {id} {} ", style.mark(check.status), style.text("—"));
+                let lead_width = 2 + style.mark_width() + 1 + width(&id) + 3;
                 for fix in &check.fixes {
-                    let _ = writeln!(
-                        out,
-                        "  {} {} — {}",
-                        style.mark(check.status),
-                        escape(&check.id),
-                        style.bold(&escape(&fix.title))
-                    );
+                    let title = fill("", lead_width, &shown(&fix.title), style.width, INDENT);
+                    let _ = writeln!(out, "{lead}{}", style.bold(title.trim_end()));
                     // A fix may quote a certificate's names or a declared
                     // check's file: its line breaks are escaped too.
-                    out.push_str(&wrap(&escape(&fix.detail), WIDTH, "      "));
+                    out.push_str(&fill(
+                        &indent,
+                        INDENT,
+                        &shown(&fix.detail),
+                        style.width,
+                        INDENT,
+                    ));
                     if let Some(cmd) = &fix.command {
-                        let cmd = escape(cmd);
-                        let _ = writeln!(out, "      {}", style.cyan(&format!("$ {cmd}")));
+                        // Whole, to be copied.
+                        let cmd = shown(cmd);
+                        let _ = writeln!(out, "{indent}{}", style.cyan(&format!("$ {cmd}")));
                     }
                 }
             }
@@ -115,7 +140,11 @@ mod tests {
                 checks: vec![check],
             }],
         );
-        let text = human(&report, Verbosity::Verbose, Style { color: true });
+        let style = Style {
+            color: true,
+            ..Style::plain()
+        };
+        let text = human(&report, Verbosity::Verbose, style);
         let shown = "a\\x1b[2J\\r\\nb\\u{202e}";
         for field in [
             format!("http://x{shown}"),

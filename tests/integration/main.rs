@@ -31,5 +31,6 @@ mod secrets;
 mod smoke;
 mod socket_table;
 mod socketio;
+mod terminal;
 mod tls;
 mod websocket;
