@@ -189,12 +189,21 @@ fn socketio_upgrade_fixes_are_not_wrapped_off_a_terminal() {
     }
 }
 
-#[test]
-fn ports_with_a_long_command_line_fits_80_columns_and_keeps_every_field_whole() {
+/// `rtdoctor COMMAND PORT EXTRA…` about the long-command-line server in
+/// an 80-column terminal, which it fits: the server, its port, the text.
+fn fitted(command: &str, extra: &[&str]) -> (Server, String, String) {
     let server = long_command_line_server();
     let port = server.port.to_string();
-    let shown = pty(COLUMNS, &["ports", &port], &[]);
+    let mut args = vec![command, port.as_str()];
+    args.extend(extra);
+    let shown = pty(COLUMNS, &args, &[]);
     assert_fits(&shown, COLUMNS);
+    (server, port, shown)
+}
+
+#[test]
+fn ports_with_a_long_command_line_fits_80_columns_and_keeps_every_field_whole() {
+    let (server, port, shown) = fitted("ports", &[]);
     let row = shown
         .lines()
         .find(|l| l.starts_with(&port))
@@ -233,10 +242,7 @@ fn ports_with_a_long_command_line_fits_80_columns_and_keeps_every_field_whole() 
 
 #[test]
 fn kill_dry_run_fits_80_columns_and_keeps_every_argument_whole() {
-    let server = long_command_line_server();
-    let port = server.port.to_string();
-    let shown = pty(COLUMNS, &["kill", &port, "--dry-run"], &[]);
-    assert_fits(&shown, COLUMNS);
+    let (server, _, shown) = fitted("kill", &["--dry-run"]);
     assert_whole(
         &shown,
         [
