@@ -79,7 +79,15 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
                 let lead_width = 2 + style.mark_width() + 1 + width(&id) + 3;
                 for fix in &check.fixes {
                     let title = fill("", lead_width, &shown(&fix.title), style.width, INDENT);
-                    let _ = writeln!(out, "{lead}{}", style.bold(title.trim_end()));
+                    // A title whose first word does not fit after the lead
+                    // starts on the next line: no space left at the end.
+                    let title = title.trim_end();
+                    let lead = if title.starts_with('\n') {
+                        lead.trim_end()
+                    } else {
+                        &lead
+                    };
+                    let _ = writeln!(out, "{lead}{}", style.bold(title));
                     // A fix may quote a certificate's names or a declared
                     // check's file: its line breaks are escaped too.
                     out.push_str(&fill(
@@ -159,5 +167,54 @@ mod tests {
         }
         // rtdoctor's own colours are all that is left of ESC.
         assert!(!text.contains("\x1b[2J") && !text.contains('\r') && !text.contains('\u{202e}'));
+    }
+
+    #[test]
+    fn summaries_and_fixes_wrap_to_the_width_with_hanging_indents_and_not_without_one() {
+        let words = "a summary long enough to need three lines at forty columns wide";
+        let check = CheckResult {
+            id: "port.listen".into(),
+            title: "t".into(),
+            status: Status::Fail,
+            summary: words.into(),
+            evidence: vec![],
+            fixes: vec![Fix::new("Start the server", words).command("rtdoctor ports")],
+            duration_ms: 1,
+        };
+        let report = Report::new(
+            "now".into(),
+            1,
+            vec![TargetReport {
+                target: "http://localhost:1".into(),
+                status: Status::Fail,
+                checks: vec![check],
+            }],
+        );
+        let at = |width| Style {
+            width,
+            ..Style::plain()
+        };
+        let text = human(&report, Verbosity::Normal, at(Some(40)));
+        // All but the closing count, some 50 columns at most.
+        let (body, _) = text.rsplit_once("\n\n").unwrap();
+        assert!(body.lines().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(
+            text.contains(
+                "  ✗ port.listen  a summary long enough\n                 to need three lines at\n                 forty columns wide\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\n      a summary long enough to need\n      three lines at forty columns wide\n"
+            ),
+            "{text}"
+        );
+        let whole = human(&report, Verbosity::Normal, at(None));
+        assert!(
+            whole.contains(&format!("  ✗ port.listen  {words}\n")),
+            "{whole}"
+        );
+        assert!(whole.contains(&format!("\n      {words}\n")), "{whole}");
     }
 }

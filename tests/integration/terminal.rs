@@ -107,11 +107,32 @@ fn assert_whole<'a>(shown: &str, words: impl IntoIterator<Item = &'a str>) {
     }
 }
 
-/// The words of the report's summaries and fixes that do not change from
+/// The checks of a JSON `report` that `shown` (another run's human
+/// report) shows with the same status: a check that timed out in one run
+/// only, on a loaded machine, says something else in the other.
+fn agreeing<'a>(report: &'a Value, shown: &str) -> Vec<&'a Value> {
+    report["targets"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|check| {
+            let mark = match check["status"].as_str().unwrap() {
+                "pass" => "✓",
+                "warn" => "!",
+                "fail" => "✗",
+                _ => "–",
+            };
+            let line = format!("  {mark} {} ", check["id"].as_str().unwrap());
+            shown.lines().any(|l| l.starts_with(&line))
+        })
+        .collect()
+}
+
+/// The words of these checks' summaries and fixes that do not change from
 /// one run to the next (no numbers, no session ids).
-fn stable_words(report: &Value) -> Vec<String> {
+fn stable_words(checks: &[&Value]) -> Vec<String> {
     let mut texts = Vec::new();
-    for check in report["targets"][0]["checks"].as_array().unwrap() {
+    for check in checks {
         texts.push(check["summary"].as_str().unwrap().to_string());
         for fix in check["fixes"].as_array().unwrap() {
             texts.push(fix["title"].as_str().unwrap().to_string());
@@ -139,21 +160,32 @@ fn socketio_upgrade_check_of_a_failing_server_fits_80_columns_with_no_word_split
     assert_fits(&shown, COLUMNS);
     assert!(shown.contains("✗ socketio.upgrade"), "{shown}");
     let report = rt(&["check", &url, "--format", "json"]).json();
-    let words = stable_words(&report);
-    assert!(words.len() > 50, "{words:?}");
+    let words = stable_words(&agreeing(&report, &shown));
+    assert!(words.len() > 20, "{words:?}");
     assert_whole(&shown, words.iter().map(String::as_str));
-    // A summary that is wrapped hangs under itself, not under the mark.
-    let at = shown
+    // A summary that is wrapped hangs under itself, not under the mark:
+    // every line of the check list is a check's or starts at the
+    // summaries' column, and some summary was wrapped.
+    let list: Vec<&str> = shown
         .lines()
-        .position(|l| l.contains("✗ socketio.upgrade"))
-        .unwrap();
-    let summary_column = shown.lines().nth(at).unwrap().find("the server").unwrap();
-    let next = shown.lines().nth(at + 1).unwrap();
-    assert_eq!(
-        next.len() - next.trim_start().len(),
-        summary_column - "✗".len() + 1,
-        "{shown}"
-    );
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let first = list[0];
+    let after_id = first.find("port.listen").unwrap() + "port.listen".len();
+    let column = first.len() - first[after_id..].trim_start().len() - ("✓".len() - 1);
+    let continued: Vec<&&str> = list
+        .iter()
+        .filter(|l| {
+            !["  ✓ ", "  ✗ ", "  – ", "  ! "]
+                .iter()
+                .any(|m| l.starts_with(m))
+        })
+        .collect();
+    assert!(!continued.is_empty(), "no summary was wrapped:\n{shown}");
+    for l in continued {
+        assert_eq!(l.len() - l.trim_start().len(), column, "{l:?} in:\n{shown}");
+    }
 }
 
 #[test]
@@ -174,13 +206,21 @@ fn socketio_upgrade_fixes_are_not_wrapped_off_a_terminal() {
     let url = format!("http://127.0.0.1:{}", server.port);
     let out = run(rtdoctor().args(["check", &url]).env("COLUMNS", "80"));
     let report = rt(&["check", &url, "--format", "json"]).json();
-    let fixes = check(&report, "socketio.upgrade")["fixes"]
-        .as_array()
-        .unwrap();
-    assert!(!fixes.is_empty());
+    let checks = agreeing(&report, &out.stdout);
+    let fixes: Vec<&Value> = checks
+        .iter()
+        .flat_map(|c| c["fixes"].as_array().unwrap())
+        .collect();
+    // One at least that a fixed width of 80 or 92 would have broken.
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f["detail"].as_str().unwrap().len() > 92),
+        "{}",
+        out.stdout
+    );
     for fix in fixes {
         let detail = fix["detail"].as_str().unwrap();
-        assert!(detail.len() > COLUMNS, "{detail}");
         assert!(
             out.stdout.contains(&format!("\n      {detail}\n")),
             "the fix is not on one line of its own:\n{}",
@@ -264,19 +304,32 @@ fn socketio_upgrade_under_a_c_locale_shows_ascii_only() {
     for (var, value) in [("LANG", "C"), ("LC_ALL", "C")] {
         let shown = pty(COLUMNS, &["check", &url], &[(var, value)]);
         assert!(shown.is_ascii(), "{var}={value}: not ASCII:\n{shown}");
-        assert!(shown.contains("XX socketio.upgrade"), "{shown}");
-        assert!(shown.contains("ok port.listen"), "{shown}");
-        assert!(shown.contains("-- cors"), "{shown}");
-        assert!(shown.contains("XX socketio.upgrade - Run"), "{shown}");
+        // One line per check, each with its ASCII mark; what each check
+        // found may vary with this machine's load, the marks may not.
+        let marked = shown
+            .lines()
+            .filter(|l| {
+                let mark = l.strip_prefix("  ").and_then(|l| l.split(' ').next());
+                matches!(mark, Some("ok" | "!!" | "XX" | "--"))
+            })
+            .count();
+        assert!(
+            marked >= 10,
+            "{var}={value}: {marked} marked lines:\n{shown}"
+        );
+        assert!(shown.contains("\n  XX socketio.upgrade "), "{shown}");
+        assert!(shown.contains("\n  XX socketio.upgrade - "), "{shown}");
     }
 }
 
 #[test]
-fn socketio_upgrade_zero_counts_are_not_coloured() {
-    let server = long_command_line_server();
-    let url = format!("http://127.0.0.1:{}", server.port);
-    let out = rt(&["check", &url, "--color", "always"]);
+fn env_proxy_zero_counts_are_not_coloured() {
+    // One check that reads only the environment: 1 passed and three zeros.
+    let out = rt(&["check", "1", "--only", "env.proxy", "--color", "always"]);
     let last = out.stdout.lines().last().unwrap();
-    assert!(last.contains(", 0 warnings, "), "{last:?}");
-    assert!(last.contains("\x1b[31;1m1 failed\x1b[0m"), "{last:?}");
+    assert_eq!(
+        last.split(" (").next().unwrap(),
+        "\x1b[32m1 passed\x1b[0m, 0 warnings, 0 failed, 0 skipped",
+        "{last:?}"
+    );
 }
