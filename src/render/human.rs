@@ -118,35 +118,49 @@ mod tests {
     use super::*;
     use crate::report::{CheckResult, Evidence, Fix, TargetReport};
 
+    /// A report of one target whose one check failed.
+    fn one_failure(
+        target: String,
+        id: &str,
+        summary: String,
+        evidence: Vec<Evidence>,
+        fixes: Vec<Fix>,
+    ) -> Report {
+        let check = CheckResult {
+            id: id.into(),
+            title: "t".into(),
+            status: Status::Fail,
+            summary,
+            evidence,
+            fixes,
+            duration_ms: 1,
+        };
+        let target = TargetReport {
+            target,
+            status: Status::Fail,
+            checks: vec![check],
+        };
+        Report::new("now".into(), 1, vec![target])
+    }
+
     #[test]
     fn every_field_is_escaped() {
         let evil = "a\x1b[2J\r\nb\u{202e}";
-        let check = CheckResult {
-            id: "socketio.namespace".into(),
-            title: "t".into(),
-            status: Status::Fail,
-            summary: format!("refused: {evil}"),
-            evidence: vec![Evidence {
+        let report = one_failure(
+            format!("http://x{evil}"),
+            "socketio.namespace",
+            format!("refused: {evil}"),
+            vec![Evidence {
                 label: format!("l{evil}"),
                 value: format!("v{evil}"),
             }],
-            fixes: vec![
+            vec![
                 Fix::new(
                     format!("title {evil}"),
                     format!("line one\nline two {evil}"),
                 )
                 .command(format!("cmd {evil}")),
             ],
-            duration_ms: 1,
-        };
-        let report = Report::new(
-            "now".into(),
-            1,
-            vec![TargetReport {
-                target: format!("http://x{evil}"),
-                status: Status::Fail,
-                checks: vec![check],
-            }],
         );
         let style = Style {
             color: true,
@@ -172,23 +186,12 @@ mod tests {
     #[test]
     fn summaries_and_fixes_wrap_to_the_width_with_hanging_indents_and_not_without_one() {
         let words = "a summary long enough to need three lines at forty columns wide";
-        let check = CheckResult {
-            id: "port.listen".into(),
-            title: "t".into(),
-            status: Status::Fail,
-            summary: words.into(),
-            evidence: vec![],
-            fixes: vec![Fix::new("Start the server", words).command("rtdoctor ports")],
-            duration_ms: 1,
-        };
-        let report = Report::new(
-            "now".into(),
-            1,
-            vec![TargetReport {
-                target: "http://localhost:1".into(),
-                status: Status::Fail,
-                checks: vec![check],
-            }],
+        let report = one_failure(
+            "http://localhost:1".into(),
+            "port.listen",
+            words.into(),
+            vec![],
+            vec![Fix::new("Start the server", words).command("rtdoctor ports")],
         );
         let at = |width| Style {
             width,
