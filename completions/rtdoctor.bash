@@ -527,7 +527,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__ports)
-            opts="-h --json --help"
+            opts="-v -h --json --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

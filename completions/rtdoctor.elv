@@ -72,6 +72,8 @@ set edit:completion:arg-completer[rtdoctor] = {|@words|
         }
         &'rtdoctor;ports'= {
             cand --json 'Print JSON'
+            cand -v 'Show whole command lines and start times'
+            cand --verbose 'Show whole command lines and start times'
             cand -h 'Print help'
             cand --help 'Print help'
         }

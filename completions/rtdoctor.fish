@@ -71,6 +71,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s v -l verbose
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s q -l quiet -d 'Show only what needs attention'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -s h -l help -d 'Print help'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -l json -d 'Print JSON'
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -s v -l verbose -d 'Show whole command lines and start times'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand ports" -s h -l help -d 'Print help'
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l timeout -d 'Limit for each probe (connect, request), e.g. 5s, 500ms or 1.5 [default: 5s]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l only -d 'Run only these checks (ids or prefixes such as `port`), comma-separated' -r

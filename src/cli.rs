@@ -301,6 +301,10 @@ pub struct PortsArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+
+    /// Show whole command lines and start times
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -134,9 +134,11 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
         Format::Human => render::human(
             &report,
             config.verbosity,
-            Style {
-                color: config.color,
-            },
+            Style::stdout(
+                config.color,
+                &config.env,
+                config.output.is_none() && crate::style::stdout_is_terminal(),
+            ),
         ),
         Format::Json => render::json(&report),
         Format::Junit => render::junit(&report, config.strict),
@@ -240,7 +242,9 @@ fn ports(config: &PortsConfig) -> Result<ExitCode, Error> {
     print(&if config.json {
         ports::render_json(&report)
     } else {
-        ports::render_table(&report)
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let style = Style::stdout(false, &env, crate::style::stdout_is_terminal());
+        ports::render_table(&report, style, config.verbose)
     })
 }
 

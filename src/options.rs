@@ -476,6 +476,17 @@ or `TERM=dumb`; never in JSON or JUnit, nor with `-o`",
         ..opt("json", "Print JSON", &["ports"])
     },
     Opt {
+        long: Some("verbose"),
+        short: Some('v'),
+        more: "On a terminal, `ports` fits its width: command lines are shortened with `…` and \
+start times shown as ages. Output that is not a terminal is always whole",
+        ..opt(
+            "verbose",
+            "Show whole command lines and start times",
+            &["ports"],
+        )
+    },
+    Opt {
         value: Some("PORT"),
         ..opt("port", "The port whose holder to stop", &["kill"])
     },

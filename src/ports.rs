@@ -4,14 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use serde::Serialize;
 
 use crate::escape::escape;
 use crate::holders::{
-    Holder, ListenSocket, Owner, PortHolders, Viewer, hidden_owner_cell, owner_names, started,
+    Holder, ListenSocket, Owner, PortHolders, Viewer, hidden_owner_cell, owner_names,
+    short_command_line, short_duration, started,
 };
 use crate::os::{Platform, SocketTable};
+use crate::style::Style;
 
 #[derive(Debug, Serialize)]
 pub struct PortEntry {
@@ -100,72 +103,78 @@ pub fn render_json(report: &PortsReport) -> String {
     s
 }
 
-pub fn render_table(report: &PortsReport) -> String {
-    let mut out = String::new();
-    if !report.ports.is_empty() {
-        let mut table = Table::new();
-        table
-            .load_style(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header([
-                "PORT", "ADDRESS", "PID", "USER", "PROCESS", "STARTED", "COMMAND", "SOCKETS",
+/// The columns of the table: all but COMMAND are kept whole; COMMAND takes
+/// what is left of a terminal's width and is shortened with `…`.
+const HEADERS: [&str; 8] = [
+    "PORT", "ADDRESS", "PID", "USER", "PROCESS", "STARTED", "SOCKETS", "COMMAND",
+];
+
+/// Narrower than this, a command line says nothing: the row runs over.
+const MIN_COMMAND: usize = 12;
+
+type Row = [Vec<String>; 8];
+
+/// The table a person reads. On a terminal it fits the width: command lines
+/// shortened, start times as ages; `verbose` (`-v`), or output that is not
+/// a terminal, shows them whole.
+pub fn render_table(report: &PortsReport, style: Style, verbose: bool) -> String {
+    let full = verbose || style.width.is_none();
+    let shown = |s: &str| style.text(&escape(s)).into_owned();
+    let mut rows: Vec<Row> = Vec::new();
+    for e in &report.ports {
+        let states: Vec<String> = e.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let addrs: Vec<String> = e.listeners.iter().map(ListenSocket::label).collect();
+        if e.holders.is_empty() {
+            rows.push([
+                vec![e.port.to_string()],
+                addrs,
+                vec!["hidden".into()],
+                vec![shown(&owner_names(&e.hidden_owners))],
+                vec![],
+                vec![],
+                states,
+                vec![hidden_owner_cell(e.viewer).into()],
             ]);
-        for e in &report.ports {
-            let states = e
-                .states
-                .iter()
-                .map(|(s, n)| format!("{s} {n}"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            if e.holders.is_empty() {
-                let owners = escape(&owner_names(&e.hidden_owners)).into_owned();
-                table.add_row(vec![
-                    e.port.to_string(),
-                    labels(&e.listeners),
-                    "hidden".into(),
-                    owners,
-                    hidden_owner_cell(e.viewer).into(),
-                    String::new(),
-                    String::new(),
-                    states,
-                ]);
-                continue;
-            }
-            for (i, h) in e.holders.iter().enumerate() {
-                let role = match h.role {
-                    crate::holders::Role::Master => " (master)",
-                    crate::holders::Role::Worker => " (worker)",
-                    crate::holders::Role::Single => "",
-                };
-                table.add_row(vec![
-                    if i == 0 {
-                        e.port.to_string()
-                    } else {
-                        String::new()
-                    },
-                    if i == 0 {
-                        labels(&e.listeners)
-                    } else {
-                        String::new()
-                    },
-                    h.process.pid.to_string(),
-                    escape(&h.process.user.clone().unwrap_or_else(|| {
-                        h.process.uid.map(|u| u.to_string()).unwrap_or_default()
-                    }))
-                    .into_owned(),
-                    format!("{}{role}", escape(&h.process.name)),
-                    started(h.process.start_time),
-                    escape(&h.command_line()).into_owned(),
-                    if i == 0 {
-                        states.clone()
-                    } else {
-                        String::new()
-                    },
-                ]);
-            }
+            continue;
         }
-        out.push_str(&table.to_string());
-        out.push('\n');
+        for (i, h) in e.holders.iter().enumerate() {
+            let first = |cell: Vec<String>| if i == 0 { cell } else { Vec::new() };
+            let role = match h.role {
+                crate::holders::Role::Master => " (master)",
+                crate::holders::Role::Worker => " (worker)",
+                crate::holders::Role::Single => "",
+            };
+            let user = h
+                .process
+                .user
+                .clone()
+                .unwrap_or_else(|| h.process.uid.map(|u| u.to_string()).unwrap_or_default());
+            let when = if full {
+                started(h.process.start_time)
+            } else {
+                age(h.process.start_time)
+            };
+            rows.push([
+                first(vec![e.port.to_string()]),
+                first(addrs.clone()),
+                vec![h.process.pid.to_string()],
+                vec![shown(&user)],
+                vec![format!("{}{role}", shown(&h.process.name))],
+                vec![when],
+                first(states.clone()),
+                // Without the program's directory, when cut to fit.
+                vec![shown(&if full {
+                    h.command_line()
+                } else {
+                    short_command_line(&h.process)
+                })],
+            ]);
+        }
+    }
+    let mut out = String::new();
+    if !rows.is_empty() {
+        let width = if full { None } else { style.width };
+        out.push_str(&layout(rows, width, &style.text("…")));
     }
     for (a, b) in &report.empty {
         if a == b {
@@ -178,17 +187,73 @@ pub fn render_table(report: &PortsReport) -> String {
         out.push_str("no TCP listeners on this machine\n");
     }
     for n in &report.notes {
-        out.push_str(&format!("note: {}\n", escape(n)));
+        let note = format!("note: {}", shown(n));
+        out.push_str(&crate::render::fill("", 0, &note, style.width, 6));
     }
     out
 }
 
-fn labels(sockets: &[ListenSocket]) -> String {
-    sockets
-        .iter()
-        .map(ListenSocket::label)
-        .collect::<Vec<_>>()
-        .join("\n")
+/// `3m ago`: when a process started, in the fewest columns.
+fn age(start_time: Option<u64>) -> String {
+    start_time
+        .and_then(|secs| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH + Duration::from_secs(secs))
+                .ok()
+        })
+        .map(|d| format!("{} ago", short_duration(d)))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Columns two spaces apart, each as wide as its widest line; the last
+/// (COMMAND) cut to what `width` leaves of it, ending in `ellipsis`.
+fn layout(rows: Vec<Row>, width: Option<usize>, ellipsis: &str) -> String {
+    const GAP: usize = 2;
+    let cols = |s: &str| s.chars().count();
+    let mut all: Vec<Row> = vec![HEADERS.map(|h| vec![h.to_string()])];
+    all.extend(rows);
+    let mut widths = [0; 8];
+    for row in &all {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = cell.iter().map(|l| cols(l)).fold(*w, usize::max);
+        }
+    }
+    if let Some(width) = width {
+        let fixed: usize = widths[..7].iter().map(|w| w + GAP).sum();
+        let room = width.saturating_sub(fixed).max(MIN_COMMAND);
+        for row in &mut all {
+            for line in &mut row[7] {
+                *line = shorten(line, room, ellipsis);
+            }
+        }
+    }
+    let mut out = String::new();
+    for row in &all {
+        let height = row.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..height {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                let text = cell.get(i).map(String::as_str).unwrap_or("");
+                line.push_str(text);
+                if c < 7 {
+                    line.push_str(&" ".repeat(widths[c] - cols(text) + GAP));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `text` in at most `room` columns: cut, ending in `ellipsis`.
+pub fn shorten(text: &str, room: usize, ellipsis: &str) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let keep = room.saturating_sub(ellipsis.chars().count());
+    let cut: String = text.chars().take(keep).collect();
+    format!("{}{ellipsis}", cut.trim_end())
 }
 
 #[cfg(test)]
@@ -225,7 +290,7 @@ mod tests {
             serde_json::json!({"LISTEN": 1, "TIME_WAIT": 1})
         );
         assert_eq!(report.ports.len(), 1, "9000 was not asked for");
-        let text = render_table(&report);
+        let text = render_table(&report, Style::plain(), false);
         assert!(text.contains("alice (uid 1000)"), "{text}");
         assert!(
             text.contains("nothing listens on ports 8500-8600\n"),
@@ -247,7 +312,7 @@ mod tests {
             "{:?}",
             report.notes
         );
-        let text = render_table(&report);
+        let text = render_table(&report, Style::plain(), false);
         assert!(
             text.contains("note: port 8000 is held by a process of alice"),
             "{text}"

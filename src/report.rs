@@ -144,7 +144,8 @@ pub struct Summary {
 impl Summary {
     /// "3 passed, 1 warning, 0 failed, 2 skipped": the closing line of the
     /// human report and of `--bundle-only`, written here once. `paint`
-    /// dresses each part for the status it counts (its colour), or not.
+    /// dresses each part that counts something for the status it counts
+    /// (its colour); a zero is left plain: `0 failed` is no alarm.
     pub fn line(&self, paint: impl Fn(Status, &str) -> String) -> String {
         let warnings = if self.warn == 1 {
             "warning"
@@ -152,12 +153,15 @@ impl Summary {
             "warnings"
         };
         [
-            (Status::Pass, format!("{} passed", self.pass)),
-            (Status::Warn, format!("{} {warnings}", self.warn)),
-            (Status::Fail, format!("{} failed", self.fail)),
-            (Status::Skip, format!("{} skipped", self.skip)),
+            (Status::Pass, self.pass, "passed"),
+            (Status::Warn, self.warn, warnings),
+            (Status::Fail, self.fail, "failed"),
+            (Status::Skip, self.skip, "skipped"),
         ]
-        .map(|(status, part)| paint(status, &part))
+        .map(|(status, n, what)| {
+            let part = format!("{n} {what}");
+            if n == 0 { part } else { paint(status, &part) }
+        })
         .join(", ")
     }
 }
@@ -288,7 +292,7 @@ mod tests {
         let many = Summary { warn: 2, ..one };
         assert_eq!(
             many.line(|status, part| format!("<{}>{part}", status.as_str())),
-            "<pass>3 passed, <warn>2 warnings, <fail>0 failed, <skip>2 skipped"
+            "<pass>3 passed, <warn>2 warnings, 0 failed, <skip>2 skipped"
         );
     }
 

@@ -161,6 +161,8 @@ pub struct PortsConfig {
     /// Inclusive ranges; empty means every listener.
     pub ranges: Vec<(u16, u16)>,
     pub json: bool,
+    /// Whole command lines and start times, even on a narrow terminal.
+    pub verbose: bool,
     /// Where the socket table comes from (`RTDOCTOR_SOCKETS`).
     pub sockets: Option<crate::os::Source>,
 }

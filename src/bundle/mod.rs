@@ -72,7 +72,7 @@ pub fn write(
         redacted("report.json", &render::json(report), redactor),
         redacted(
             "report.txt",
-            &render::human(report, Verbosity::Verbose, Style { color: false }),
+            &render::human(report, Verbosity::Verbose, Style::plain()),
             redactor,
         ),
         redacted("system.json", &json(&system(&python, &mut notes)), &files),

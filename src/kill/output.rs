@@ -3,16 +3,26 @@
 //! only thing there and these lines go to standard error).
 
 use crate::holders::{Holder, PortHolders, Role, started};
+use crate::style::Style;
 
 pub struct Output {
     json: bool,
+    /// How standard output shows text: its width (none off a terminal)
+    /// and whether its locale is UTF-8.
+    style: Style,
     /// Lines kept instead of written, for tests.
     kept: Option<Vec<String>>,
 }
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        Output { json, kept: None }
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let to_terminal = !json && crate::style::stdout_is_terminal();
+        Output {
+            json,
+            style: Style::stdout(false, &env, to_terminal),
+            kept: None,
+        }
     }
 
     /// Lines kept, not written: what a test reads.
@@ -20,6 +30,7 @@ impl Output {
     pub fn kept() -> Self {
         Output {
             json: false,
+            style: Style::plain(),
             kept: Some(Vec::new()),
         }
     }
@@ -31,17 +42,24 @@ impl Output {
 
     /// Each line names processes (their names and command lines are
     /// anyone's to choose), so it is escaped as a whole: none of these
-    /// lines has a line break of its own.
+    /// lines has a line break of its own but those of wrapping it to the
+    /// terminal, under its own indent and four spaces more.
     pub fn line(&mut self, text: &str) {
         // Holders' command lines carry their secrets (`--requirepass x`).
         let redacted = crate::redact::line(text);
-        let text = crate::escape::escape(&redacted);
+        let escaped = crate::escape::escape(&redacted);
+        let shown = self.style.text(&escaped);
+        let body = shown.trim_start_matches(' ');
+        let indent = shown.len() - body.len();
+        let filled =
+            crate::render::fill(&shown[..indent], indent, body, self.style.width, indent + 4);
+        let text = filled.trim_end_matches('\n');
         if let Some(kept) = &mut self.kept {
-            kept.push(text.into_owned());
+            kept.push(text.to_owned());
         } else if self.json {
             crate::say!("{text}");
         } else {
-            crate::stdio::out_line(&text);
+            crate::stdio::out_line(text);
         }
     }
 

@@ -26,6 +26,16 @@ value is exit 2",
         doc: "`dumb`: no colour with `--color auto`",
     },
     EnvVar {
+        name: "COLUMNS",
+        doc: "A number: the width human output is wrapped to on a terminal, instead of the \
+terminal's own. Output that is not a terminal (a pipe, a file, `-o`) is never wrapped",
+    },
+    EnvVar {
+        name: "LC_ALL, LC_CTYPE, LANG",
+        doc: "The first one set decides: unless it names UTF-8, the marks ✓ ! ✗ – and `…` are \
+shown as `ok` `!!` `XX` `--` and `...`",
+    },
+    EnvVar {
         name: "HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY",
         doc: "In either case: what `env.proxy` judges. rtdoctor's own probes never go through \
 a proxy",

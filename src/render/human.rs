@@ -4,45 +4,65 @@
 
 use std::fmt::Write as _;
 
-use super::wrap;
+use super::fill;
 use crate::escape::escape;
 use crate::report::{Fix, Report, Status};
 use crate::settings::Verbosity;
 use crate::style::Style;
 
-const WIDTH: usize = 92;
+/// Where a fix's detail and its command start, and where a wrapped fix
+/// title or evidence value continues.
+const INDENT: usize = 6;
 
 pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
+    // Every field may quote a server, a certificate or a process: escaped
+    // here, field by field, so only rtdoctor's own line breaks and colours
+    // reach the terminal; and shown as the locale can show it.
+    let shown = |s: &str| style.text(&escape(s)).into_owned();
+    let width = |s: &str| s.chars().count();
     let mut out = String::new();
-    let id_width = report.checks().map(|c| c.id.len()).max().unwrap_or(0);
+    let id_width = report
+        .checks()
+        .map(|c| width(&shown(&c.id)))
+        .max()
+        .unwrap_or(0);
     let quiet = verbosity == Verbosity::Quiet;
+    let indent = " ".repeat(INDENT);
     for (i, target) in report.targets.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        // Every field may quote a server, a certificate or a process:
-        // escaped here, field by field, so only rtdoctor's own line breaks
-        // and colours reach the terminal.
-        let _ = writeln!(out, "{}", style.bold(&escape(&target.target)));
+        let _ = writeln!(out, "{}", style.bold(&shown(&target.target)));
         for check in &target.checks {
             if quiet && matches!(check.status, Status::Pass | Status::Skip) {
                 continue;
             }
-            let _ = writeln!(
-                out,
-                "  {} {:<id_width$}  {}",
+            // `  ✓ port.listen     summary`, the summary hanging under itself.
+            let lead = format!(
+                "  {} {:<id_width$}  ",
                 style.mark(check.status),
-                escape(&check.id),
-                escape(&check.summary)
+                shown(&check.id)
             );
+            let lead_width = 2 + style.mark_width() + 1 + id_width + 2;
+            out.push_str(&fill(
+                &lead,
+                lead_width,
+                &shown(&check.summary),
+                style.width,
+                lead_width,
+            ));
             if verbosity == Verbosity::Verbose {
                 for e in &check.evidence {
-                    let _ = writeln!(
-                        out,
-                        "      {} {}",
-                        style.dim(&format!("{}:", escape(&e.label))),
-                        escape(&e.value)
-                    );
+                    let label = format!("{}:", shown(&e.label));
+                    let lead = format!("{indent}{} ", style.dim(&label));
+                    let lead_width = INDENT + width(&label) + 1;
+                    out.push_str(&fill(
+                        &lead,
+                        lead_width,
+                        &shown(&e.value),
+                        style.width,
+                        INDENT + 2,
+                    ));
                 }
             }
         }
@@ -55,26 +75,39 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
             let _ = writeln!(out, "\n  {}", style.bold("How to fix"));
             // A cause several checks met (a stuck process) gets its fix
             // once, under the first of them; the JSON keeps each check's.
-            let mut shown: Vec<&Fix> = Vec::new();
+            let mut given: Vec<&Fix> = Vec::new();
             for check in needs_fix {
+                let id = shown(&check.id);
+                let lead = format!("  {} {id} {} ", style.mark(check.status), style.text("—"));
+                let lead_width = 2 + style.mark_width() + 1 + width(&id) + 3;
                 for fix in &check.fixes {
-                    if shown.contains(&fix) {
+                    if given.contains(&fix) {
                         continue;
                     }
-                    shown.push(fix);
-                    let _ = writeln!(
-                        out,
-                        "  {} {} — {}",
-                        style.mark(check.status),
-                        escape(&check.id),
-                        style.bold(&escape(&fix.title))
-                    );
+                    given.push(fix);
+                    let title = fill("", lead_width, &shown(&fix.title), style.width, INDENT);
+                    // A title whose first word does not fit after the lead
+                    // starts on the next line: no space left at the end.
+                    let title = title.trim_end();
+                    let lead = if title.starts_with('\n') {
+                        lead.trim_end()
+                    } else {
+                        &lead
+                    };
+                    let _ = writeln!(out, "{lead}{}", style.bold(title));
                     // A fix may quote a certificate's names or a declared
                     // check's file: its line breaks are escaped too.
-                    out.push_str(&wrap(&escape(&fix.detail), WIDTH, "      "));
+                    out.push_str(&fill(
+                        &indent,
+                        INDENT,
+                        &shown(&fix.detail),
+                        style.width,
+                        INDENT,
+                    ));
                     if let Some(cmd) = &fix.command {
-                        let cmd = escape(cmd);
-                        let _ = writeln!(out, "      {}", style.cyan(&format!("$ {cmd}")));
+                        // Whole, to be copied.
+                        let cmd = shown(cmd);
+                        let _ = writeln!(out, "{indent}{}", style.cyan(&format!("$ {cmd}")));
                     }
                 }
             }
@@ -121,7 +154,7 @@ mod tests {
                 ],
             }],
         );
-        let text = human(&report, Verbosity::Normal, Style { color: false });
+        let text = human(&report, Verbosity::Normal, Style::plain());
         assert_eq!(text.matches("If the process is stuck").count(), 1, "{text}");
         assert!(
             text.contains("✗ http.health — If the process is stuck"),
@@ -133,37 +166,55 @@ mod tests {
         );
     }
 
+    /// A report of one target whose one check failed.
+    fn one_failure(
+        target: String,
+        id: &str,
+        summary: String,
+        evidence: Vec<Evidence>,
+        fixes: Vec<Fix>,
+    ) -> Report {
+        let check = CheckResult {
+            id: id.into(),
+            title: "t".into(),
+            status: Status::Fail,
+            summary,
+            evidence,
+            fixes,
+            duration_ms: 1,
+        };
+        let target = TargetReport {
+            target,
+            status: Status::Fail,
+            checks: vec![check],
+        };
+        Report::new("now".into(), 1, vec![target])
+    }
+
     #[test]
     fn every_field_is_escaped() {
         let evil = "a\x1b[2J\r\nb\u{202e}";
-        let check = CheckResult {
-            id: "socketio.namespace".into(),
-            title: "t".into(),
-            status: Status::Fail,
-            summary: format!("refused: {evil}"),
-            evidence: vec![Evidence {
+        let report = one_failure(
+            format!("http://x{evil}"),
+            "socketio.namespace",
+            format!("refused: {evil}"),
+            vec![Evidence {
                 label: format!("l{evil}"),
                 value: format!("v{evil}"),
             }],
-            fixes: vec![
+            vec![
                 Fix::new(
                     format!("title {evil}"),
                     format!("line one\nline two {evil}"),
                 )
                 .command(format!("cmd {evil}")),
             ],
-            duration_ms: 1,
-        };
-        let report = Report::new(
-            "now".into(),
-            1,
-            vec![TargetReport {
-                target: format!("http://x{evil}"),
-                status: Status::Fail,
-                checks: vec![check],
-            }],
         );
-        let text = human(&report, Verbosity::Verbose, Style { color: true });
+        let style = Style {
+            color: true,
+            ..Style::plain()
+        };
+        let text = human(&report, Verbosity::Verbose, style);
         let shown = "a\\x1b[2J\\r\\nb\\u{202e}";
         for field in [
             format!("http://x{shown}"),
@@ -178,5 +229,43 @@ mod tests {
         }
         // rtdoctor's own colours are all that is left of ESC.
         assert!(!text.contains("\x1b[2J") && !text.contains('\r') && !text.contains('\u{202e}'));
+    }
+
+    #[test]
+    fn summaries_and_fixes_wrap_to_the_width_with_hanging_indents_and_not_without_one() {
+        let words = "a summary long enough to need three lines at forty columns wide";
+        let report = one_failure(
+            "http://localhost:1".into(),
+            "port.listen",
+            words.into(),
+            vec![],
+            vec![Fix::new("Start the server", words).command("rtdoctor ports")],
+        );
+        let at = |width| Style {
+            width,
+            ..Style::plain()
+        };
+        let text = human(&report, Verbosity::Normal, at(Some(40)));
+        // All but the closing count, some 50 columns at most.
+        let (body, _) = text.rsplit_once("\n\n").unwrap();
+        assert!(body.lines().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(
+            text.contains(
+                "  ✗ port.listen  a summary long enough\n                 to need three lines at\n                 forty columns wide\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\n      a summary long enough to need\n      three lines at forty columns wide\n"
+            ),
+            "{text}"
+        );
+        let whole = human(&report, Verbosity::Normal, at(None));
+        assert!(
+            whole.contains(&format!("  ✗ port.listen  {words}\n")),
+            "{whole}"
+        );
+        assert!(whole.contains(&format!("\n      {words}\n")), "{whole}");
     }
 }

@@ -39,6 +39,7 @@ pub fn resolve(cli: Cli) -> Result<Resolved, Error> {
         Command::Ports(args) => Resolved::Ports(PortsConfig {
             ranges: args.ports,
             json: args.json,
+            verbose: args.verbose,
             sockets: sockets_from_env()?,
         }),
         Command::Kill(args) => Resolved::Kill(KillConfig {

@@ -33,5 +33,6 @@ mod secrets;
 mod smoke;
 mod socket_table;
 mod socketio;
+mod terminal;
 mod tls;
 mod websocket;
