@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::check::Check;
 use crate::error::Error;
 use crate::escape::escape;
-use crate::render::wrap;
+use crate::render::fill;
 
 pub fn list(checks: &[Arc<dyn Check>]) -> String {
     let width = checks.iter().map(|c| c.id().len()).max().unwrap_or(0);
@@ -15,7 +15,9 @@ pub fn list(checks: &[Arc<dyn Check>]) -> String {
         .collect()
 }
 
-pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, Error> {
+/// `width`: the terminal's, to wrap to; `None` (a pipe, a file) leaves
+/// each line whole.
+pub fn explain(checks: &[Arc<dyn Check>], id: &str, width: Option<usize>) -> Result<String, Error> {
     let Some(check) = checks.iter().find(|c| c.id() == id) else {
         let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
         return Err(Error::usage(crate::check::unknown_check(id, &ids)));
@@ -27,8 +29,8 @@ pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, Error> {
             let line = escape(line);
             // List items keep their dash and hang their continuation lines.
             match line.strip_prefix("- ") {
-                Some(item) => out.push_str(&list_item(item)),
-                None => out.push_str(&wrap(&line, 88, "  ")),
+                Some(item) => out.push_str(&fill("  - ", 4, item, width, 4)),
+                None => out.push_str(&fill("  ", 2, &line, width, 2)),
             }
         }
         out.push('\n');
@@ -42,23 +44,33 @@ pub fn explain(checks: &[Arc<dyn Check>], id: &str) -> Result<String, Error> {
     Ok(out.trim_end().to_string() + "\n")
 }
 
-/// `- item` wrapped with its continuation lines hanging under the text. An
-/// empty item (a declared check's fix may have a bare `- ` line) wraps to
-/// an empty line, which has no indent to put the dash into.
-fn list_item(item: &str) -> String {
-    let wrapped = wrap(item, 88, "    ");
-    match wrapped.strip_prefix("    ") {
-        Some(rest) => format!("  - {rest}"),
-        None => format!("  -{wrapped}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::render::fill;
+
+    /// A list item as `explain` writes it: the dash, the text hanging
+    /// under itself; an empty item (a declared check's bare `- ` line) is
+    /// just the dash.
     #[test]
     fn list_items_hang_and_an_empty_one_is_just_a_dash() {
-        assert_eq!(super::list_item("one"), "  - one\n");
-        assert_eq!(super::list_item(""), "  -\n");
-        assert_eq!(super::list_item("   "), "  -\n");
+        assert_eq!(fill("  - ", 4, "one", Some(80), 4), "  - one\n");
+        assert_eq!(fill("  - ", 4, "", Some(80), 4), "  -\n");
+        assert_eq!(fill("  - ", 4, "   ", None, 4), "  -\n");
+        assert_eq!(
+            fill("  - ", 4, "one two three", Some(12), 4),
+            "  - one two\n    three\n"
+        );
+    }
+
+    /// Off a terminal nothing is wrapped: a long line stays one line.
+    #[test]
+    fn explain_wraps_to_the_width_given_and_not_at_all_without_one() {
+        let checks = crate::check::registry();
+        let whole = super::explain(&checks, "port.listen", None).unwrap();
+        let narrow = super::explain(&checks, "port.listen", Some(60)).unwrap();
+        assert!(whole.lines().any(|l| l.chars().count() > 100), "{whole}");
+        assert!(narrow.lines().all(|l| l.chars().count() <= 60), "{narrow}");
+        let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&whole), words(&narrow));
     }
 }

@@ -9,29 +9,6 @@ pub use human::human;
 pub use json::json;
 pub use junit::junit;
 
-/// Wrap `text` at `width` columns, each line starting with `indent`.
-pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::from(indent);
-        for word in paragraph.split_whitespace() {
-            if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width
-            {
-                out.push_str(line.trim_end());
-                out.push('\n');
-                line = String::from(indent);
-            }
-            if line.len() > indent.len() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 /// `lead` (its colours not counted: `lead_width` columns) then `text`,
 /// broken between words so no line is wider than `width`, every further
 /// line indented by `hang` spaces — a hanging indent. A word wider than a
@@ -138,8 +115,8 @@ mod tests {
     }
 
     #[test]
-    fn wrap_breaks_between_words_and_indents() {
-        let got = super::wrap("one two three four", 12, "  ");
+    fn a_paragraph_indented_as_a_whole_breaks_between_words() {
+        let got = fill("  ", 2, "one two three four", Some(12), 2);
         assert_eq!(got, "  one two\n  three four\n");
     }
 }

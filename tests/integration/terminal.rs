@@ -333,3 +333,17 @@ fn env_proxy_zero_counts_are_not_coloured() {
         "{last:?}"
     );
 }
+
+/// `explain` wraps to the terminal like the report, with the same words
+/// as its unwrapped output into a pipe (where no line is broken).
+#[test]
+fn port_listen_explain_fits_80_columns_and_says_every_word_of_the_piped_text() {
+    let shown = plain(&pty(COLUMNS, &["explain", "port.listen"], &[]));
+    assert_fits(&shown, COLUMNS);
+    let piped = rt(&["explain", "port.listen"]).stdout;
+    assert!(
+        piped.lines().any(|l| l.chars().count() > COLUMNS),
+        "off a terminal, explain is not wrapped:\n{piped}"
+    );
+    assert_whole(&shown, piped.split_whitespace());
+}
