@@ -289,6 +289,32 @@ fn tls_certificate_a_ca_signed_certificate_passes_with_cacert_and_socketio_works
     }
 }
 
+/// `check url` without --cacert: a self-signed certificate trusted by
+/// nothing here, with each client's way to trust it.
+fn assert_self_signed_untrusted(url: &str, subject: &str) -> Value {
+    let (code, r) = check_json(url, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert_eq!(
+        summary(&r, "tls.certificate"),
+        format!(
+            "the certificate is self-signed ({subject}): nothing this machine trusts vouches for it"
+        )
+    );
+    let fixes = fix_text(&r, "tls.certificate");
+    for hint in [
+        "--cacert",
+        "NODE_EXTRA_CA_CERTS",
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "certificate store",
+        "mkcert",
+    ] {
+        assert!(fixes.contains(hint), "{hint} missing from {fixes}");
+    }
+    r
+}
+
 #[test]
 fn tls_certificate_self_signed_fails_and_insecure_lets_the_other_checks_go_on() {
     let pki = Pki::new();
@@ -297,22 +323,7 @@ fn tls_certificate_self_signed_fails_and_insecure_lets_the_other_checks_go_on() 
     let proxy = nginx_tls(&leaf, app.port);
     let url = format!("https://127.0.0.1:{}", proxy.port());
 
-    let (code, r) = check_json(&url, &[]);
-    assert_eq!(code, 1);
-    assert_eq!(status(&r, "tls.certificate"), "fail");
-    assert_eq!(
-        summary(&r, "tls.certificate"),
-        "the certificate is self-signed (CN=rtdoctor self-signed): nothing this machine trusts vouches for it"
-    );
-    let fixes = fix_text(&r, "tls.certificate");
-    for hint in [
-        "--cacert",
-        "NODE_EXTRA_CA_CERTS",
-        "REQUESTS_CA_BUNDLE",
-        "mkcert",
-    ] {
-        assert!(fixes.contains(hint), "{hint} missing from {fixes}");
-    }
+    let r = assert_self_signed_untrusted(&url, "CN=rtdoctor self-signed");
     // One root cause: the checks that talk TLS are skipped because of it
     // instead of each failing with the same certificate error.
     for id in ["http.health", "socketio.handshake", "websocket.upgrade"] {
@@ -356,24 +367,7 @@ fn tls_certificate_openssl_req_x509_is_self_signed_and_trusted_as_itself_with_ca
     let proxy = nginx_tls(&leaf, app.port);
     let url = format!("https://localhost:{}", proxy.port());
 
-    let (code, r) = check_json(&url, &[]);
-    assert_eq!(code, 1);
-    assert_eq!(status(&r, "tls.certificate"), "fail");
-    assert_eq!(
-        summary(&r, "tls.certificate"),
-        "the certificate is self-signed (CN=localhost): nothing this machine trusts vouches for it"
-    );
-    let fixes = fix_text(&r, "tls.certificate");
-    for hint in [
-        "--cacert",
-        "NODE_EXTRA_CA_CERTS",
-        "REQUESTS_CA_BUNDLE",
-        "SSL_CERT_FILE",
-        "certificate store",
-        "mkcert",
-    ] {
-        assert!(fixes.contains(hint), "{hint} missing from {fixes}");
-    }
+    assert_self_signed_untrusted(&url, "CN=localhost");
 
     let cert = path_str(&leaf.cert);
     for scheme in ["https", "wss"] {

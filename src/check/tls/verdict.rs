@@ -364,6 +364,11 @@ mod tests {
         rustls::Error::InvalidCertificate(e)
     }
 
+    /// The verdict on `leaf` refused with `e`, for `host`.
+    fn refused(leaf: CertInfo, e: CertificateError, name_ok: bool, host: &str) -> Outcome {
+        verdict(&report(leaf, Err(invalid(e)), name_ok), host, NOW)
+    }
+
     #[test]
     fn a_valid_certificate_passes_with_its_expiry_version_and_alpn() {
         let r = report(cert(false, NOW - DAY, NOW + 90 * DAY), Ok(()), true);
@@ -390,12 +395,12 @@ mod tests {
 
     #[test]
     fn self_signed_is_named_and_a_wrong_name_behind_it_too() {
-        let r = report(
+        let out = refused(
             cert(true, NOW - DAY, NOW + 90 * DAY),
-            Err(invalid(CertificateError::UnknownIssuer)),
+            CertificateError::UnknownIssuer,
             false,
+            "example.test",
         );
-        let out = verdict(&r, "example.test", NOW);
         assert_eq!(out.status, crate::report::Status::Fail);
         assert!(
             out.summary.contains("self-signed (CN=leaf)"),
@@ -414,12 +419,12 @@ mod tests {
 
     #[test]
     fn expired_names_the_date() {
-        let r = report(
+        let out = refused(
             cert(false, NOW - 100 * DAY, NOW - 3 * DAY),
-            Err(invalid(CertificateError::Expired)),
+            CertificateError::Expired,
             true,
+            "localhost",
         );
-        let out = verdict(&r, "localhost", NOW);
         assert_eq!(
             out.summary,
             "the certificate expired on 2026-01-02 (3 days ago)"
@@ -428,12 +433,12 @@ mod tests {
 
     #[test]
     fn unknown_issuer_says_whether_an_intermediate_was_sent() {
-        let r = report(
+        let out = refused(
             cert(false, NOW - DAY, NOW + 90 * DAY),
-            Err(invalid(CertificateError::UnknownIssuer)),
+            CertificateError::UnknownIssuer,
             true,
+            "localhost",
         );
-        let out = verdict(&r, "localhost", NOW);
         assert!(
             out.summary
                 .starts_with("unknown issuer: the certificate is issued by CN=Dev CA")

@@ -258,3 +258,41 @@ impl ServerCertVerifier for Verifier {
         self.algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(cn: &str, sans: &[&str]) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    fn fallback(cert: &CertificateDer<'_>, name: &str) -> bool {
+        let name = ServerName::try_from(name.to_string()).unwrap();
+        let refused = rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName);
+        common_name_fallback(cert, &name, refused).is_ok()
+    }
+
+    /// As OpenSSL clients check a name: the common name counts only
+    /// without subject alternative names, and only for a DNS name.
+    #[test]
+    fn the_common_name_counts_only_without_alternative_names() {
+        let cn_only = cert("localhost", &[]);
+        assert!(fallback(&cn_only, "localhost"));
+        assert!(fallback(&cn_only, "LOCALHOST"));
+        assert!(!fallback(&cn_only, "example.test"));
+        assert!(!fallback(&cert("127.0.0.1", &[]), "127.0.0.1"));
+        assert!(!fallback(
+            &cert("localhost", &["example.test"]),
+            "localhost"
+        ));
+    }
+}
