@@ -123,6 +123,46 @@ impl Pki {
 
 const LOCAL_NAMES: &[&str] = &["localhost", "127.0.0.1"];
 
+/// The certificate the tutorials make, by the `openssl` command line
+/// exactly as they give it: self-signed, `basicConstraints CA:TRUE`, the
+/// host only as its common name.
+fn openssl_req_x509(dir: &Path) -> Leaf {
+    let leaf = Leaf {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "this test needs the openssl command line ({e}); install it: \
+apt-get install openssl (Debian/Ubuntu), dnf install openssl, brew install openssl"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "openssl req -x509 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    leaf
+}
+
 /// nginx serving `leaf` over TLS in front of `upstream`.
 fn nginx_tls(leaf: &Leaf, upstream: u16) -> Nginx {
     let (cert, key) = (path_str(&leaf.cert), path_str(&leaf.key));
@@ -249,6 +289,32 @@ fn tls_certificate_a_ca_signed_certificate_passes_with_cacert_and_socketio_works
     }
 }
 
+/// `check url` without --cacert: a self-signed certificate trusted by
+/// nothing here, with each client's way to trust it.
+fn assert_self_signed_untrusted(url: &str, subject: &str) -> Value {
+    let (code, r) = check_json(url, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert_eq!(
+        summary(&r, "tls.certificate"),
+        format!(
+            "the certificate is self-signed ({subject}): nothing this machine trusts vouches for it"
+        )
+    );
+    let fixes = fix_text(&r, "tls.certificate");
+    for hint in [
+        "--cacert",
+        "NODE_EXTRA_CA_CERTS",
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "certificate store",
+        "mkcert",
+    ] {
+        assert!(fixes.contains(hint), "{hint} missing from {fixes}");
+    }
+    r
+}
+
 #[test]
 fn tls_certificate_self_signed_fails_and_insecure_lets_the_other_checks_go_on() {
     let pki = Pki::new();
@@ -257,22 +323,7 @@ fn tls_certificate_self_signed_fails_and_insecure_lets_the_other_checks_go_on() 
     let proxy = nginx_tls(&leaf, app.port);
     let url = format!("https://127.0.0.1:{}", proxy.port());
 
-    let (code, r) = check_json(&url, &[]);
-    assert_eq!(code, 1);
-    assert_eq!(status(&r, "tls.certificate"), "fail");
-    assert_eq!(
-        summary(&r, "tls.certificate"),
-        "the certificate is self-signed (CN=rtdoctor self-signed): nothing this machine trusts vouches for it"
-    );
-    let fixes = fix_text(&r, "tls.certificate");
-    for hint in [
-        "--cacert",
-        "NODE_EXTRA_CA_CERTS",
-        "REQUESTS_CA_BUNDLE",
-        "mkcert",
-    ] {
-        assert!(fixes.contains(hint), "{hint} missing from {fixes}");
-    }
+    let r = assert_self_signed_untrusted(&url, "CN=rtdoctor self-signed");
     // One root cause: the checks that talk TLS are skipped because of it
     // instead of each failing with the same certificate error.
     for id in ["http.health", "socketio.handshake", "websocket.upgrade"] {
@@ -302,6 +353,56 @@ fn tls_certificate_self_signed_fails_and_insecure_lets_the_other_checks_go_on() 
     let (_, r) = check_json(&url, &["--only", "tls", "--cacert", &path_str(&leaf.cert)]);
     assert_eq!(status(&r, "tls.certificate"), "pass");
     assert!(summary(&r, "tls.certificate").contains("self-signed, trusted through --cacert"));
+}
+
+/// `openssl req -x509 … -subj /CN=localhost` in front of python-socketio:
+/// self-signed and trusted by nothing here; trusted as itself through
+/// --cacert, every probe goes on (as curl, Python and Node do) and the
+/// certificate warns that Firefox and rustls will still refuse it.
+#[test]
+fn tls_certificate_openssl_req_x509_is_self_signed_and_trusted_as_itself_with_cacert() {
+    let dir = tempfile::tempdir().unwrap();
+    let leaf = openssl_req_x509(dir.path());
+    let app = py_healthy(&[]);
+    let proxy = nginx_tls(&leaf, app.port);
+    let url = format!("https://localhost:{}", proxy.port());
+
+    assert_self_signed_untrusted(&url, "CN=localhost");
+
+    let cert = path_str(&leaf.cert);
+    for scheme in ["https", "wss"] {
+        let url = format!("{scheme}://localhost:{}", proxy.port());
+        let (_, r) = check_json(&url, &["--cacert", &cert]);
+        assert_eq!(status(&r, "tls.certificate"), "warn", "{r}");
+        let s = summary(&r, "tls.certificate");
+        assert!(s.contains("(self-signed, trusted through --cacert)"), "{s}");
+        assert!(
+            s.contains(
+                "Firefox and rustls-based clients refuse a CA certificate as a server's own"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("no subject alternative names"), "{s}");
+        let fixes = fix_text(&r, "tls.certificate");
+        assert!(
+            fixes.contains("-addext basicConstraints=critical,CA:FALSE")
+                && fixes.contains("mkcert"),
+            "{fixes}"
+        );
+        for id in ["http.health", "socketio.handshake", "socketio.upgrade"] {
+            assert_eq!(status(&r, id), "pass", "{id}: {}", summary(&r, id));
+        }
+    }
+
+    // The name is still checked: the certificate is for localhost only.
+    let url = format!("https://127.0.0.1:{}", proxy.port());
+    let (_, r) = check_json(&url, &["--only", "tls", "--cacert", &cert]);
+    assert_eq!(status(&r, "tls.certificate"), "fail");
+    assert!(
+        summary(&r, "tls.certificate").contains("wrong host"),
+        "{}",
+        summary(&r, "tls.certificate")
+    );
 }
 
 #[test]
@@ -354,18 +455,22 @@ fn tls_certificate_expired_wrong_host_ca_as_leaf_and_expiring_soon_are_told_apar
     assert!(fix_text(&r, "tls.certificate").contains("It is valid for: app.example.com"));
     drop(proxy);
 
-    // Trusted, yet refused: a CA certificate is no server's certificate.
+    // A self-signed CA certificate trusted as itself: it verifies, as
+    // OpenSSL clients accept it, with a warning that Firefox and rustls
+    // refuse a CA certificate as a server's own.
     let ca_leaf = pki.ca_as_leaf("ca-leaf", LOCAL_NAMES);
     let proxy = nginx_tls(&ca_leaf, app.port);
     let (code, r) = check_json(
         &format!("https://127.0.0.1:{}", proxy.port()),
         &["--only", "tls", "--cacert", &path_str(&ca_leaf.cert)],
     );
-    assert_eq!(code, 1);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(status(&r, "tls.certificate"), "warn");
+    let s = summary(&r, "tls.certificate");
     assert!(
-        summary(&r, "tls.certificate").starts_with("the server's certificate is a CA certificate"),
-        "{}",
-        summary(&r, "tls.certificate")
+        s.contains("but it is a CA certificate (basicConstraints CA:TRUE)")
+            && !s.contains("common name"),
+        "{s}"
     );
     assert!(fix_text(&r, "tls.certificate").contains("basicConstraints=critical,CA:FALSE"));
     drop(proxy);

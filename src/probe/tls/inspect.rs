@@ -55,9 +55,10 @@ pub async fn inspect(
         .map_err(|e| Failure::Other(format!("{server_name} is not a name TLS can check ({e})")))?;
     let roots = roots(cacert).map_err(Failure::Other)?;
     let (system_roots, extra_roots) = (roots.system, roots.extra);
+
     let slot = Arc::new(Mutex::new(None));
     let verifier = Verifier::new(
-        Trust::Ready(webpki(roots.store, provider())),
+        Trust::Ready(webpki(roots.store, provider()), roots.anchors),
         Mode::Record(slot.clone()),
     );
     let config = with_verifier(verifier, INSPECT_ALPN).map_err(Failure::Other)?;

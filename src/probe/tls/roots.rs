@@ -61,6 +61,8 @@ pub struct Roots {
     pub store: RootCertStore,
     pub system: usize,
     pub extra: usize,
+    /// The `--cacert` certificates themselves.
+    pub anchors: Vec<CertificateDer<'static>>,
 }
 
 pub fn roots(cacert: Option<&Path>) -> Result<Roots, String> {
@@ -68,7 +70,7 @@ pub fn roots(cacert: Option<&Path>) -> Result<Roots, String> {
         Some(path) => anchors(path)?,
         None => Vec::new(),
     };
-    Ok(trusting(&extra))
+    Ok(trusting(extra))
 }
 
 /// The certificates of a `--cacert` file, each one checked to be usable as
@@ -88,7 +90,7 @@ pub(super) fn anchors(path: &Path) -> Result<Vec<CertificateDer<'static>>, Strin
 }
 
 /// The system roots plus `extra` (already checked by `anchors`).
-pub(super) fn trusting(extra: &[CertificateDer<'static>]) -> Roots {
+pub(super) fn trusting(extra: Vec<CertificateDer<'static>>) -> Roots {
     let mut store = RootCertStore::empty();
     let (system, _) = store.add_parsable_certificates(system_roots().iter().cloned());
     let (added, _) = store.add_parsable_certificates(extra.iter().cloned());
@@ -96,6 +98,7 @@ pub(super) fn trusting(extra: &[CertificateDer<'static>]) -> Roots {
         store,
         system,
         extra: added,
+        anchors: extra,
     }
 }
 

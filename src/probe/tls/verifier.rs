@@ -11,7 +11,9 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::cert::CertInfo;
 use super::roots::trusting;
+use crate::probe::tls_words;
 
 /// webpki's verifier over `store` (`None` when it holds no root).
 pub(super) fn webpki(store: RootCertStore, provider: Arc<CryptoProvider>) -> WebPki {
@@ -34,6 +36,11 @@ pub struct Verification {
     /// The name check alone, so a wrong name is reported even when the
     /// chain failed first.
     pub name: Result<(), rustls::Error>,
+    /// The server's certificate is a CA certificate (CA:TRUE) trusted as
+    /// itself: byte for byte one of the `--cacert` certificates. OpenSSL
+    /// (curl, Python, Node) accepts such a self-signed trust anchor as the
+    /// server's own; webpki (rustls) and Firefox refuse it.
+    pub ca_trusted_as_itself: bool,
 }
 
 #[derive(Debug)]
@@ -63,10 +70,19 @@ pub(super) type WebPki = Option<Arc<WebPkiServerVerifier>>;
 
 #[derive(Debug)]
 pub(super) enum Trust {
-    /// Built from these roots.
-    Ready(WebPki),
+    /// Built from these roots, of which these extra ones (`--cacert`).
+    Ready(WebPki, Vec<CertificateDer<'static>>),
     /// The system roots plus these extra ones, built at first use.
     Lazy(Vec<CertificateDer<'static>>, OnceLock<WebPki>),
+}
+
+impl Trust {
+    /// The `--cacert` certificates.
+    fn extra(&self) -> &[CertificateDer<'static>] {
+        match self {
+            Trust::Ready(_, extra) | Trust::Lazy(extra, _) => extra,
+        }
+    }
 }
 
 impl Verifier {
@@ -83,9 +99,9 @@ impl Verifier {
 
     fn webpki(&self) -> &WebPki {
         match &self.trust {
-            Trust::Ready(webpki) => webpki,
+            Trust::Ready(webpki, _) => webpki,
             Trust::Lazy(extra, built) => {
-                built.get_or_init(|| webpki(trusting(extra).store, self.provider.clone()))
+                built.get_or_init(|| webpki(trusting(extra.clone()).store, self.provider.clone()))
             }
         }
     }
@@ -108,7 +124,73 @@ impl Verifier {
         };
         let name = ParsedCertificate::try_from(end_entity)
             .and_then(|cert| verify_server_name(&cert, server_name));
-        Verification { result, name }
+        let ca_as_leaf = matches!(&result, Err(e) if tls_words::is_ca_used_as_leaf(e));
+        if !ca_as_leaf {
+            return Verification {
+                result,
+                name,
+                ca_trusted_as_itself: false,
+            };
+        }
+        // What `openssl req -x509 -subj /CN=host` makes: its name as
+        // OpenSSL clients (which accept it once trusted) check it.
+        let name = name.or_else(|e| common_name_fallback(end_entity, server_name, e));
+        // Trusted as itself, as OpenSSL trusts a self-signed anchor: its
+        // name and dates are still checked.
+        let trusted = (self.trust.extra().iter()).any(|c| c.as_ref() == end_entity.as_ref());
+        Verification {
+            result: match trusted {
+                true => name.clone().and_then(|()| in_date(end_entity, now)),
+                false => result,
+            },
+            name,
+            ca_trusted_as_itself: trusted,
+        }
+    }
+}
+
+/// The name check of OpenSSL clients (curl, Python, Node): a certificate
+/// without subject alternative names is valid for its subject's common
+/// name (`openssl req -x509 -subj /CN=localhost` makes one). webpki's
+/// verdict `refused` stands otherwise.
+fn common_name_fallback(
+    cert: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    refused: rustls::Error,
+) -> Result<(), rustls::Error> {
+    let ServerName::DnsName(dns) = server_name else {
+        return Err(refused);
+    };
+    let Ok((_, x509)) = x509_parser::parse_x509_certificate(cert) else {
+        return Err(refused);
+    };
+    let has_sans = !matches!(x509.subject_alternative_name(), Ok(None));
+    let cn = x509
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok());
+    match cn {
+        Some(cn) if !has_sans && cn.eq_ignore_ascii_case(dns.as_ref()) => Ok(()),
+        _ => Err(refused),
+    }
+}
+
+/// The certificate's validity dates against `now`, as webpki words them.
+fn in_date(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
+    let info = CertInfo::parse(cert)
+        .map_err(|_| rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding))?;
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    if now > info.not_after {
+        Err(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::Expired,
+        ))
+    } else if now < info.not_before {
+        Err(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidYet,
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -174,5 +256,43 @@ impl ServerCertVerifier for Verifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(cn: &str, sans: &[&str]) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    fn fallback(cert: &CertificateDer<'_>, name: &str) -> bool {
+        let name = ServerName::try_from(name.to_string()).unwrap();
+        let refused = rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName);
+        common_name_fallback(cert, &name, refused).is_ok()
+    }
+
+    /// As OpenSSL clients check a name: the common name counts only
+    /// without subject alternative names, and only for a DNS name.
+    #[test]
+    fn the_common_name_counts_only_without_alternative_names() {
+        let cn_only = cert("localhost", &[]);
+        assert!(fallback(&cn_only, "localhost"));
+        assert!(fallback(&cn_only, "LOCALHOST"));
+        assert!(!fallback(&cn_only, "example.test"));
+        assert!(!fallback(&cert("127.0.0.1", &[]), "127.0.0.1"));
+        assert!(!fallback(
+            &cert("localhost", &["example.test"]),
+            "localhost"
+        ));
     }
 }

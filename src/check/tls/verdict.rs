@@ -1,99 +1,16 @@
-//! `tls.certificate`: for https:// and wss:// targets, the certificate the
-//! server presents — chain, name, validity dates — and the protocol and ALPN
-//! it negotiates, with each verification failure named and its fix. The
-//! handshake completes whatever the certificate (`probe::tls::inspect`), so
-//! even a failing certificate is shown in full.
+//! `tls.certificate`'s verdict: what is wrong with the certificate an
+//! inspection handshake saw, in words, with each problem's fix. Pure:
+//! unit-tested on recorded reports.
 
-use async_trait::async_trait;
 use rustls::CertificateError;
-use std::sync::LazyLock;
 
-use super::{Check, Ctx};
-use crate::probe::Failure;
-use crate::probe::tls::{self, CertInfo, INSPECT_ALPN, TlsReport};
+use crate::probe::tls::{self, CertInfo, TlsReport};
 use crate::probe::tls_words;
-use crate::report::{CheckResult, Fix, Outcome};
-
-pub struct Certificate;
+use crate::report::{Fix, Outcome};
 
 /// Below this many days left, an expiry is a warning: enough time for a
 /// renewal that failed silently to be noticed and fixed. `explain` quotes it.
-const WARN_DAYS: i64 = 14;
-
-/// The evidence label that says --insecure lets the other checks go on.
-const INSECURE: &str = "--insecure";
-
-#[async_trait]
-impl Check for Certificate {
-    fn id(&self) -> &str {
-        "tls.certificate"
-    }
-
-    fn title(&self) -> &str {
-        "TLS certificate"
-    }
-
-    fn needs(&self) -> &[&str] {
-        &["port.listen"]
-    }
-
-    fn explain(&self) -> &str {
-        static TEXT: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "For https:// and wss:// targets: a TLS handshake (SNI = the target's host, ALPN h2 and \
-http/1.1 offered, as a browser does) that completes whatever the certificate, then webpki's \
-verification against this machine's trusted roots plus --cacert: the chain as the server sent \
-it, subject, issuer, names (SANs), validity dates, days left, TLS version and ALPN. Other \
-targets are skipped.\n\n\
-Causes it tells apart:\n\
-- expired. Fix: renew it (certbot renew, then reload the server) and check the renewal timer.\n\
-- not yet valid: this machine's clock is behind, or the certificate was issued for later. \
-Fix: set the clock (NTP).\n\
-- self-signed: nothing trusted vouches for it. Fix: in development use a local CA (mkcert) \
-and trust it: --cacert ca.pem for rtdoctor, NODE_EXTRA_CA_CERTS for Node clients, \
-REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python clients.\n\
-- unknown issuer: issued by a CA this machine does not trust, or the server sends the leaf \
-without its intermediate. Fix: serve the full chain (fullchain.pem) or trust the CA.\n\
-- wrong host: the certificate is not valid for the name connected to; the names it is valid \
-for are listed. Fix: connect with one of them, or reissue it with this name.\n\
-- a CA certificate served as the server's own (openssl req -x509 without \
-basicConstraints=critical,CA:FALSE): clients refuse it even when its CA is trusted. Fix: \
-serve a leaf signed by that CA (mkcert does both).\n\
-- expires in under {WARN_DAYS} days: a warning. Fix: renew it now, and find out why the automatic renewal has not.\n\
-- no handshake: a timeout, a plain-HTTP server on this port (Fix: use http:// and ws://), or \
-a TLS alert.\n\n\
-With --insecure this check still reports the problem; the other checks go on past it."
-            )
-        });
-        &TEXT
-    }
-
-    async fn run(&self, ctx: &Ctx) -> Outcome {
-        if !ctx.target.scheme.is_tls() {
-            return Outcome::skip(format!("not a TLS target ({}://)", ctx.target.url.scheme()));
-        }
-        let (host, port) = (&ctx.target.host, ctx.target.port);
-        let cacert = ctx.probe.cacert.as_deref();
-        match tls::inspect(host, port, host, cacert, ctx.probe.timeout).await {
-            Ok(report) => {
-                let mut out = verdict(&report, host, tls::now());
-                add_evidence(&mut out, &report, ctx);
-                if ctx.probe.insecure && out.status == crate::report::Status::Fail {
-                    out.push_evidence(INSECURE, "the other checks go on past this certificate");
-                }
-                out
-            }
-            Err(f) => no_handshake(&f, host, port),
-        }
-    }
-
-    /// A certificate clients refuse is the root cause of every other
-    /// check's failure over TLS, unless --insecure lets them past it (a
-    /// handshake that did not complete stops them all the same).
-    fn stops_dependents(&self, _ctx: &Ctx, failed: &CheckResult) -> bool {
-        !failed.evidence.iter().any(|e| e.label == INSECURE)
-    }
-}
+pub(super) const WARN_DAYS: i64 = 14;
 
 /// What is wrong with a certificate that did not verify.
 #[derive(Debug, PartialEq, Eq)]
@@ -149,7 +66,12 @@ fn problems(r: &TlsReport, now: i64) -> Vec<Problem> {
             }
             // webpki's reason travels inside an opaque OtherError,
             // downcast to its type.
-            other if tls_words::is_ca_used_as_leaf(other) => found.push(Problem::CaAsLeaf),
+            // A self-signed one (openssl req -x509) is first of all
+            // trusted by nothing here.
+            other if tls_words::is_ca_used_as_leaf(other) => match leaf {
+                Some(l) if l.self_signed => found.push(Problem::SelfSigned(l.subject.clone())),
+                _ => found.push(Problem::CaAsLeaf),
+            },
             other => found.push(Problem::Other(tls_words::words(other))),
         }
     }
@@ -173,7 +95,7 @@ fn chain(r: &TlsReport) -> impl Iterator<Item = &CertInfo> {
     r.chain.iter().filter_map(|c| c.as_ref().ok())
 }
 
-fn verdict(r: &TlsReport, host: &str, now: i64) -> Outcome {
+pub(super) fn verdict(r: &TlsReport, host: &str, now: i64) -> Outcome {
     let found = problems(r, now);
     let session = format!(
         "{}, ALPN {}",
@@ -202,8 +124,8 @@ fn verdict(r: &TlsReport, host: &str, now: i64) -> Outcome {
     } else {
         format!(", issued by {}", leaf.issuer)
     };
-    if leaf.not_after - now < WARN_DAYS * 86_400 {
-        return Outcome::warn(format!(
+    let out = if leaf.not_after - now < WARN_DAYS * 86_400 {
+        Outcome::warn(format!(
             "expires on {} ({}){trusted}; {session}",
             tls::date(leaf.not_after),
             in_days(days)
@@ -217,12 +139,49 @@ and check that the renewal timer runs (systemctl list-timers | grep certbot). A 
 certificate: make a new one (mkcert localhost 127.0.0.1).",
             )
             .command("certbot renew"),
-        );
+        )
+    } else {
+        Outcome::pass(format!(
+            "valid until {} ({days} days left){trusted}; {session}",
+            tls::date(leaf.not_after)
+        ))
+    };
+    if r.verification.ca_trusted_as_itself {
+        return ca_trusted_as_itself(out, leaf, host);
     }
-    Outcome::pass(format!(
-        "valid until {} ({days} days left){trusted}; {session}",
-        tls::date(leaf.not_after)
-    ))
+    out
+}
+
+/// A CA certificate (CA:TRUE) trusted as itself through --cacert: curl,
+/// Python and Node accept it, as rtdoctor's probes do; Firefox and
+/// rustls-based clients refuse a CA certificate as a server's own whatever
+/// is trusted.
+fn ca_trusted_as_itself(mut out: Outcome, leaf: &CertInfo, host: &str) -> Outcome {
+    let cn_only = if leaf.sans.is_empty() {
+        "; and it names its host only as its common name (no subject alternative names), which \
+browsers and rustls ignore"
+    } else {
+        ""
+    };
+    out.status = crate::report::Status::Warn;
+    out.summary = format!(
+        "{}; but it is a CA certificate (basicConstraints CA:TRUE): curl, Python and Node \
+accept it once trusted, Firefox and rustls-based clients refuse a CA certificate as a server's \
+own{cn_only}",
+        out.summary
+    );
+    out.fix(ca_as_leaf_fix(host))
+}
+
+fn ca_as_leaf_fix(host: &str) -> Fix {
+    Fix::new(
+        "Serve a leaf certificate, not a CA's",
+        "openssl req -x509 makes a CA certificate unless told otherwise: add -addext \
+basicConstraints=critical,CA:FALSE (and -addext subjectAltName=DNS:localhost,IP:127.0.0.1: \
+browsers and rustls read the names there, not in CN), or make a CA and sign a leaf with it \
+(mkcert does both).",
+    )
+    .command(mkcert(host))
 }
 
 fn in_days(days: i64) -> String {
@@ -333,11 +292,7 @@ address entry, a DNS name does not cover it.",
                 names(sans)
             ),
         ),
-        Problem::CaAsLeaf => Fix::new(
-            "Serve a leaf certificate, not a CA's",
-            "openssl req -x509 makes a CA certificate unless told otherwise: add -addext basicConstraints=critical,CA:FALSE, or make a CA and sign a leaf with it (mkcert does both).",
-        )
-        .command(mkcert(host)),
+        Problem::CaAsLeaf => ca_as_leaf_fix(host),
         Problem::Other(_) => other_fix(host, port),
     }
 }
@@ -360,99 +315,6 @@ signature, a purpose other than server authentication, an unsupported algorithm)
     .command(format!(
         "openssl s_client -connect {host}:{port} -servername {host} -showcerts"
     ))
-}
-
-fn no_handshake(f: &Failure, host: &str, port: u16) -> Outcome {
-    let probe = format!("openssl s_client -connect {host}:{port} -servername {host}");
-    match f {
-        Failure::TimedOut(d) => Outcome::fail(format!(
-            "no TLS handshake within {} ms: something accepted the connection on port {port} \
-but did not complete the handshake",
-            d.as_millis()
-        ))
-        .fix(
-            Fix::new(
-                "Check that this port serves TLS",
-                "A server stuck before the handshake, or one that speaks another protocol and \
-waits for the client to start, looks like this. If it serves plain HTTP, use http:// or ws://.",
-            )
-            .command(probe),
-        ),
-        Failure::NotTls(bytes) if crate::probe::is_http(bytes) => Outcome::fail(format!(
-            "the server on port {port} answered the TLS handshake in plain text: it serves \
-plain HTTP, not TLS ({})",
-            crate::protocol::preview(bytes, 40)
-        ))
-        .fix(Fix::new(
-            "Use http:// and ws://, or enable TLS on the server",
-            "The client must use the scheme the server speaks. To serve TLS, configure it on the \
-server or the proxy in front (nginx: listen 443 ssl; ssl_certificate …; ssl_certificate_key …).",
-        )),
-        Failure::NotTls(_) => Outcome::fail(format!(
-            "the port {port} answered the TLS handshake with {f}: something else listens there"
-        ))
-        .fix(
-            Fix::new(
-                "Find out what listens on this port",
-                "Another program (a database, a broker, a custom protocol) holds it, or the URL \
-names the wrong port.",
-            )
-            .command(format!("rtdoctor ports {port}")),
-        ),
-        Failure::Tls(e) => Outcome::fail(format!("the TLS handshake failed: {e}")).fix(
-            Fix::new(
-                "Compare the server's TLS settings with what clients support",
-                "An alert from the server names the reason (protocol version, no shared cipher, \
-a client certificate required).",
-            )
-            .command(probe),
-        ),
-        other => Outcome::fail(format!("TLS connection to {host}:{port} got {other}")),
-    }
-}
-
-fn add_evidence(out: &mut Outcome, r: &TlsReport, ctx: &Ctx) {
-    out.push_evidence("connected to", r.peer.to_string());
-    out.push_evidence(
-        "handshake",
-        format!(
-            "{}, {} in {} ms",
-            r.version,
-            r.cipher,
-            r.elapsed.as_millis()
-        ),
-    );
-    let offered = INSPECT_ALPN
-        .iter()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .collect::<Vec<_>>()
-        .join(", ");
-    out.push_evidence(
-        "ALPN",
-        format!(
-            "{} (offered {offered})",
-            r.alpn.as_deref().unwrap_or("none chosen")
-        ),
-    );
-    for (i, c) in r.chain.iter().enumerate() {
-        let text = match c {
-            Ok(c) => c.describe(),
-            Err(e) => e.clone(),
-        };
-        out.push_evidence(format!("certificate {i}"), text);
-    }
-    out.push_evidence(
-        "verification",
-        match &r.verification.result {
-            Ok(()) => format!("ok for {}", ctx.target.host),
-            Err(e) => tls_words::words(e),
-        },
-    );
-    let extra = match &ctx.probe.cacert {
-        Some(p) => format!(", {} from {}", r.extra_roots, p.display()),
-        None => String::new(),
-    };
-    out.push_evidence("trusted roots", format!("{} system{extra}", r.system_roots));
 }
 
 #[cfg(test)]
@@ -490,6 +352,7 @@ mod tests {
                 } else {
                     Err(invalid(CertificateError::NotValidForName))
                 },
+                ca_trusted_as_itself: false,
             },
             system_roots: 140,
             extra_roots: 0,
@@ -499,6 +362,11 @@ mod tests {
 
     fn invalid(e: CertificateError) -> rustls::Error {
         rustls::Error::InvalidCertificate(e)
+    }
+
+    /// The verdict on `leaf` refused with `e`, for `host`.
+    fn refused(leaf: CertInfo, e: CertificateError, name_ok: bool, host: &str) -> Outcome {
+        verdict(&report(leaf, Err(invalid(e)), name_ok), host, NOW)
     }
 
     #[test]
@@ -527,12 +395,12 @@ mod tests {
 
     #[test]
     fn self_signed_is_named_and_a_wrong_name_behind_it_too() {
-        let r = report(
+        let out = refused(
             cert(true, NOW - DAY, NOW + 90 * DAY),
-            Err(invalid(CertificateError::UnknownIssuer)),
+            CertificateError::UnknownIssuer,
             false,
+            "example.test",
         );
-        let out = verdict(&r, "example.test", NOW);
         assert_eq!(out.status, crate::report::Status::Fail);
         assert!(
             out.summary.contains("self-signed (CN=leaf)"),
@@ -551,12 +419,12 @@ mod tests {
 
     #[test]
     fn expired_names_the_date() {
-        let r = report(
+        let out = refused(
             cert(false, NOW - 100 * DAY, NOW - 3 * DAY),
-            Err(invalid(CertificateError::Expired)),
+            CertificateError::Expired,
             true,
+            "localhost",
         );
-        let out = verdict(&r, "localhost", NOW);
         assert_eq!(
             out.summary,
             "the certificate expired on 2026-01-02 (3 days ago)"
@@ -565,12 +433,12 @@ mod tests {
 
     #[test]
     fn unknown_issuer_says_whether_an_intermediate_was_sent() {
-        let r = report(
+        let out = refused(
             cert(false, NOW - DAY, NOW + 90 * DAY),
-            Err(invalid(CertificateError::UnknownIssuer)),
+            CertificateError::UnknownIssuer,
             true,
+            "localhost",
         );
-        let out = verdict(&r, "localhost", NOW);
         assert!(
             out.summary
                 .starts_with("unknown issuer: the certificate is issued by CN=Dev CA")
@@ -580,30 +448,61 @@ mod tests {
     }
 
     /// webpki's CaUsedAsEndEntity inside rustls' opaque OtherError is
-    /// found by type (tls_words has the other opaque reasons).
+    /// found by type (tls_words has the other opaque reasons); a
+    /// self-signed one (openssl req -x509) is said as self-signed, with
+    /// the ways to trust it.
     #[test]
-    fn a_ca_as_leaf_is_found_by_type() {
-        let opaque = rustls::OtherError(std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity));
-        let result = Err(invalid(CertificateError::Other(opaque)));
-        let r = report(cert(true, NOW - DAY, NOW + 90 * DAY), result, true);
+    fn a_ca_as_leaf_is_found_by_type_and_a_self_signed_one_is_self_signed() {
+        let ca_as_leaf = || {
+            let opaque = rustls::OtherError(std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity));
+            Err(invalid(CertificateError::Other(opaque)))
+        };
+        let r = report(cert(false, NOW - DAY, NOW + 90 * DAY), ca_as_leaf(), true);
         let said = verdict(&r, "localhost", NOW).summary;
         assert!(said.contains("is a CA certificate"), "{said}");
+
+        let r = report(cert(true, NOW - DAY, NOW + 90 * DAY), ca_as_leaf(), true);
+        let out = verdict(&r, "localhost", NOW);
+        assert_eq!(out.status, crate::report::Status::Fail);
+        assert_eq!(
+            out.summary,
+            "the certificate is self-signed (CN=leaf): nothing this machine trusts vouches for it"
+        );
+        for hint in [
+            "--cacert",
+            "NODE_EXTRA_CA_CERTS",
+            "REQUESTS_CA_BUNDLE",
+            "SSL_CERT_FILE",
+        ] {
+            assert!(out.fixes[0].detail.contains(hint), "{hint}");
+        }
     }
 
+    /// The openssl req -x509 certificate trusted as itself (--cacert): it
+    /// verifies, with a warning that Firefox and rustls refuse it.
     #[test]
-    fn a_plain_http_port_and_a_stall_are_told_apart() {
-        let said = |f: Failure| no_handshake(&f, "localhost", 8080).summary;
-        let plain = said(Failure::NotTls(b"HTTP/1.1 400 Bad Request\r\n".to_vec()));
-        assert!(plain.contains("plain HTTP"), "{plain}");
-        let noise = said(Failure::NotTls(vec![0x9c, 0x01, 0xff]));
+    fn a_ca_certificate_trusted_as_itself_warns_about_firefox_and_rustls() {
+        let mut r = report(cert(true, NOW - DAY, NOW + 90 * DAY), Ok(()), true);
+        r.verification.ca_trusted_as_itself = true;
+        let out = verdict(&r, "localhost", NOW);
+        assert_eq!(out.status, crate::report::Status::Warn);
         assert!(
-            noise.contains("neither TLS nor HTTP") && !noise.contains("plain"),
-            "{noise}"
+            out.summary.starts_with(
+                "valid until 2026-04-05 (90 days left) (self-signed, trusted through --cacert)"
+            ),
+            "{}",
+            out.summary
         );
-        let stall = said(Failure::TimedOut(Duration::from_secs(1)));
         assert!(
-            stall.starts_with("no TLS handshake within 1000 ms"),
-            "{stall}"
+            out.summary
+                .contains("Firefox and rustls-based clients refuse a CA certificate"),
+            "{}",
+            out.summary
+        );
+        assert!(
+            out.fixes[0]
+                .detail
+                .contains("-addext basicConstraints=critical,CA:FALSE")
         );
     }
 }
