@@ -55,6 +55,8 @@ server as plain HTTP, because a proxy dropped Upgrade/Connection. Fix (nginx): \
 proxy_http_version 1.1 and the map $http_upgrade $connection_upgrade snippet; Vite/webpack \
 dev proxy: ws: true.\n\
 - a 400 (or 200) from a proxy itself, with no Engine.IO body: the same cause, named.\n\
+When the port holder's command line is a dev server (vite, webpack serve, react-scripts start, \
+ng serve, next dev), the fix names its proxy option (ws: true; next dev: connect directly).\n\
 - 101 but no 3probe, no open packet on a websocket-only connect, or no answer at all while a \
 poll is pending: the server's worker cannot serve websockets (gunicorn's sync worker when the \
 Server header or the port holder says gunicorn).\n\

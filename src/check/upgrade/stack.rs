@@ -87,6 +87,54 @@ mod tests {
         );
     }
 
+    fn dev(holder: &str) -> Option<DevServer> {
+        DevServer::of(&seen(None, Some(holder)))
+    }
+
+    #[test]
+    fn the_holders_command_line_names_the_dev_server() {
+        assert_eq!(
+            dev("node /app/node_modules/.bin/vite --port 5173"),
+            Some(DevServer::Vite)
+        );
+        assert_eq!(
+            dev("node /app/node_modules/vite/bin/vite.js"),
+            Some(DevServer::Vite)
+        );
+        assert_eq!(
+            dev("node /app/node_modules/.bin/webpack serve --mode development"),
+            Some(DevServer::Webpack)
+        );
+        assert_eq!(
+            dev("node /app/node_modules/.bin/webpack-dev-server"),
+            Some(DevServer::Webpack)
+        );
+        assert_eq!(
+            dev("node /app/node_modules/react-scripts/scripts/start.js"),
+            None,
+            "the start script alone does not say react-scripts"
+        );
+        assert_eq!(
+            dev("node /app/node_modules/.bin/react-scripts start"),
+            Some(DevServer::CreateReactApp)
+        );
+        assert_eq!(
+            dev("ng serve --proxy-config proxy.conf.json"),
+            Some(DevServer::Angular)
+        );
+        assert_eq!(
+            dev("node /app/node_modules/.bin/next dev"),
+            Some(DevServer::Next)
+        );
+        assert_eq!(dev("node server.js"), None);
+        assert_eq!(dev("node /app/node_modules/.bin/next start"), None);
+        assert_eq!(
+            DevServer::of(&seen(Some("vite"), None)),
+            None,
+            "only the holder names it"
+        );
+    }
+
     #[test]
     fn no_evidence_names_nothing() {
         assert_eq!(Stack::of(&seen(None, None)), None);
@@ -97,5 +145,41 @@ mod tests {
             )),
             None
         );
+    }
+}
+
+/// A development server whose proxy forwards the app's requests, named from
+/// the port holder's command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DevServer {
+    Vite,
+    Webpack,
+    CreateReactApp,
+    Angular,
+    Next,
+}
+
+impl DevServer {
+    pub fn of(seen: &Observation) -> Option<DevServer> {
+        let holder = seen.holder.as_deref()?;
+        let words: Vec<&str> = holder.split_whitespace().collect();
+        let base = |w: &&str| w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase();
+        let names: Vec<String> = words.iter().map(base).collect();
+        let has = |n: &str| names.iter().any(|w| w == n);
+        if has("react-scripts") || has("react-scripts.js") || has("craco") {
+            Some(DevServer::CreateReactApp)
+        } else if has("vite") || has("vite.js") {
+            Some(DevServer::Vite)
+        } else if has("webpack-dev-server")
+            || ((has("webpack") || has("webpack.js") || has("webpack-cli")) && has("serve"))
+        {
+            Some(DevServer::Webpack)
+        } else if (has("ng") || has("ng.js")) && has("serve") {
+            Some(DevServer::Angular)
+        } else if has("next") && has("dev") {
+            Some(DevServer::Next)
+        } else {
+            None
+        }
     }
 }

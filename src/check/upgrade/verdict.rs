@@ -2,7 +2,7 @@
 //! fix. Pure, so every cause is tested on a recorded answer.
 
 use super::observe::{Observation, Stop};
-use super::stack::Stack;
+use super::stack::{DevServer, Stack};
 use crate::check::fixes;
 use crate::probe::http::Answer;
 use crate::probe::proxy_name::proxy_name;
@@ -104,7 +104,7 @@ fn refused(answer: &Answer, seen: &Observation) -> Outcome {
                 "the websocket upgrade was answered {who} with {said}: the request reached the server without its \
 Upgrade/Connection headers, so a proxy in between dropped them"
             ))
-            .fix(fixes::proxy())
+            .fix(proxy_fix(seen))
         }
         (Some(e), _, _) if e.kind == ErrorKind::SessionIdUnknown => Outcome::fail(format!(
             "the websocket upgrade landed on a server process that does not know the session ({who}: {said}): \
@@ -116,12 +116,12 @@ several workers without sticky sessions"
             "the proxy ({p}) answered the websocket upgrade {}: it does not pass websockets through",
             answer.status_line()
         ))
-        .fix(fixes::proxy()),
+        .fix(proxy_fix(seen)),
         (None, 200, None) => Outcome::fail(format!(
             "the websocket upgrade was answered {who}: something in between (a proxy, a dev server, an SPA fallback) \
 does not forward websockets"
         ))
-        .fix(fixes::proxy()),
+        .fix(proxy_fix(seen)),
         (None, 404, None) => Outcome::fail(format!("no websocket handler at {}: {who}", seen.path))
             .fix(fixes::socketio_path(&seen.path)),
         (None, 400 | 500, None) if asgi_fix(stack).is_some() => Outcome::fail(format!(
@@ -180,6 +180,44 @@ and daphne must run that application, not the WSGI one.",
         ),
     };
     Some(fix)
+}
+
+/// The proxy fix: the dev server's own option when the port holder is one.
+fn proxy_fix(seen: &Observation) -> Fix {
+    let (title, detail) = match DevServer::of(seen) {
+        None => return fixes::proxy(),
+        Some(DevServer::Vite) => (
+            "Add ws: true to Vite's server.proxy entry",
+            "Vite (the port holder) proxies the app's requests with server.proxy, which passes websocket \
+upgrades only with ws: true. In vite.config: server: { proxy: { '/socket.io': { target: \
+'http://localhost:3000', ws: true } } }, the target being the Socket.IO server.",
+        ),
+        Some(DevServer::Webpack) => (
+            "Add ws: true to webpack-dev-server's proxy entry",
+            "webpack-dev-server (the port holder) passes websocket upgrades only for a proxy entry with \
+ws: true. In webpack.config devServer: proxy: [{ context: ['/socket.io'], target: \
+'http://localhost:3000', ws: true }].",
+        ),
+        Some(DevServer::CreateReactApp) => (
+            "Proxy /socket.io with ws: true in src/setupProxy.js",
+            "Create React App (the port holder) does not pass websocket upgrades through package.json's \
+\"proxy\". Add src/setupProxy.js: app.use('/socket.io', createProxyMiddleware({ target: \
+'http://localhost:3000', ws: true })) (http-proxy-middleware), and remove \"proxy\".",
+        ),
+        Some(DevServer::Angular) => (
+            "Add \"ws\": true to the Angular proxy config",
+            "ng serve (the port holder) passes websocket upgrades only for a proxy.conf.json entry with \
+\"ws\": true: { \"/socket.io\": { \"target\": \"http://localhost:3000\", \"ws\": true } }, served with \
+ng serve --proxy-config proxy.conf.json.",
+        ),
+        Some(DevServer::Next) => (
+            "Connect the client to the Socket.IO server itself",
+            "next dev (the port holder) rewrites do not pass websocket upgrades. Point the client at \
+the Socket.IO server's own URL (io('http://localhost:3000'), with CORS allowing the page's \
+origin), or serve Socket.IO from a custom Next.js server.",
+        ),
+    };
+    Fix::new(title, detail)
 }
 
 fn gunicorn_fix() -> Fix {
@@ -506,5 +544,31 @@ as plain HTTP: uvicorn most likely runs without WebSocket support",
             o.holder = Some(cmd.into());
             assert_eq!(titles(&verdict(&o)), [title]);
         }
+    }
+
+    /// A dev server as the port holder gets its own proxy option.
+    #[test]
+    fn a_dev_server_holding_the_port_gets_its_proxy_option() {
+        for (cmd, title) in [
+            (
+                "node /app/node_modules/.bin/vite",
+                "Add ws: true to Vite's server.proxy entry",
+            ),
+            ("ng serve", "Add \"ws\": true to the Angular proxy config"),
+            (
+                "node /app/node_modules/.bin/next dev",
+                "Connect the client to the Socket.IO server itself",
+            ),
+        ] {
+            let mut o = seen(None, Err(Stop::Refused(answer(recorded::SPA_FALLBACK))));
+            o.holder = Some(cmd.into());
+            assert_eq!(titles(&verdict(&o)), [title]);
+        }
+        // Without the holder, the generic proxy fix.
+        named(
+            &refused_by(recorded::SPA_FALLBACK),
+            "the websocket upgrade was answered HTTP/1.1 200 OK",
+            "Pass websocket upgrades through the proxy",
+        );
     }
 }
