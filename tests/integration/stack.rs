@@ -6,25 +6,33 @@ use crate::peers::*;
 use crate::socketio::check_json;
 use crate::support::*;
 
+/// `rtdoctor check --only socketio` on `port`, where the handshake works and
+/// the upgrade fails: the upgrade's summary and fix text.
+fn upgrade_fails(port: u16) -> (String, String) {
+    let (code, r) = check_json(port, &["--only", "socketio"]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(status(&r, "socketio.handshake"), "pass", "{r:#}");
+    assert_eq!(status(&r, "socketio.upgrade"), "fail", "{r:#}");
+    let said = summary(&r, "socketio.upgrade").to_string();
+    (said, fix_text(&r, "socketio.upgrade"))
+}
+
 /// uvicorn without a WebSocket library (`--ws none`, as when neither
 /// websockets nor wsproto is installed) answers the upgrade 500.
 #[test]
 fn socketio_upgrade_uvicorn_without_websockets_names_uvicorn_standard() {
     let server = uvicorn("none");
-    let (code, r) = check_json(server.port, &["--only", "socketio"]);
-    assert_eq!(code, 1);
-    assert_eq!(status(&r, "socketio.handshake"), "pass", "{r:#}");
-    assert_eq!(status(&r, "socketio.upgrade"), "fail");
+    let (said, fix) = upgrade_fails(server.port);
     assert_eq!(
-        summary(&r, "socketio.upgrade"),
+        said,
         "the websocket upgrade was answered HTTP/1.1 500 Internal Server Error (server: uvicorn), \
 as plain HTTP: uvicorn most likely runs without WebSocket support"
     );
-    let fix = fix_text(&r, "socketio.upgrade");
     assert!(
         fix.contains("Give uvicorn a WebSocket implementation"),
         "{fix}"
     );
+    // fix_text quotes the command as JSON does.
     assert!(
         fix.contains("pip install \\\"uvicorn[standard]\\\""),
         "{fix}"
@@ -47,13 +55,8 @@ fn socketio_upgrade_uvicorn_with_websockets_passes() {
 #[test]
 fn socketio_upgrade_without_gunicorn_evidence_does_not_name_gunicorn() {
     let server = py_healthy(&["--no-upgrades"]);
-    let (code, r) = check_json(server.port, &["--only", "socketio"]);
-    assert_eq!(code, 1);
-    assert_eq!(status(&r, "socketio.upgrade"), "fail");
-    let fix = fix_text(&r, "socketio.upgrade");
-    assert!(
-        fix.contains("The server's worker cannot serve websockets. Common causes:"),
-        "{fix}"
-    );
+    let (_, fix) = upgrade_fails(server.port);
+    let neutral = "The server's worker cannot serve websockets. Common causes:";
+    assert!(fix.contains(neutral), "{fix}");
     assert!(!fix.contains("gunicorn -w 1 --threads 100"), "{fix}");
 }
