@@ -189,6 +189,16 @@ Content-Length: 207
 <p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>
 ";
 
+/// python-socketio's ASGI app under uvicorn --ws none (no WebSocket
+/// library): the upgrade answered as plain HTTP (WIRE.md, "Checked by hand").
+pub const UVICORN_NO_WS: &str = "HTTP/1.1 500 Internal Server Error
+server: uvicorn
+content-type: text/plain; charset=utf-8
+connection: close
+Content-Length: 21
+
+Internal Server Error";
+
 /// nginx without the Upgrade/Connection headers in front of socket.io 4:
 /// the websocket upgrade arrives as a plain GET (WIRE.md 6, "the same with curl").
 pub const NGINX_NODE4_NO_UPGRADE: &str = "HTTP/1.1 400 Bad Request

@@ -33,6 +33,7 @@ mod secrets;
 mod smoke;
 mod socket_table;
 mod socketio;
+mod stack;
 mod terminal;
 mod tls;
 mod websocket;

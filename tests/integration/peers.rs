@@ -77,21 +77,40 @@ pub fn spa(args: &[&str]) -> Server {
 /// Flask-SocketIO under gunicorn's default sync worker.
 pub fn gunicorn_flask(workers: u32) -> Server {
     let port = free_port();
-    let child = Command::new(peers().join("py/bin/gunicorn"))
+    let mut child = Command::new(peers().join("py/bin/gunicorn"));
+    child
         .args([
             "--chdir",
             servers().to_str().unwrap(),
             "-w",
             &workers.to_string(),
         ])
-        .args(["-b", &format!("127.0.0.1:{port}"), "flask_app:app"])
+        .args(["-b", &format!("127.0.0.1:{port}"), "flask_app:app"]);
+    // The master binds before the workers boot: wait for an answer.
+    spawn_answering(child, port)
+}
+
+/// python-socketio's ASGI app (tests/servers/asgi_app.py) under uvicorn,
+/// with `--ws WS`: `none` is uvicorn without a WebSocket library.
+pub fn uvicorn(ws: &str) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(peers().join("py/bin/uvicorn"));
+    cmd.args(["--app-dir", servers().to_str().unwrap(), "asgi_app:app"])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--ws", ws]);
+    spawn_answering(cmd, port)
+}
+
+/// Start `cmd` in its own process group, output discarded, and wait until
+/// its `/health` answers 200.
+fn spawn_answering(mut cmd: Command, port: u16) -> Server {
+    let child = cmd
         .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawning gunicorn");
+        .expect("spawning a test server");
     let server = Server { child, port };
-    // The master binds before the workers boot: wait for an answer.
     wait_for_status(port, "/health", 200);
     server
 }

@@ -12,7 +12,7 @@ use crate::support::*;
 /// `rtdoctor check 127.0.0.1:PORT --json ARGS…`: the IPv4 address, since
 /// these servers bind 127.0.0.1 and `localhost` would (rightly) add a
 /// dual-stack warning.
-fn check_json(port: u16, args: &[&str]) -> (i32, Value) {
+pub fn check_json(port: u16, args: &[&str]) -> (i32, Value) {
     let out = rt(&[&["check", &format!("127.0.0.1:{port}"), "--json"], args].concat());
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     (out.code, out.json())

@@ -5,6 +5,7 @@
 //! `verdict` decides what it means.
 
 mod observe;
+mod stack;
 mod verdict;
 
 use async_trait::async_trait;
@@ -44,15 +45,21 @@ Causes it tells apart:\n\
 - \"upgrades\":[] in the handshake: the server runs without WebSocket support, e.g. \
 Flask-SocketIO under gunicorn's sync worker. Fix: gunicorn -k gevent -w 1 (gevent + \
 gevent-websocket) or -k eventlet -w 1, or threading mode with simple-websocket and enough \
-threads (gunicorn -w 1 --threads 100).\n\
+threads (gunicorn -w 1 --threads 100). gunicorn is named only when the Server header or the \
+port holder's command line shows it; otherwise the fix lists the common causes.\n\
+- a 500 or 400 with no Engine.IO body from uvicorn (Server header or port holder): uvicorn without \
+the websockets or wsproto package, or run with --ws none, answers the upgrade as plain HTTP. Fix: \
+pip install \"uvicorn[standard]\". hypercorn and daphne, when the evidence names them, get theirs.\n\
 - 400 {\"code\":3,\"message\":\"Bad request\"} to transport=websocket: the request reached the \
 server as plain HTTP, because a proxy dropped Upgrade/Connection. Fix (nginx): \
 proxy_http_version 1.1 and the map $http_upgrade $connection_upgrade snippet; Vite/webpack \
 dev proxy: ws: true.\n\
 - a 400 (or 200) from a proxy itself, with no Engine.IO body: the same cause, named.\n\
+When the port holder's command line is a dev server (vite, webpack serve, react-scripts start, \
+ng serve, next dev), the fix names its proxy option (ws: true; next dev: connect directly).\n\
 - 101 but no 3probe, no open packet on a websocket-only connect, or no answer at all while a \
 poll is pending: the server's worker cannot serve websockets (gunicorn's sync worker when the \
-Server header says gunicorn).\n\
+Server header or the port holder says gunicorn).\n\
 - 101 then frames that do not parse: two upgrade handlers on one server (e.g. a ws server and \
 socket.io both attached to the same HTTP server).\n\
 - a timeout: where it stalled."

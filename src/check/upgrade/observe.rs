@@ -26,6 +26,9 @@ pub struct Observation {
     pub evidence: Vec<(String, String)>,
     /// The Server header of the handshake answer.
     pub server: Option<String>,
+    /// The command line of the process listening on the target's port,
+    /// when the target is this machine and its holder can be seen.
+    pub holder: Option<String>,
     /// The Engine.IO path asked.
     pub path: String,
     /// The polling → websocket upgrade: its time in ms, or where it stopped.
@@ -33,6 +36,21 @@ pub struct Observation {
     /// The websocket-only connect, unless the upgrade showed it would only
     /// wait on the same stuck worker.
     pub only: Option<Result<(), Stop>>,
+}
+
+/// The port holder's command line: evidence of the stack for the verdict.
+async fn holder(ctx: &Ctx) -> Option<String> {
+    if ctx.is_local().await != Ok(true) {
+        return None;
+    }
+    let found = ctx.machine.holders(ctx.target.port).await.ok()?;
+    let first = found.holders.first()?;
+    let p = &first.process;
+    Some(if p.cmdline.is_empty() {
+        p.name.clone()
+    } else {
+        p.cmdline.join(" ")
+    })
 }
 
 pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation {
@@ -54,6 +72,7 @@ pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation
     Observation {
         evidence: attempt.evidence,
         server: attempt.server,
+        holder: holder(ctx).await,
         path: endpoint.path().to_string(),
         upgraded,
         only,

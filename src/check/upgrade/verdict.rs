@@ -2,6 +2,7 @@
 //! fix. Pure, so every cause is tested on a recorded answer.
 
 use super::observe::{Observation, Stop};
+use super::stack::{DevServer, Stack};
 use crate::check::fixes;
 use crate::probe::http::Answer;
 use crate::probe::proxy_name::proxy_name;
@@ -46,10 +47,9 @@ pub fn verdict(seen: &Observation) -> Outcome {
 
 impl Stop {
     fn outcome(&self, seen: &Observation) -> Outcome {
-        let gunicorn = seen
-            .server
-            .as_deref()
-            .is_some_and(|s| s.to_ascii_lowercase().contains("gunicorn"));
+        // gunicorn is named only when this run saw it: in the Server
+        // header or as the port holder.
+        let gunicorn = Stack::of(seen) == Some(Stack::Gunicorn);
         match self {
             Stop::NoUpgrades(upgrades) => Outcome::fail(format!(
                 "the server offers no websocket upgrade (\"upgrades\":{}): it runs without WebSocket support{}",
@@ -57,7 +57,7 @@ impl Stop {
                 serde_json::to_string(upgrades).unwrap_or_default(),
                 if gunicorn { " (gunicorn's sync worker)" } else { "" }
             ))
-            .fix(worker_fix())
+            .fix(worker_fix(seen))
             .fix(Fix::new(
                 "Or turn upgrades back on",
                 "The server may be configured to stay on polling: python-socketio / python-engineio \
@@ -74,10 +74,10 @@ allow_upgrades=False, or socket.io transports: ['polling']. Remove that setting.
                     "{why}: the server's worker cannot serve websockets{}",
                     if gunicorn { " (gunicorn's sync worker)" } else { "" }
                 ));
-                o = o.fix(worker_fix());
+                o = o.fix(worker_fix(seen));
                 o
             }
-            Stop::Closed(why) => Outcome::fail(why).fix(worker_fix()),
+            Stop::Closed(why) => Outcome::fail(why).fix(worker_fix(seen)),
         }
     }
 }
@@ -90,6 +90,11 @@ fn refused(answer: &Answer, seen: &Observation) -> Outcome {
     // what a terminal would act on), not in Rust's Debug escaping.
     let said = engine.as_ref().map(|e| format!("\"{}\"", e.message));
     let said = said.as_deref().unwrap_or_default();
+    // What answered the upgrade, else what answered the handshake or holds the port.
+    let stack = answer
+        .server()
+        .and_then(Stack::named)
+        .or_else(|| Stack::of(seen));
     let mut out = match (&engine, answer.status, &proxy) {
         // The handshake offered websocket, so a "bad request" or "transport
         // unknown" (python-engineio: "Invalid transport") to a request that
@@ -99,7 +104,7 @@ fn refused(answer: &Answer, seen: &Observation) -> Outcome {
                 "the websocket upgrade was answered {who} with {said}: the request reached the server without its \
 Upgrade/Connection headers, so a proxy in between dropped them"
             ))
-            .fix(fixes::proxy())
+            .fix(proxy_fix(seen))
         }
         (Some(e), _, _) if e.kind == ErrorKind::SessionIdUnknown => Outcome::fail(format!(
             "the websocket upgrade landed on a server process that does not know the session ({who}: {said}): \
@@ -111,21 +116,111 @@ several workers without sticky sessions"
             "the proxy ({p}) answered the websocket upgrade {}: it does not pass websockets through",
             answer.status_line()
         ))
-        .fix(fixes::proxy()),
+        .fix(proxy_fix(seen)),
         (None, 200, None) => Outcome::fail(format!(
             "the websocket upgrade was answered {who}: something in between (a proxy, a dev server, an SPA fallback) \
 does not forward websockets"
         ))
-        .fix(fixes::proxy()),
+        .fix(proxy_fix(seen)),
         (None, 404, None) => Outcome::fail(format!("no websocket handler at {}: {who}", seen.path))
             .fix(fixes::socketio_path(&seen.path)),
+        (None, 400 | 500, None) if asgi_fix(stack).is_some() => Outcome::fail(format!(
+            "the websocket upgrade was answered {who}, as plain HTTP: {} most likely runs without \
+WebSocket support",
+            stack.map_or("", Stack::name)
+        ))
+        .fix(asgi_fix(stack).unwrap_or_else(|| worker_fix(seen))),
         (None, _, None) => Outcome::fail(format!("the websocket upgrade was refused: {who}")),
     };
     answer.add_evidence(&mut out, "upgrade refused");
     out
 }
 
-fn worker_fix() -> Fix {
+fn worker_fix(seen: &Observation) -> Fix {
+    match Stack::of(seen) {
+        Some(Stack::Gunicorn) => gunicorn_fix(),
+        stack => asgi_fix(stack).unwrap_or_else(|| {
+            Fix::new(
+                "Run the server on a worker that can serve websockets",
+                "The server's worker cannot serve websockets. Common causes: gunicorn's default sync \
+worker (use -k gevent -w 1 with gevent-websocket, -k eventlet -w 1, or --threads with simple-websocket); \
+uvicorn without the websockets or wsproto package, or run with --ws none \
+(pip install \"uvicorn[standard]\"); Flask-SocketIO / python-socketio in threading mode without \
+simple-websocket; a WSGI server (uWSGI without --http-websockets, waitress, mod_wsgi) that has no \
+websocket support.",
+            )
+        }),
+    }
+}
+
+/// The ASGI server the evidence names, and how it gets WebSocket support.
+fn asgi_fix(stack: Option<Stack>) -> Option<Fix> {
+    let fix = match stack? {
+        Stack::Gunicorn => return None,
+        Stack::Uvicorn => Fix::new(
+            "Give uvicorn a WebSocket implementation",
+            "uvicorn serves websockets only with the websockets or wsproto package installed, and not \
+with --ws none: without them it answers the upgrade as plain HTTP (\"Unsupported upgrade request\" \
+in its log). Install uvicorn[standard] (or websockets) in the server's environment and restart it; \
+drop --ws none. Under gunicorn -k uvicorn.workers.UvicornWorker the same holds.",
+        )
+        .command("pip install \"uvicorn[standard]\""),
+        Stack::Hypercorn => Fix::new(
+            "Give hypercorn its WebSocket support",
+            "hypercorn serves websockets through wsproto, one of its dependencies: reinstall hypercorn \
+in the server's environment so wsproto is present, and serve the ASGI application (not a WSGI one, \
+which has no websockets).",
+        )
+        .command("pip install --force-reinstall hypercorn"),
+        Stack::Daphne => Fix::new(
+            "Route websockets in daphne's ASGI application",
+            "daphne serves websockets only to an ASGI application that routes them: with Django Channels, \
+asgi.py's ProtocolTypeRouter needs a \"websocket\" entry (a URLRouter with the Socket.IO path), \
+and daphne must run that application, not the WSGI one.",
+        ),
+    };
+    Some(fix)
+}
+
+/// The proxy fix: the dev server's own option when the port holder is one.
+fn proxy_fix(seen: &Observation) -> Fix {
+    let (title, detail) = match DevServer::of(seen) {
+        None => return fixes::proxy(),
+        Some(DevServer::Vite) => (
+            "Add ws: true to Vite's server.proxy entry",
+            "Vite (the port holder) proxies the app's requests with server.proxy, which passes websocket \
+upgrades only with ws: true. In vite.config: server: { proxy: { '/socket.io': { target: \
+'http://localhost:3000', ws: true } } }, the target being the Socket.IO server.",
+        ),
+        Some(DevServer::Webpack) => (
+            "Add ws: true to webpack-dev-server's proxy entry",
+            "webpack-dev-server (the port holder) passes websocket upgrades only for a proxy entry with \
+ws: true. In webpack.config devServer: proxy: [{ context: ['/socket.io'], target: \
+'http://localhost:3000', ws: true }].",
+        ),
+        Some(DevServer::CreateReactApp) => (
+            "Proxy /socket.io with ws: true in src/setupProxy.js",
+            "Create React App (the port holder) does not pass websocket upgrades through package.json's \
+\"proxy\". Add src/setupProxy.js: app.use('/socket.io', createProxyMiddleware({ target: \
+'http://localhost:3000', ws: true })) (http-proxy-middleware), and remove \"proxy\".",
+        ),
+        Some(DevServer::Angular) => (
+            "Add \"ws\": true to the Angular proxy config",
+            "ng serve (the port holder) passes websocket upgrades only for a proxy.conf.json entry with \
+\"ws\": true: { \"/socket.io\": { \"target\": \"http://localhost:3000\", \"ws\": true } }, served with \
+ng serve --proxy-config proxy.conf.json.",
+        ),
+        Some(DevServer::Next) => (
+            "Connect the client to the Socket.IO server itself",
+            "next dev (the port holder) rewrites do not pass websocket upgrades. Point the client at \
+the Socket.IO server's own URL (io('http://localhost:3000'), with CORS allowing the page's \
+origin), or serve Socket.IO from a custom Next.js server.",
+        ),
+    };
+    Fix::new(title, detail)
+}
+
+fn gunicorn_fix() -> Fix {
     Fix::new(
         "Run the server on a worker that can serve websockets",
         "Flask-SocketIO / python-socketio under gunicorn: the default sync worker serves one request \
@@ -159,6 +254,7 @@ mod tests {
                 "sid cZ5ANK6K8LgATiJhAAAA, upgrades [\"websocket\"]".into(),
             )],
             server: server.map(str::to_owned),
+            holder: None,
             path: "/socket.io/".into(),
             upgraded,
             only: None,
@@ -358,6 +454,121 @@ waiting for 3probe after 2probe"
         assert!(
             out.fixes.is_empty(),
             "a server that pings is not the silent worker"
+        );
+    }
+
+    const SILENT: &str =
+        "the websocket upgrade got no answer within 5000 ms while a long-poll was pending";
+
+    /// Without a Server header, gunicorn as the port holder still names it.
+    #[test]
+    fn the_port_holders_command_line_names_the_sync_worker() {
+        let mut o = seen(None, Err(Stop::Silent(SILENT.into())));
+        o.holder = Some("/srv/venv/bin/python /srv/venv/bin/gunicorn -w 1 app:app".into());
+        let out = verdict(&o);
+        assert!(
+            out.summary.ends_with("(gunicorn's sync worker)"),
+            "{}",
+            out.summary
+        );
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("gunicorn -w 1 --threads 100 app:app")
+        );
+    }
+
+    /// Nothing seen names gunicorn: the fix lists the common causes and
+    /// gives no gunicorn command.
+    #[test]
+    fn without_evidence_the_worker_is_not_named() {
+        let mut o = seen(
+            Some("Python/3.11 aiohttp/3.14.5"),
+            Err(Stop::Silent(SILENT.into())),
+        );
+        o.holder = Some("python3 app.py".into());
+        let out = verdict(&o);
+        assert_eq!(
+            out.summary,
+            format!("{SILENT}: the server's worker cannot serve websockets")
+        );
+        assert_eq!(out.fixes.len(), 1);
+        assert_eq!(out.fixes[0].command, None);
+        let detail = &out.fixes[0].detail;
+        assert!(detail.starts_with("The server's worker cannot serve websockets. Common causes: gunicorn's default sync worker"), "{detail}");
+        assert!(detail.contains("uvicorn[standard]"), "{detail}");
+    }
+
+    /// uvicorn without a WebSocket library answers the upgrade 500.
+    #[test]
+    fn uvicorn_without_websockets_is_named_with_its_install() {
+        let out = refused_by(recorded::UVICORN_NO_WS);
+        named(
+            &out,
+            "the websocket upgrade was answered HTTP/1.1 500 Internal Server Error (server: uvicorn), \
+as plain HTTP: uvicorn most likely runs without WebSocket support",
+            "Give uvicorn a WebSocket implementation",
+        );
+        assert_eq!(
+            out.fixes[0].command.as_deref(),
+            Some("pip install \"uvicorn[standard]\"")
+        );
+    }
+
+    /// The same 500 from a server nothing names stays unnamed.
+    #[test]
+    fn a_500_from_an_unnamed_server_names_no_product() {
+        let unnamed = recorded::UVICORN_NO_WS.replace("server: uvicorn\n", "");
+        let out = refused_by(&unnamed);
+        assert_eq!(
+            out.summary,
+            "the websocket upgrade was refused: HTTP/1.1 500 Internal Server Error"
+        );
+        assert!(out.fixes.is_empty());
+    }
+
+    /// hypercorn and daphne, named by the port holder, get their own fix.
+    #[test]
+    fn hypercorn_and_daphne_are_named_from_the_port_holder() {
+        let unnamed = recorded::UVICORN_NO_WS.replace("server: uvicorn\n", "");
+        for (cmd, title) in [
+            (
+                "/venv/bin/python /venv/bin/hypercorn app:app",
+                "Give hypercorn its WebSocket support",
+            ),
+            (
+                "/venv/bin/python /venv/bin/daphne project.asgi:application",
+                "Route websockets in daphne's ASGI application",
+            ),
+        ] {
+            let mut o = seen(None, Err(Stop::Refused(answer(&unnamed))));
+            o.holder = Some(cmd.into());
+            assert_eq!(titles(&verdict(&o)), [title]);
+        }
+    }
+
+    /// A dev server as the port holder gets its own proxy option.
+    #[test]
+    fn a_dev_server_holding_the_port_gets_its_proxy_option() {
+        for (cmd, title) in [
+            (
+                "node /app/node_modules/.bin/vite",
+                "Add ws: true to Vite's server.proxy entry",
+            ),
+            ("ng serve", "Add \"ws\": true to the Angular proxy config"),
+            (
+                "node /app/node_modules/.bin/next dev",
+                "Connect the client to the Socket.IO server itself",
+            ),
+        ] {
+            let mut o = seen(None, Err(Stop::Refused(answer(recorded::SPA_FALLBACK))));
+            o.holder = Some(cmd.into());
+            assert_eq!(titles(&verdict(&o)), [title]);
+        }
+        // Without the holder, the generic proxy fix.
+        named(
+            &refused_by(recorded::SPA_FALLBACK),
+            "the websocket upgrade was answered HTTP/1.1 200 OK",
+            "Pass websocket upgrades through the proxy",
         );
     }
 }
