@@ -33,6 +33,7 @@ mod secrets;
 mod smoke;
 mod socket_table;
 mod socketio;
+mod target_path;
 mod terminal;
 mod tls;
 mod websocket;
