@@ -15,31 +15,36 @@ fn check_at(port: u16, rest: &str, args: &[&str]) -> Value {
     out.json()
 }
 
+/// The target `rest` (with `args`) connects to namespace `nsp`.
+fn connects(port: u16, rest: &str, args: &[&str], nsp: &str) {
+    let r = check_at(port, rest, args);
+    assert_eq!(status(&r, "socketio.namespace"), "pass", "{r:#}");
+    let said = summary(&r, "socketio.namespace");
+    assert!(
+        said.starts_with(&format!("connected to {nsp} in ")),
+        "{said}"
+    );
+}
+
 #[test]
 fn socketio_namespace_the_target_path_is_the_namespace_python_socketio() {
     let server = py_healthy(&[]);
-    let r = check_at(server.port, "/chat", &[]);
-    assert_eq!(status(&r, "socketio.namespace"), "pass", "{r:#}");
-    assert!(summary(&r, "socketio.namespace").starts_with("connected to /chat in "));
+    connects(server.port, "/chat", &[], "/chat");
     let r = check_at(server.port, "/admin", &[]);
     assert_eq!(
         summary(&r, "socketio.namespace"),
         "the server refused the CONNECT to /admin: \"authentication failed\""
     );
     // --namespace wins over the path.
-    let r = check_at(server.port, "/admin", &["--namespace", "/"]);
-    assert!(summary(&r, "socketio.namespace").starts_with("connected to / in "));
+    connects(server.port, "/admin", &["--namespace", "/"], "/");
 }
 
 #[test]
 fn socketio_namespace_the_target_path_is_the_namespace_socketio_4() {
     let server = node4(&[]);
-    let r = check_at(server.port, "/chat", &[]);
-    assert_eq!(status(&r, "socketio.namespace"), "pass", "{r:#}");
-    assert!(summary(&r, "socketio.namespace").starts_with("connected to /chat in "));
+    connects(server.port, "/chat", &[], "/chat");
     // The Engine.IO path is not a namespace.
-    let r = check_at(server.port, "/socket.io/", &[]);
-    assert!(summary(&r, "socketio.namespace").starts_with("connected to / in "));
+    connects(server.port, "/socket.io/", &[], "/");
 }
 
 #[test]
