@@ -131,7 +131,10 @@ impl Target {
         }
         let path = self.url.path();
         let bare = |p: &str| p.trim_matches('/').to_string();
-        (path != "/" && bare(path) != bare(socketio_path)).then(|| path.to_string())
+        // A proxy prefix the Engine.IO path lives under (`/app/` with
+        // --socketio-path /app/socket.io/) is no namespace either.
+        let under = bare(socketio_path).starts_with(&format!("{}/", bare(path)));
+        (path != "/" && bare(path) != bare(socketio_path) && !under).then(|| path.to_string())
     }
 
     /// The target without its path, query and fragment: the server's
@@ -240,6 +243,10 @@ mod tests {
         assert_eq!(nsp("3000"), None);
         assert_eq!(nsp("http://localhost:3000/socket.io/"), None);
         assert_eq!(nsp("ws://localhost:3000/chat"), None);
+        assert_eq!(
+            ok("http://localhost:3000/app/").path_namespace("/app/socket.io/"),
+            None
+        );
         assert_eq!(
             ok("http://localhost:3000/dashboard?x=1").origin_only(),
             "http://localhost:3000"

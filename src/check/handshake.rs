@@ -67,6 +67,7 @@ values (socket.io's defaults are 25000, 20000 and 1e6).\n\
             ws_target: matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss),
             stuck_local: stalled && ctx.is_local().await == Ok(true),
             port: ctx.target.port,
+            under_prefix: d.under_prefix.as_deref(),
         };
         verdict(&seen)
     }
@@ -90,6 +91,8 @@ struct Observation<'a> {
     /// process may still hold the port.
     stuck_local: bool,
     port: u16,
+    /// Engine.IO answered under the target's path instead (a proxy prefix).
+    under_prefix: Option<&'a str>,
 }
 
 /// The answer the verdict is about: the version `--eio` asks for.
@@ -124,6 +127,20 @@ fn verdict(seen: &Observation) -> Outcome {
         }
     }
     out
+}
+
+/// Engine.IO answers at `prefixed` (`/app/socket.io/`): a proxy serves the
+/// app under a prefix, and the client must name the whole path.
+fn under_prefix(prefixed: &str) -> Fix {
+    Fix::new(
+        format!("Engine.IO answers at {prefixed}: set the client's path option to it"),
+        format!(
+            "A proxy serves the app under a prefix and strips it (nginx: location /app/ {{ \
+proxy_pass http://app/; }}), so the client must ask for the prefixed path: \
+io('https://host', {{ path: '{prefixed}' }}) (the URL's path would be read as a namespace, \
+not as the prefix). Here: --socketio-path {prefixed}."
+        ),
+    )
 }
 
 /// What the primary answer says, before the checks every open session gets.
@@ -187,11 +204,16 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 answer.who()
             ))
         }
-        (Answered::NotEngineIo { answer, reason }, _) => Outcome::fail(format!(
-            "Engine.IO is not served at {path}: {} answered with {reason}",
-            answer.who()
-        ))
-        .fix(fixes::socketio_path(&path)),
+        (Answered::NotEngineIo { answer, reason }, _) => {
+            let o = Outcome::fail(format!(
+                "Engine.IO is not served at {path}: {} answered with {reason}",
+                answer.who()
+            ));
+            match seen.under_prefix {
+                Some(prefixed) => o.fix(under_prefix(prefixed)),
+                None => o.fix(fixes::socketio_path(&path)),
+            }
+        }
         (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => {
             Outcome::fail(format!("the handshake got {f}")).fix(Fix::new(
                 "Find out why the server does not answer",
@@ -330,6 +352,7 @@ mod tests {
             ws_target: false,
             stuck_local: false,
             port: 5000,
+            under_prefix: None,
         })
     }
 
@@ -471,6 +494,7 @@ answered with HTTP 404 without an Engine.IO error body"
             ws_target: false,
             stuck_local: true,
             port: 5000,
+            under_prefix: None,
         };
         let out = verdict(&seen);
         assert_eq!(out.summary, "the handshake got no answer within 1000 ms");

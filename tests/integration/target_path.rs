@@ -85,3 +85,32 @@ fn socketio_namespace_the_target_query_goes_on_the_handshake() {
     // The token went out; the report does not show it.
     assert!(!r.to_string().contains("zq8-tok-71"), "{r:#}");
 }
+
+#[test]
+fn socketio_handshake_an_app_behind_a_proxy_prefix_names_the_client_path_option() {
+    let app = node4(&[]);
+    let proxy = nginx_with(
+        "nginx-upgrade.conf.template",
+        &[app.port],
+        &[("LOCATION", "/app/"), ("STRIP", "/")],
+    );
+    let r = check_at(proxy.port(), "/app/", &[]);
+    assert_eq!(status(&r, "socketio.handshake"), "fail", "{r:#}");
+    assert!(
+        summary(&r, "socketio.handshake").starts_with("Engine.IO is not served at /socket.io/"),
+        "{r:#}"
+    );
+    let fix = fix_text(&r, "socketio.handshake");
+    assert!(
+        fix.contains("Engine.IO answers at /app/socket.io/: set the client's path option")
+            && fix.contains("path: '/app/socket.io/'"),
+        "{fix}"
+    );
+    // Written as the fix says, it connects, to namespace /.
+    connects(
+        proxy.port(),
+        "/app/",
+        &["--socketio-path", "/app/socket.io/"],
+        "/",
+    );
+}
