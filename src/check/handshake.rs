@@ -39,6 +39,9 @@ Causes it tells apart:\n\
 - an HTML page or a 404 (an SPA's index.html, 'Cannot GET /socket.io/'): Engine.IO is not \
 served at that path. Fix: set the same path on client and server (path: '/…' / \
 socketio_path=…), and make a proxy forward it.\n\
+- the same, but a session opens under the target's own path (http://host/app/ answers at \
+/app/socket.io/): a proxy serves the app under a prefix. Fix: the client's path option, \
+io('https://host', { path: '/app/socket.io/' }) (--socketio-path here).\n\
 - the server speaks Engine.IO 3 only (socket.io 1.x/2.x, python-socketio 4): \
 socket.io-client 3.x/4.x cannot connect (warn with --eio auto, fail with --eio 4). Fix: \
 socket.io-client 2.x, or socket.io 4 on the server with allowEIO3: true.\n\
@@ -441,6 +444,35 @@ answered with HTTP 404 without an Engine.IO error body"
         assert_eq!(
             titles(&out),
             ["Serve Engine.IO at the path the client uses, on both sides"]
+        );
+    }
+
+    /// The same 404 at /socket.io/, with a session that opened under the
+    /// target's path: the fix names the client's path option.
+    #[test]
+    fn a_404_with_engine_io_under_the_prefix_names_the_path_option() {
+        let ep = endpoint("http://127.0.0.1:5000/app/");
+        let missing = met(recorded::GUNICORN_404);
+        let out = verdict(&Observation {
+            error: None,
+            v4: Some(&missing),
+            v3: None,
+            endpoint: &ep,
+            mode: EioMode::V4,
+            ws_target: false,
+            stuck_local: false,
+            port: 5000,
+            under_prefix: Some("/app/socket.io/"),
+        });
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            titles(&out),
+            ["Engine.IO answers at /app/socket.io/: set the client's path option to it"]
+        );
+        assert!(
+            out.fixes[0]
+                .detail
+                .contains("--socketio-path /app/socket.io/")
         );
     }
 
