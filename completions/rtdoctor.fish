@@ -49,7 +49,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l wait -d 'Fir
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l health-path -d 'Health endpoint path [default: /health]' -r
-complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l namespace -d 'Socket.IO namespace to connect to [default: /]' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l namespace -d 'Socket.IO namespace to connect to; without it, an http(s) TARGET\'s path, as io(url) reads it [default: /]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l auth -d 'Socket.IO CONNECT auth payload, a JSON object (sent, never printed)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l eio -d 'Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l ws-path -d 'A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET\'s own path counts' -r
@@ -88,7 +88,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l wait -d 'Fi
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l health-path -d 'Health endpoint path [default: /health]' -r
-complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l namespace -d 'Socket.IO namespace to connect to [default: /]' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l namespace -d 'Socket.IO namespace to connect to; without it, an http(s) TARGET\'s path, as io(url) reads it [default: /]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l auth -d 'Socket.IO CONNECT auth payload, a JSON object (sent, never printed)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l eio -d 'Engine.IO protocol version to speak: 3 (socket.io 2.x), 4 (3.x/4.x), or auto' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l ws-path -d 'A plain WebSocket endpoint to probe (repeatable); a ws:// TARGET\'s own path counts' -r

@@ -184,7 +184,7 @@ pub struct CheckArgs {
     )]
     pub health_path: Option<String>,
 
-    /// Socket.IO namespace to connect to [default: /]
+    /// Socket.IO namespace to connect to; without it, an http(s) TARGET's path, as io(url) reads it [default: /]
     #[arg(
         long,
         value_name = "NS",

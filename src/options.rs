@@ -275,7 +275,7 @@ ports either side)",
         default: Some("/"),
         ..opt(
             "namespace",
-            "Socket.IO namespace to connect to [default: /]",
+            "Socket.IO namespace to connect to; without it, an http(s) TARGET's path, as io(url) reads it [default: /]",
             CHECK,
         )
     },

@@ -48,6 +48,9 @@ pub struct ProbeSettings {
     pub socketio_path: String,
     pub health_path: String,
     pub namespace: String,
+    /// `namespace` is the path of an http(s) target, read as `io(url)`
+    /// reads it (no --namespace, no `namespace` key).
+    pub namespace_from_target: bool,
     /// The Socket.IO CONNECT auth payload: sent, never shown.
     pub auth: Option<Secret<serde_json::Value>>,
     pub eio: EioMode,
@@ -80,6 +83,7 @@ impl ProbeSettings {
             socketio_path: DEFAULT_SOCKETIO_PATH.into(),
             health_path: DEFAULT_HEALTH_PATH.into(),
             namespace: "/".into(),
+            namespace_from_target: false,
             auth: None,
             eio: EioMode::Auto,
             headers: Vec::new(),

@@ -120,6 +120,33 @@ impl Target {
         h == "localhost" || h.ends_with(".localhost")
     }
 
+    /// The namespace socket.io-client reads from this target, as
+    /// `io("http://host:3000/chat")` connects to `/chat`: the path of an
+    /// http(s) target, unless it is `/` or the Engine.IO path itself
+    /// (`socketio_path`, which no client means as a namespace). A ws(s)
+    /// target's path is a WebSocket endpoint, not a namespace.
+    pub fn path_namespace(&self, socketio_path: &str) -> Option<String> {
+        if matches!(self.scheme, Scheme::Ws | Scheme::Wss) {
+            return None;
+        }
+        let path = self.url.path();
+        let bare = |p: &str| p.trim_matches('/').to_string();
+        // A proxy prefix the Engine.IO path lives under (`/app/` with
+        // --socketio-path /app/socket.io/) is no namespace either.
+        let under = bare(socketio_path).starts_with(&format!("{}/", bare(path)));
+        (path != "/" && bare(path) != bare(socketio_path) && !under).then(|| path.to_string())
+    }
+
+    /// The target without its path, query and fragment: the server's
+    /// origin, as a suggested command names it.
+    pub fn origin_only(&self) -> String {
+        let mut url = self.url.clone();
+        url.set_path("/");
+        url.set_query(None);
+        url.set_fragment(None);
+        display_url(&url)
+    }
+
     /// The same URL with another port (to point at a server that moved).
     pub fn with_port(&self, port: u16) -> String {
         let mut url = self.url.clone();
@@ -202,6 +229,28 @@ mod tests {
             let err = Target::parse(input).expect_err(input).to_string();
             assert!(err.contains(needle), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn an_http_path_is_a_namespace_as_io_reads_it() {
+        let nsp = |t: &str| ok(t).path_namespace("/socket.io/");
+        assert_eq!(nsp("http://localhost:3000/chat").as_deref(), Some("/chat"));
+        assert_eq!(
+            nsp("https://example.com/chat?token=x").as_deref(),
+            Some("/chat")
+        );
+        assert_eq!(nsp("http://localhost:3000/"), None);
+        assert_eq!(nsp("3000"), None);
+        assert_eq!(nsp("http://localhost:3000/socket.io/"), None);
+        assert_eq!(nsp("ws://localhost:3000/chat"), None);
+        assert_eq!(
+            ok("http://localhost:3000/app/").path_namespace("/app/socket.io/"),
+            None
+        );
+        assert_eq!(
+            ok("http://localhost:3000/dashboard?x=1").origin_only(),
+            "http://localhost:3000"
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ Causes it tells apart:\n\
 - an HTML page or a 404 (an SPA's index.html, 'Cannot GET /socket.io/'): Engine.IO is not \
 served at that path. Fix: set the same path on client and server (path: '/…' / \
 socketio_path=…), and make a proxy forward it.\n\
+- the same, but a session opens under the target's own path (http://host/app/ answers at \
+/app/socket.io/): a proxy serves the app under a prefix. Fix: the client's path option, \
+io('https://host', { path: '/app/socket.io/' }) (--socketio-path here).\n\
 - the server speaks Engine.IO 3 only (socket.io 1.x/2.x, python-socketio 4): \
 socket.io-client 3.x/4.x cannot connect (warn with --eio auto, fail with --eio 4). Fix: \
 socket.io-client 2.x, or socket.io 4 on the server with allowEIO3: true.\n\
@@ -67,6 +70,7 @@ values (socket.io's defaults are 25000, 20000 and 1e6).\n\
             ws_target: matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss),
             stuck_local: stalled && ctx.is_local().await == Ok(true),
             port: ctx.target.port,
+            under_prefix: d.under_prefix.as_deref(),
         };
         verdict(&seen)
     }
@@ -90,6 +94,8 @@ struct Observation<'a> {
     /// process may still hold the port.
     stuck_local: bool,
     port: u16,
+    /// Engine.IO answered under the target's path instead (a proxy prefix).
+    under_prefix: Option<&'a str>,
 }
 
 /// The answer the verdict is about: the version `--eio` asks for.
@@ -124,6 +130,20 @@ fn verdict(seen: &Observation) -> Outcome {
         }
     }
     out
+}
+
+/// Engine.IO answers at `prefixed` (`/app/socket.io/`): a proxy serves the
+/// app under a prefix, and the client must name the whole path.
+fn under_prefix(prefixed: &str) -> Fix {
+    Fix::new(
+        format!("Engine.IO answers at {prefixed}: set the client's path option to it"),
+        format!(
+            "A proxy serves the app under a prefix and strips it (nginx: location /app/ {{ \
+proxy_pass http://app/; }}), so the client must ask for the prefixed path: \
+io('https://host', {{ path: '{prefixed}' }}) (the URL's path would be read as a namespace, \
+not as the prefix). Here: --socketio-path {prefixed}."
+        ),
+    )
 }
 
 /// What the primary answer says, before the checks every open session gets.
@@ -187,11 +207,16 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 answer.who()
             ))
         }
-        (Answered::NotEngineIo { answer, reason }, _) => Outcome::fail(format!(
-            "Engine.IO is not served at {path}: {} answered with {reason}",
-            answer.who()
-        ))
-        .fix(fixes::socketio_path(&path)),
+        (Answered::NotEngineIo { answer, reason }, _) => {
+            let o = Outcome::fail(format!(
+                "Engine.IO is not served at {path}: {} answered with {reason}",
+                answer.who()
+            ));
+            match seen.under_prefix {
+                Some(prefixed) => o.fix(under_prefix(prefixed)),
+                None => o.fix(fixes::socketio_path(&path)),
+            }
+        }
         (Answered::Failed(f @ crate::probe::Failure::TimedOut(_)), _) => {
             Outcome::fail(format!("the handshake got {f}")).fix(Fix::new(
                 "Find out why the server does not answer",
@@ -330,6 +355,7 @@ mod tests {
             ws_target: false,
             stuck_local: false,
             port: 5000,
+            under_prefix: None,
         })
     }
 
@@ -421,6 +447,35 @@ answered with HTTP 404 without an Engine.IO error body"
         );
     }
 
+    /// The same 404 at /socket.io/, with a session that opened under the
+    /// target's path: the fix names the client's path option.
+    #[test]
+    fn a_404_with_engine_io_under_the_prefix_names_the_path_option() {
+        let ep = endpoint("http://127.0.0.1:5000/app/");
+        let missing = met(recorded::GUNICORN_404);
+        let out = verdict(&Observation {
+            error: None,
+            v4: Some(&missing),
+            v3: None,
+            endpoint: &ep,
+            mode: EioMode::V4,
+            ws_target: false,
+            stuck_local: false,
+            port: 5000,
+            under_prefix: Some("/app/socket.io/"),
+        });
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            titles(&out),
+            ["Engine.IO answers at /app/socket.io/: set the client's path option to it"]
+        );
+        assert!(
+            out.fixes[0]
+                .detail
+                .contains("--socketio-path /app/socket.io/")
+        );
+    }
+
     #[test]
     fn a_plain_websocket_server_is_skipped_not_failed() {
         let upgrade_required = met(recorded::WS_NO_UPGRADE);
@@ -471,6 +526,7 @@ answered with HTTP 404 without an Engine.IO error body"
             ws_target: false,
             stuck_local: true,
             port: 5000,
+            under_prefix: None,
         };
         let out = verdict(&seen);
         assert_eq!(out.summary, "the handshake got no answer within 1000 ms");

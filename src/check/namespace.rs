@@ -65,6 +65,7 @@ as such, with its size or depth, not as \"no reply\".\n\
         let mut seen = Observation {
             target: ctx.target.to_string(),
             nsp: ctx.probe.namespace.clone(),
+            from_target: ctx.probe.namespace_from_target,
             eio: endpoint.eio,
             sid: session.sid().to_string(),
             auth: ctx.probe.auth.is_some(),
@@ -88,6 +89,8 @@ struct Observation {
     /// The target as the user named it: suggested commands quote it.
     target: String,
     nsp: String,
+    /// `nsp` is the target's path, read as `io(url)` reads it.
+    from_target: bool,
     eio: Eio,
     sid: String,
     /// `--auth` was given (its value is never kept here).
@@ -232,7 +235,9 @@ fn answered(reply: &ConnectReply, seen: &Observation) -> Outcome {
             let out = Outcome::fail(format!(
                 "the server refused the CONNECT to {nsp}: \"{message}\""
             ));
-            if unknown {
+            if seen.from_target && (unknown || looks_like_a_page(nsp)) {
+                out.fix(path_read_as_namespace(seen))
+            } else if unknown {
                 out.fix(Fix::new(
                     format!("Define {nsp} on the server, or connect to one it has"),
                     format!(
@@ -253,6 +258,37 @@ missing credentials. Client: io(url, { auth: { token } }). Check it here with --
             }
         }
     }
+}
+
+/// A path a browser shows rather than a namespace: a file name
+/// (`/index.html`) or a page of an app (`/dashboard`, `/login`).
+fn looks_like_a_page(path: &str) -> bool {
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    last.contains('.')
+        || ["dashboard", "index", "home", "login", "app", "page"]
+            .contains(&last.to_ascii_lowercase().as_str())
+        || path.trim_matches('/').contains('/')
+}
+
+/// The target's path went out as the namespace (as `io(url)` sends it):
+/// how to write the target for the server's origin instead.
+fn path_read_as_namespace(seen: &Observation) -> Fix {
+    let nsp = seen.nsp.as_str();
+    let origin = crate::target::Target::parse(&seen.target)
+        .map(|t| t.origin_only())
+        .unwrap_or_else(|_| seen.target.clone());
+    Fix::new(
+        format!("The target's path {nsp} was read as the Socket.IO namespace, as io() reads it"),
+        format!(
+            "socket.io-client reads io('{target}') as namespace {nsp} on {origin}, and so does rtdoctor. \
+If {nsp} is the page that hosts the client, name the server without it: io('{origin}') (here \
+the target {origin}, with --page {target} for the page). If Socket.IO is served under {nsp}, \
+that is its path, not a namespace: io('{origin}', {{ path: '{nsp}/socket.io/' }}) (here \
+--socketio-path {nsp}/socket.io/). If {nsp} is meant as a namespace, define it on the server.",
+            target = seen.target,
+        ),
+    )
+    .command(format!("rtdoctor check {origin}"))
 }
 
 /// The session, what was sent (never the auth payload) and what came back.
@@ -314,6 +350,7 @@ mod tests {
         Observation {
             target: "http://localhost:5000".into(),
             nsp: nsp.into(),
+            from_target: false,
             eio,
             sid: "bz-Qvm48dHlZhf7QAAAA".into(),
             auth,
@@ -430,6 +467,54 @@ mod tests {
                 "44/admin,{\"message\":\"authentication failed\"}"
             ]
         );
+    }
+
+    /// WIRE.md §3's refusal, for a namespace that was the target's path:
+    /// the fix says the path was read as `io()` reads it, and how else to
+    /// write it.
+    #[test]
+    fn a_refused_path_namespace_says_how_it_was_read() {
+        let mut seen = polled(
+            Eio::V4,
+            "/dashboard",
+            false,
+            &[r#"44/dashboard,{"message":"Invalid namespace"}"#],
+        );
+        seen.target = "http://localhost:5000/dashboard".into();
+        seen.from_target = true;
+        let out = verdict(&seen);
+        assert_refused(
+            &out,
+            "/dashboard: \"Invalid namespace\"",
+            "The target's path /dashboard was read as the Socket.IO namespace, as io() reads it",
+        );
+        let fix = &out.fixes[0];
+        assert!(
+            fix.detail.contains("io('http://localhost:5000')"),
+            "{}",
+            fix.detail
+        );
+        assert!(fix.detail.contains("--socketio-path /dashboard/socket.io/"));
+        assert_eq!(
+            fix.command.as_deref(),
+            Some("rtdoctor check http://localhost:5000")
+        );
+        // A path-like namespace a server refuses for credentials is not
+        // said to be a path: /admin is a namespace.
+        let mut seen = polled(
+            Eio::V4,
+            "/admin",
+            false,
+            &[r#"44/admin,{"message":"authentication failed"}"#],
+        );
+        seen.from_target = true;
+        let out = verdict(&seen);
+        assert_eq!(
+            out.fixes[0].title,
+            "Send what the server's connect handler or middleware wants"
+        );
+        assert!(looks_like_a_page("/index.html") && looks_like_a_page("/app/dashboard"));
+        assert!(!looks_like_a_page("/admin"));
     }
 
     /// WIRE.md §3: socket.io 2.5 answers a CONNECT to a namespace it does

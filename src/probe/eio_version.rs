@@ -22,6 +22,10 @@ pub struct EioVersion {
     pub speaks: Option<Eio>,
     /// Set when no probe could be made at all.
     pub error: Option<String>,
+    /// Engine.IO was not served at the path asked but is under the
+    /// target's path (a proxy prefix: `location /app/ { proxy_pass …/; }`):
+    /// the path that answered, e.g. `/app/socket.io/`.
+    pub under_prefix: Option<String>,
     /// The HTTP client for this target's TLS settings, shared by the
     /// checks that use the session.
     http: Option<Http>,
@@ -43,6 +47,7 @@ pub async fn discover(
                 v3: None,
                 speaks: None,
                 error: Some(e),
+                under_prefix: None,
                 http: None,
             };
         }
@@ -81,7 +86,12 @@ pub async fn discover(
         (_, Some(Eio::V4)) => Some(Eio::V4),
         (None, None) => None,
     };
+    let under_prefix = match speaks {
+        None => prefixed(target, p, http).await,
+        Some(_) => None,
+    };
     EioVersion {
+        under_prefix,
         endpoint: base.with_eio(speaks.unwrap_or(match p.eio {
             EioMode::V3 => Eio::V3,
             _ => Eio::V4,
@@ -91,6 +101,28 @@ pub async fn discover(
         speaks,
         error: None,
         http: Some(http.clone()),
+    }
+}
+
+/// When nothing answered at the Engine.IO path: the same path under the
+/// target's own path, if a session opens there (and is closed again).
+async fn prefixed(target: &Target, p: &ProbeSettings, http: &Http) -> Option<String> {
+    let prefix = target.url.path().trim_matches('/');
+    if prefix.is_empty() || target.path_namespace(&p.socketio_path).is_none() {
+        return None;
+    }
+    let path = format!("/{prefix}/{}", p.socketio_path.trim_matches('/'));
+    let ep = Endpoint::new(target, &path, Eio::V4, p.headers.clone());
+    match engineio::handshake(http, &ep, p.timeout).await {
+        Handshake::Open {
+            open, eio: framing, ..
+        } => {
+            let close = [Packet::new(Kind::Close, "")];
+            let ep = ep.with_eio(framing);
+            let _ = engineio::post(http, &ep, &open.sid, &close, p.timeout).await;
+            Some(ep.path().to_string())
+        }
+        _ => None,
     }
 }
 

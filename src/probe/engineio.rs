@@ -32,7 +32,9 @@ impl Endpoint {
         let mut http = target.url.clone();
         let _ = http.set_scheme(http_scheme);
         http.set_path(&path);
-        http.set_query(None);
+        // socket.io-client sends the target's query on the handshake
+        // (`io("http://host/?token=x")`): so do the probes.
+        http.set_query(target.url.query());
         http.set_fragment(None);
         let mut ws = http.clone();
         // http → ws and https → wss are always allowed by the url crate.
@@ -323,12 +325,14 @@ mod tests {
         assert_eq!(p.scheme(), "http");
         assert_eq!(p.path(), "/socket.io/");
         let q: Vec<(String, String)> = p.query_pairs().into_owned().collect();
-        assert_eq!(q[0], ("EIO".into(), "4".into()));
-        assert_eq!(q[1], ("transport".into(), "polling".into()));
+        // The target's query goes first, as socket.io-client sends it.
+        assert_eq!(q[0], ("x".into(), "1".into()));
+        assert_eq!(q[1], ("EIO".into(), "4".into()));
+        assert_eq!(q[2], ("transport".into(), "polling".into()));
         assert_eq!(q.last().unwrap(), &("sid".into(), "abc".into()));
         assert_eq!(
             ep.websocket(None).as_str(),
-            "ws://localhost:8765/socket.io/?EIO=4&transport=websocket"
+            "ws://localhost:8765/socket.io/?x=1&EIO=4&transport=websocket"
         );
         let v3 = ep.with_eio(Eio::V3).polling(None);
         assert!(v3.as_str().contains("EIO=3") && v3.as_str().contains("b64=1"));

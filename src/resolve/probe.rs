@@ -20,6 +20,9 @@ use crate::target::Target;
 pub(super) struct Settings {
     pub(super) probe: ProbeSettings,
     pub(super) port_range: Option<(u16, u16)>,
+    /// The namespace was named (flag, variable or file key), so the
+    /// target's path is not read as one.
+    pub(super) namespace_named: bool,
 }
 
 impl Settings {
@@ -29,6 +32,12 @@ impl Settings {
         probe.port_range = self
             .port_range
             .unwrap_or_else(|| ProbeSettings::default_range(target.port));
+        if !self.namespace_named
+            && let Some(nsp) = target.path_namespace(&probe.socketio_path)
+        {
+            probe.namespace = nsp;
+            probe.namespace_from_target = true;
+        }
         TargetConfig { target, probe }
     }
 }
@@ -93,6 +102,9 @@ pub(super) fn settings(
     } else {
         base_probe.headers.clone()
     };
+    let namespace_named = args.namespace.is_some()
+        || keys.namespace.is_some()
+        || base.as_ref().is_some_and(|b| b.namespace_named);
     let namespace = args
         .namespace
         .clone()
@@ -163,6 +175,7 @@ pub(super) fn settings(
             } else {
                 format!("/{namespace}")
             },
+            namespace_from_target: false,
             auth,
             eio,
             headers,
@@ -177,6 +190,7 @@ pub(super) fn settings(
             .port_range
             .or(file_range)
             .or(base.and_then(|b| b.port_range)),
+        namespace_named,
     }
 }
 

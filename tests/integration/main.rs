@@ -34,6 +34,7 @@ mod smoke;
 mod socket_table;
 mod socketio;
 mod stack;
+mod target_path;
 mod terminal;
 mod tls;
 mod websocket;

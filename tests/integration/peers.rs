@@ -148,7 +148,8 @@ pub fn nginx_with(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> N
             &format!("127.0.0.1:{up}"),
         );
     }
-    for (name, value) in vars {
+    // nginx-upgrade's location, unless a test names another.
+    for (name, value) in vars.iter().chain(&[("LOCATION", "/"), ("STRIP", "")]) {
         conf = conf.replace(&format!("{{{{{name}}}}}"), value);
     }
     let conf_path = dir.path().join("nginx.conf");

@@ -12,6 +12,7 @@
 //                    forwards them to the app's listeners, and there are none)
 //   /socket.io/      socket.io 4.8 (packages from target/peers/node4)
 //   namespace /      accepts everyone; event "ping" acks "pong"
+//   namespace /chat  accepts everyone (a target http://host:PORT/chat reaches it)
 //   namespace /admin middleware: next(new Error('authentication failed'))
 //                    unless handshake.auth.token === 'secret'
 //   --two-handlers   also attach a ws WebSocketServer({ server }) with no path:
@@ -70,6 +71,8 @@ const ackPong = (socket) => socket.on('ping', (...args) => {
 });
 
 io.on('connection', ackPong);
+
+io.of('/chat').on('connection', ackPong);
 
 const admin = io.of('/admin');
 admin.use((socket, next) => {

@@ -7,6 +7,7 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
   /health          200 application/json {"status":"ok"}
   /socket.io/      Socket.IO (Engine.IO v4 only; python-engineio has no v3)
   namespace /      accepts everyone; event "ping" acks "pong"
+  namespace /chat  accepts everyone (a target http://host:PORT/chat reaches it)
   namespace /admin refuses a CONNECT unless auth == {"token": "secret"}
                    (ConnectionRefusedError('authentication failed'))
   --cors ORIGIN    cors_allowed_origins: repeat for a list; '*' allows all,
@@ -17,6 +18,7 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
   --log            engineio/socketio logging to stderr
   /echo            200 application/json: the request's headers, echoed
   namespace /echo  refuses every CONNECT, quoting the auth it was sent
+  namespace /query refuses every CONNECT, quoting the handshake's query string
   Other arguments are ignored (tests put secrets on the command line).
 
 Prints the single line "ready" on stdout once it accepts connections, then
@@ -72,6 +74,10 @@ def main():
     async def on_echo_connect(sid, environ, auth):
         raise socketio.exceptions.ConnectionRefusedError("refused auth " + json.dumps(auth))
 
+    @sio.on("connect", namespace="/query")
+    async def on_query_connect(sid, environ, auth):
+        raise socketio.exceptions.ConnectionRefusedError("query " + environ.get("QUERY_STRING", ""))
+
     @sio.on("connect")
     async def on_connect(sid, environ, auth):
         return True
@@ -79,6 +85,10 @@ def main():
     @sio.on("ping")
     async def on_ping(sid, *args):
         return "pong"
+
+    @sio.on("connect", namespace="/chat")
+    async def on_chat_connect(sid, environ, auth):
+        return True
 
     @sio.on("connect", namespace="/admin")
     async def on_admin_connect(sid, environ, auth):
