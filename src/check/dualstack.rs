@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Check, Ctx};
+use super::{Check, Ctx, fixes};
 use crate::net::{self, Connect};
 use crate::report::{Fix, Outcome};
 
@@ -229,7 +229,7 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
             host,
             list(rejected)
         ))
-        .fix(listen_everywhere(port));
+        .fix(fixes::listen_everywhere(port));
     }
     let v6_refused = rejected.iter().any(IpAddr::is_ipv6);
     let v4_refused = rejected.iter().any(IpAddr::is_ipv4);
@@ -258,7 +258,7 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
         }
         _ => Outcome::warn(summary),
     };
-    out = out.fix(listen_everywhere(port));
+    out = out.fix(fixes::listen_everywhere(port));
     if v6_refused && !v4_refused {
         out = out
             .fix(
@@ -268,7 +268,7 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
                 )
                 .command(format!(
                     "rtdoctor check {}",
-                    super::fixes::url_with_ip(&seen.target, std::net::Ipv4Addr::LOCALHOST.into())
+                    fixes::url_with_ip(&seen.target, std::net::Ipv4Addr::LOCALHOST.into())
                 )),
             )
             .fix(
@@ -284,7 +284,7 @@ fn answered(seen: &Observation, accepted: &[IpAddr], rejected: &[IpAddr]) -> Out
             "Or dial IPv6 explicitly",
             format!(
                 "Use [::1] instead of localhost in the client URL: {}",
-                super::fixes::url_with_ip(&seen.target, std::net::Ipv6Addr::LOCALHOST.into())
+                fixes::url_with_ip(&seen.target, std::net::Ipv6Addr::LOCALHOST.into())
             ),
         ));
     }
@@ -358,18 +358,6 @@ are dropped until they time out. Read its log, look at its CPU, take a stack dum
 --pid PID; node --inspect) and restart it. If it is only overloaded: more workers, or a larger \
 backlog (listen(…, backlog), net.core.somaxconn).",
     ))
-}
-
-fn listen_everywhere(port: u16) -> Fix {
-    Fix::new(
-        "Listen on both address families",
-        format!(
-            "Bind the server to :: with IPV6_V6ONLY off (dual-stack; Node's \
-server.listen({port}, '::') does this by default), or listen on 0.0.0.0 and :: both \
-(nginx: 'listen {port};' and 'listen [::]:{port};', or 'listen [::]:{port} ipv6only=off;'). \
-Binding 127.0.0.1 alone serves IPv4 clients only."
-        ),
-    )
 }
 
 fn list(ips: &[IpAddr]) -> String {

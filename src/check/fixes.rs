@@ -144,6 +144,19 @@ Behind a proxy, the proxy must forward {path} to the server too.",
     )
 }
 
+/// A server bound to one address family: how to listen on both.
+pub fn listen_everywhere(port: u16) -> Fix {
+    Fix::new(
+        "Listen on both address families",
+        format!(
+            "Bind the server to :: with IPV6_V6ONLY off (dual-stack; Node's \
+server.listen({port}, '::') does this by default), or listen on 0.0.0.0 and :: both \
+(nginx: 'listen {port};' and 'listen [::]:{port};', or 'listen [::]:{port} ipv6only=off;'). \
+Binding 127.0.0.1 alone serves IPv4 clients only."
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
