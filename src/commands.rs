@@ -22,9 +22,11 @@ pub fn run(resolved: Resolved) -> Result<ExitCode, Error> {
         Resolved::Ports(config) => ports(&config),
         Resolved::Kill(config) => kill(&config),
         Resolved::Checks(checks) => print(&catalogue::list(&checks)),
-        Resolved::Explain(id, checks) => {
-            print(&catalogue::explain(&checks, &id, plain_stdout().width)?)
-        }
+        Resolved::Explain(id, checks) => print(&catalogue::explain(
+            &checks,
+            &id,
+            Style::plain_stdout(crate::style::stdout_is_terminal()).width,
+        )?),
         Resolved::Completions(shell) => {
             // Into memory first: clap_complete panics when its writer fails
             // (`rtdoctor completions fish | head`).
@@ -244,15 +246,12 @@ fn ports(config: &PortsConfig) -> Result<ExitCode, Error> {
     print(&if config.json {
         ports::render_json(&report)
     } else {
-        ports::render_table(&report, plain_stdout(), config.verbose)
+        ports::render_table(
+            &report,
+            Style::plain_stdout(crate::style::stdout_is_terminal()),
+            config.verbose,
+        )
     })
-}
-
-/// Standard output's style without colour (`ports`, `explain`): its width
-/// when it is a terminal, and the locale's marks.
-fn plain_stdout() -> Style {
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    Style::stdout(false, &env, crate::style::stdout_is_terminal())
 }
 
 fn kill(config: &crate::kill::KillConfig) -> Result<ExitCode, Error> {

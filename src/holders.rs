@@ -331,11 +331,17 @@ pub fn started(start_time: Option<u64>) -> String {
         return "unknown".into();
     };
     let at = UNIX_EPOCH + Duration::from_secs(secs);
-    let ago = SystemTime::now()
-        .duration_since(at)
-        .map(|d| format!(" ({} ago)", short_duration(d)))
-        .unwrap_or_default();
+    let ago = ago(secs).map(|a| format!(" ({a})")).unwrap_or_default();
     format!("{}{ago}", humantime::format_rfc3339_seconds(at))
+}
+
+/// `3m ago` for a process started at `secs` (Unix time); `None` for a
+/// start in the future (a clock that moved).
+pub fn ago(secs: u64) -> Option<String> {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH + Duration::from_secs(secs))
+        .ok()
+        .map(|d| format!("{} ago", short_duration(d)))
 }
 
 pub fn short_duration(d: Duration) -> String {

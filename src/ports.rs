@@ -4,14 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use serde::Serialize;
 
 use crate::escape::escape;
 use crate::holders::{
     Holder, ListenSocket, Owner, PortHolders, Viewer, hidden_owner_cell, owner_names,
-    short_command_line, short_duration, started,
+    short_command_line, started,
 };
 use crate::os::{Platform, SocketTable};
 use crate::style::Style;
@@ -196,12 +194,7 @@ pub fn render_table(report: &PortsReport, style: Style, verbose: bool) -> String
 /// `3m ago`: when a process started, in the fewest columns.
 fn age(start_time: Option<u64>) -> String {
     start_time
-        .and_then(|secs| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH + Duration::from_secs(secs))
-                .ok()
-        })
-        .map(|d| format!("{} ago", short_duration(d)))
+        .and_then(crate::holders::ago)
         .unwrap_or_else(|| "unknown".into())
 }
 

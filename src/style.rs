@@ -103,6 +103,14 @@ impl Style {
         }
     }
 
+    /// Standard output's style without colour (`ports`, `explain`,
+    /// `kill`), from this process's environment: its width when
+    /// `to_terminal`, and the locale's marks.
+    pub fn plain_stdout(to_terminal: bool) -> Self {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Style::stdout(false, &env, to_terminal)
+    }
+
     /// The style of standard output, from this process's environment.
     pub fn stdout(color: bool, env: &[(String, String)], to_terminal: bool) -> Self {
         Style {

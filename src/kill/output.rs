@@ -16,11 +16,10 @@ pub struct Output {
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        let env: Vec<(String, String)> = std::env::vars().collect();
         let to_terminal = !json && crate::style::stdout_is_terminal();
         Output {
             json,
-            style: Style::stdout(false, &env, to_terminal),
+            style: Style::plain_stdout(to_terminal),
             kept: None,
         }
     }
