@@ -39,6 +39,7 @@ pub const CATALOGUE: &[&str] = &[
     "cors",
     "tls.certificate",
     "mixed-content",
+    "net.path",
 ];
 
 /// The catalogue's ids that `--only groups` selects (a group names an id

@@ -1,0 +1,147 @@
+//! `net.path`: what stands between this machine and the server — the
+//! addresses, the TCP connect time, who terminates TLS, and the proxies,
+//! CDNs, load balancers and platforms the answers' headers name, with what
+//! each is documented to do to long-lived connections. Cheap: it reads what
+//! the run already has (the resolution, the connect, the TLS handshake, the
+//! Engine.IO handshake's answer) and sends one GET only when no answer is
+//! shared.
+
+mod hops;
+mod verdict;
+
+use async_trait::async_trait;
+
+use super::{Check, Ctx};
+use crate::probe::engineio::Handshake;
+use crate::report::Outcome;
+use crate::settings::EioMode;
+use verdict::{Answered, Observation, verdict};
+
+pub struct NetPath;
+
+#[async_trait]
+impl Check for NetPath {
+    fn id(&self) -> &str {
+        "net.path"
+    }
+
+    fn title(&self) -> &str {
+        "What stands between here and the server"
+    }
+
+    fn needs(&self) -> &[&str] {
+        &["port.listen"]
+    }
+
+    fn explain(&self) -> &str {
+        "Reports the addresses the target's name resolves to, the address that took the \
+connection and its TCP connect time (the network round trip; for a target on another machine \
+it is shown next to the URL in the report's header and as connect_ms in JSON), who terminates \
+TLS (for https/wss: the certificate's subject, and the CDN or platform in front when one is \
+named), and the proxies, CDNs, load balancers and platforms that the answer's headers name: \
+Server (nginx, HAProxy, Caddy, Traefik, Apache, Envoy, cloudflare, awselb, Google Frontend), \
+Via (1.1 vegur: Heroku's router; 1.1 google: a Google Cloud load balancer), cf-ray, x-amzn-* \
+and AWSALB cookies, x-vercel-id, fly-request-id, x-render-origin-server, x-railway-*, \
+x-envoy-*, x-azure-ref. It reads the Engine.IO handshake's answer, which the Socket.IO checks \
+share, or GETs the target once.\n\n\
+For each hop it says what its documentation says it does to long-lived connections: Heroku's \
+router cuts connections idle for 55 s, an AWS Application Load Balancer after 60 s by default, \
+Cloudflare after 100 s, nginx after 60 s by default (proxy_read_timeout), Apache after 60 s \
+(ProxyTimeout), Envoy after 5 minutes (stream_idle_timeout); Cloud Run ends a WebSocket at its \
+request timeout (5 minutes by default), a Google Cloud load balancer at its backend service \
+timeout (30 s by default). Platforms whose documentation gives no number are named without \
+one.\n\n\
+Causes it tells apart:\n\
+- a hop whose idle cut is shorter than, or within 5 s of, the handshake's pingInterval: \
+between pings nothing crosses the connection, so the hop closes it and every client \
+reconnects (a warning). Fix: a pingInterval well under the cut (socket.io's default is 25 s), \
+or raise the hop's limit (proxy_read_timeout, the ALB's idle timeout).\n\
+- Vercel in front: its Functions hold a WebSocket only until the function's maximum \
+duration, and requests of one polling session may reach different instances (a warning). \
+Fix: host the Socket.IO server where a process stays up, or use the websocket transport \
+only with reconnection.\n\
+- nothing named: the server answered directly (a pass).\n\
+Skipped when port.listen failed."
+    }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        let reached = match ctx.reach().await {
+            Ok(r) => *r,
+            Err(_) => {
+                return Outcome::skip("no TCP connection to the target opened (see port.listen)");
+            }
+        };
+        let addrs = ctx.resolved().await.clone().unwrap_or_default();
+        let certificate = if ctx.target.scheme.is_tls() {
+            match ctx.tls().await {
+                Ok(report) => report.leaf().map(|c| (c.subject.clone(), c.issuer.clone())),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        let (answer, ping) = handshake_answer(ctx).await;
+        let answer = match answer {
+            Some(a) => Ok(a),
+            None => own_get(ctx).await,
+        };
+        verdict(&Observation {
+            addrs,
+            used: reached.addr,
+            connect: reached.took,
+            answer,
+            certificate,
+            ping,
+        })
+    }
+}
+
+/// The Engine.IO handshake's answer (shared with the Socket.IO checks),
+/// and the ping interval and timeout of the session it opened.
+async fn handshake_answer(ctx: &Ctx) -> (Option<Answered>, Option<(u64, u64)>) {
+    let d = ctx.engineio().await;
+    let asked = match ctx.probe.eio {
+        EioMode::V3 => [&d.v3, &d.v4],
+        _ => [&d.v4, &d.v3],
+    };
+    let ping = asked.iter().find_map(|h| match h {
+        Some(Handshake::Open { open, .. }) => open
+            .ping_interval
+            .map(|i| (i, open.ping_timeout.unwrap_or(0))),
+        _ => None,
+    });
+    let answer = asked.iter().find_map(|h| match h {
+        Some(
+            Handshake::Open { answer, .. }
+            | Handshake::Refused { answer, .. }
+            | Handshake::NotEngineIo { answer, .. },
+        ) => Some(Answered {
+            request: format!(
+                "GET {}?EIO=…&transport=polling (the Engine.IO handshake)",
+                d.endpoint.path()
+            ),
+            headers: answer.headers.clone(),
+        }),
+        _ => None,
+    });
+    (answer, ping)
+}
+
+/// One bounded GET of the target's URL, when no handshake answer is shared.
+async fn own_get(ctx: &Ctx) -> Result<Answered, String> {
+    let http = ctx.machine.http_for(&ctx.probe)?;
+    let mut url = ctx.target.url.clone();
+    let scheme = if ctx.target.scheme.is_tls() {
+        "https"
+    } else {
+        "http"
+    };
+    let _ = url.set_scheme(scheme);
+    match http.get(&url, &ctx.probe.headers, ctx.probe.timeout).await {
+        Ok(answer) => Ok(Answered {
+            request: format!("GET {}", crate::target::display_url(&url)),
+            headers: answer.headers,
+        }),
+        Err(f) => Err(format!("GET {} got {f}", url.path())),
+    }
+}
