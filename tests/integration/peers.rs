@@ -148,8 +148,9 @@ pub fn nginx_with(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> N
             &format!("127.0.0.1:{up}"),
         );
     }
-    // nginx-upgrade's location, unless a test names another.
-    for (name, value) in vars.iter().chain(&[("LOCATION", "/"), ("STRIP", "")]) {
+    // nginx-upgrade's location and headers, unless a test names others.
+    let defaults = [("LOCATION", "/"), ("STRIP", ""), ("HEADERS", "")];
+    for (name, value) in vars.iter().chain(&defaults) {
         conf = conf.replace(&format!("{{{{{name}}}}}"), value);
     }
     let conf_path = dir.path().join("nginx.conf");

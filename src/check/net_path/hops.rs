@@ -293,9 +293,16 @@ pub fn identify(headers: &[(String, String)]) -> Vec<Hop> {
         if hops.iter().any(|h| std::ptr::eq(h.known, known)) {
             return;
         }
+        // A cookie's value may be a session: only its name is shown.
+        let seen = if name.eq_ignore_ascii_case("set-cookie") {
+            let cookie = value.split('=').next().unwrap_or_default();
+            shown(name, &format!("{cookie}=…"))
+        } else {
+            shown(name, value)
+        };
         hops.push(Hop {
             known,
-            seen: shown(name, value),
+            seen,
             server: server.then(|| shown("", value).trim_start_matches(": ").to_string()),
         });
     };
@@ -377,6 +384,8 @@ mod tests {
             one("Set-Cookie", "AWSALB=abc; Expires=Tue, 01 Dec 2026; Path=/"),
             Some("an AWS Application Load Balancer")
         );
+        let cookie = named(&[("Set-Cookie", "AWSALB=secretish; Path=/")]);
+        assert_eq!(cookie[0].1, "set-cookie: AWSALB=…");
         assert_eq!(
             one(
                 "X-Amzn-Trace-Id",

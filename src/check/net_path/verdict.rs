@@ -104,7 +104,6 @@ fn shown(name: &str) -> bool {
         || n.starts_with("x-amzn-")
         || n.starts_with("x-railway-")
         || n.starts_with("x-envoy-")
-        || (n == "set-cookie" && name.len() < 64)
 }
 
 /// Hops in front: a pass that names them with what they do, or a warning
@@ -167,9 +166,13 @@ reconnect; see {}.",
         .filter(|h| h.known.idle_cut.is_some() || h.known.does.contains("WebSocket"))
         .map(|h| format!("{} {}", h.label(), h.known.does))
         .collect();
+    let idle_cuts = hops.iter().any(|h| h.known.idle_cut.is_some());
     let pings = match ping {
-        Some((interval, _)) if !facts.is_empty() => {
-            format!(", which pings every {} s keep open", secs(interval))
+        Some((interval, _)) if idle_cuts => {
+            format!(
+                "; the server pings every {} s, within each idle cut",
+                secs(interval)
+            )
         }
         _ => String::new(),
     };
@@ -272,8 +275,8 @@ lower pingInterval below 50 s"
         assert_eq!(
             fine.summary,
             "Heroku's router (via: 1.1 vegur) in front of the server at 127.0.0.1:8080 (TCP \
-connect 0.2 ms); Heroku's router cuts connections idle for 55 s (H15), which pings every 25 s \
-keep open"
+connect 0.2 ms); Heroku's router cuts connections idle for 55 s (H15); the server pings every \
+25 s, within each idle cut"
         );
     }
 
