@@ -129,17 +129,17 @@ fn judged(hops: &[Hop], at: &str, tls: Option<String>, ping: Option<(u64, u64)>)
         let name = hop.label();
         return Outcome::warn(format!(
             "{name} cuts connections idle for {idle} s, the server pings every {} s: lower \
-pingInterval below {} s ({front}{tls})",
+pingInterval below {} s; {front}{tls}",
             secs(interval),
             idle.saturating_sub(MARGIN_MS / 1000),
         ))
         .fix(Fix::new(
-            format!("Ping more often than {name}'s {idle} s idle cut"),
+            format!("Lower pingInterval below {idle} s, the idle cut of {name}"),
             format!(
-                "Between pings nothing crosses the connection, so {name} closes it ({}) and every \
-client reconnects. Set the server's ping interval well under {idle} s: socket.io \
+                "Between pings nothing crosses the connection, and {name} {}: every client is \
+cut and reconnects. Set the server's ping interval well under {idle} s: socket.io \
 new Server({{ pingInterval: 25000 }}), python-socketio socketio.AsyncServer(ping_interval=25) \
-(the defaults, 25 s). Or raise the hop's limit: {}.",
+(the defaults, 25 s). {}",
                 hop.known.does, hop.known.setting
             ),
         ));
@@ -147,7 +147,7 @@ new Server({{ pingInterval: 25000 }}), python-socketio socketio.AsyncServer(ping
     if let Some(hop) = hops.iter().find(|h| h.known.serverless) {
         let name = hop.known.name;
         return Outcome::warn(format!(
-            "{name} in front ({}): it {} ({front}{tls})",
+            "{name} in front ({}): it {}; {front}{tls}",
             hop.seen, hop.known.does
         ))
         .fix(Fix::new(
@@ -262,7 +262,7 @@ lower pingInterval below 50 s"
         );
         assert_eq!(
             out.fixes[0].title,
-            "Ping more often than Heroku's router's 55 s idle cut"
+            "Lower pingInterval below 55 s, the idle cut of Heroku's router"
         );
         assert!(out.fixes[0].detail.contains("pingInterval: 25000"));
         // Close to the cut is a warning too; well under it is not.
