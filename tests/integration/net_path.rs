@@ -16,13 +16,19 @@ fn path_of(port: u16) -> Value {
     out.json()
 }
 
-/// nginx in front of `upstream`, adding `headers` (nginx directives).
-fn platform(upstream: u16, headers: &str) -> Nginx {
-    nginx_with(
+/// `net.path` through nginx in front of `upstream`, adding `headers`
+/// (nginx directives): the report, after its status was checked, and the
+/// summary.
+fn behind(upstream: u16, headers: &str, verdict: &str) -> (Value, String) {
+    let nginx = nginx_with(
         "nginx-upgrade.conf.template",
         &[upstream],
         &[("HEADERS", headers)],
-    )
+    );
+    let r = path_of(nginx.port());
+    assert_eq!(status(&r, "net.path"), verdict, "{headers}: {r:#}");
+    let said = summary(&r, "net.path").to_string();
+    (r, said)
 }
 
 const HEROKU: &str = r#"add_header Via "1.1 vegur" always;"#;
@@ -54,10 +60,7 @@ fn net_path_a_direct_loopback_server_has_nothing_in_between() {
 #[test]
 fn net_path_herokus_router_cuts_a_server_that_pings_every_60_s() {
     let server = py_healthy(&["--ping-interval", "60"]);
-    let nginx = platform(server.port, HEROKU);
-    let r = path_of(nginx.port());
-    assert_eq!(status(&r, "net.path"), "warn", "{r:#}");
-    let said = summary(&r, "net.path");
+    let (r, said) = behind(server.port, HEROKU, "warn");
     assert!(
         said.starts_with(
             "Heroku's router cuts connections idle for 55 s, the server pings every 60 s: \
@@ -78,10 +81,7 @@ lower pingInterval below 50 s"
 #[test]
 fn net_path_herokus_router_with_the_default_pings_is_named_and_passes() {
     let server = py_healthy(&[]);
-    let nginx = platform(server.port, HEROKU);
-    let r = path_of(nginx.port());
-    assert_eq!(status(&r, "net.path"), "pass", "{r:#}");
-    let said = summary(&r, "net.path");
+    let (_, said) = behind(server.port, HEROKU, "pass");
     assert!(
         said.starts_with("Heroku's router (via: 1.1 vegur), then nginx/"),
         "{said}"
@@ -147,10 +147,7 @@ fn net_path_names_each_platform_from_the_headers_its_edge_sends() {
             "pass",
         ),
     ] {
-        let nginx = platform(server.port, headers);
-        let r = path_of(nginx.port());
-        assert_eq!(status(&r, "net.path"), verdict, "{headers}: {r:#}");
-        let said = summary(&r, "net.path");
+        let (_, said) = behind(server.port, headers, verdict);
         assert!(said.contains(named), "{headers}: {said}");
         // nginx itself is named by its own Server header.
         assert!(said.contains("nginx/"), "{headers}: {said}");
@@ -161,10 +158,7 @@ fn net_path_names_each_platform_from_the_headers_its_edge_sends() {
 fn net_path_cloudflare_is_named_by_the_server_header_it_passes_on() {
     // The edge's own Server header, passed on by the proxy in front.
     let server = py_healthy(&["--server-header", "cloudflare"]);
-    let nginx = platform(server.port, "proxy_pass_header Server;");
-    let r = path_of(nginx.port());
-    assert_eq!(status(&r, "net.path"), "pass", "{r:#}");
-    let said = summary(&r, "net.path");
+    let (_, said) = behind(server.port, "proxy_pass_header Server;", "pass");
     assert!(
         said.starts_with("Cloudflare (server: cloudflare) in front of the server at 127.0.0.1:"),
         "{said}"
