@@ -3,8 +3,7 @@
 //! CDNs, load balancers and platforms the answers' headers name, with what
 //! each is documented to do to long-lived connections. Cheap: it reads what
 //! the run already has (the resolution, the connect, the TLS handshake, the
-//! Engine.IO handshake's answer) and sends one GET only when no answer is
-//! shared.
+//! Engine.IO handshake's answer) and sends no request of its own.
 
 mod hops;
 mod verdict;
@@ -42,8 +41,8 @@ named), and the proxies, CDNs, load balancers and platforms that the answer's he
 Server (nginx, HAProxy, Caddy, Traefik, Apache, Envoy, cloudflare, awselb, Google Frontend), \
 Via (1.1 vegur: Heroku's router; 1.1 google: a Google Cloud load balancer), cf-ray, x-amzn-* \
 and AWSALB cookies, x-vercel-id, fly-request-id, x-render-origin-server, x-railway-*, \
-x-envoy-*, x-azure-ref. It reads the Engine.IO handshake's answer, which the Socket.IO checks \
-share, or GETs the target once.\n\n\
+x-envoy-*, x-azure-ref. It reads the answer to the Engine.IO handshake, which the Socket.IO \
+checks share: it sends no request of its own.\n\n\
 For each hop it says what its documentation says it does to long-lived connections: Heroku's \
 router cuts connections idle for 55 s, an AWS Application Load Balancer after 60 s by default, \
 Cloudflare after 100 s, nginx after 60 s by default (proxy_read_timeout), Apache after 60 s \
@@ -72,19 +71,8 @@ Skipped when port.listen failed."
             }
         };
         let addrs = ctx.resolved().await.clone().unwrap_or_default();
-        let certificate = if ctx.target.scheme.is_tls() {
-            match ctx.tls().await {
-                Ok(report) => report.leaf().map(|c| (c.subject.clone(), c.issuer.clone())),
-                Err(_) => None,
-            }
-        } else {
-            None
-        };
-        let (answer, ping) = handshake_answer(ctx).await;
-        let answer = match answer {
-            Some(a) => Ok(a),
-            None => own_get(ctx).await,
-        };
+        // At once: a server that hangs costs one timeout, not two.
+        let ((answer, ping), certificate) = tokio::join!(handshake_answer(ctx), certificate(ctx));
         verdict(&Observation {
             addrs,
             used: reached.addr,
@@ -96,9 +84,19 @@ Skipped when port.listen failed."
     }
 }
 
-/// The Engine.IO handshake's answer (shared with the Socket.IO checks),
-/// and the ping interval and timeout of the session it opened.
-async fn handshake_answer(ctx: &Ctx) -> (Option<Answered>, Option<(u64, u64)>) {
+/// For https/wss: the server certificate's subject and issuer.
+async fn certificate(ctx: &Ctx) -> Option<(String, String)> {
+    if !ctx.target.scheme.is_tls() {
+        return None;
+    }
+    let report = ctx.tls().await.as_ref().ok()?;
+    report.leaf().map(|c| (c.subject.clone(), c.issuer.clone()))
+}
+
+/// The Engine.IO handshake's answer (shared with the Socket.IO checks: no
+/// request of this check's own), or why there is none, and the ping
+/// interval and timeout of the session it opened.
+async fn handshake_answer(ctx: &Ctx) -> (Result<Answered, String>, Option<(u64, u64)>) {
     let d = ctx.engineio().await;
     let asked = match ctx.probe.eio {
         EioMode::V3 => [&d.v3, &d.v4],
@@ -124,24 +122,10 @@ async fn handshake_answer(ctx: &Ctx) -> (Option<Answered>, Option<(u64, u64)>) {
         }),
         _ => None,
     });
-    (answer, ping)
-}
-
-/// One bounded GET of the target's URL, when no handshake answer is shared.
-async fn own_get(ctx: &Ctx) -> Result<Answered, String> {
-    let http = ctx.machine.http_for(&ctx.probe)?;
-    let mut url = ctx.target.url.clone();
-    let scheme = if ctx.target.scheme.is_tls() {
-        "https"
-    } else {
-        "http"
+    let why = || match (&d.error, asked.iter().find_map(|h| h.as_ref())) {
+        (Some(e), _) => e.clone(),
+        (None, Some(h)) => format!("the Engine.IO handshake got {}", h.summary()),
+        (None, None) => "no Engine.IO handshake was made".to_string(),
     };
-    let _ = url.set_scheme(scheme);
-    match http.get(&url, &ctx.probe.headers, ctx.probe.timeout).await {
-        Ok(answer) => Ok(Answered {
-            request: format!("GET {}", crate::target::display_url(&url)),
-            headers: answer.headers,
-        }),
-        Err(f) => Err(format!("GET {} got {f}", url.path())),
-    }
+    (answer.ok_or_else(why), ping)
 }

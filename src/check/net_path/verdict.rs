@@ -37,6 +37,9 @@ pub struct Answered {
 /// a ping that comes this late (a busy event loop, a slow network) is cut.
 const MARGIN_MS: u64 = 5_000;
 
+/// At most this many of the answer's headers are shown as evidence.
+const SHOWN_HEADERS: usize = 12;
+
 pub fn verdict(seen: &Observation) -> Outcome {
     let ms = millis(seen.connect);
     let at = format!("{} (TCP connect {ms:.1} ms)", seen.used);
@@ -79,7 +82,13 @@ pub fn verdict(seen: &Observation) -> Outcome {
     match &seen.answer {
         Ok(a) => {
             out.push_evidence("request", &a.request);
-            for (name, value) in a.headers.iter().filter(|(n, _)| shown(n)) {
+            // Bounded: a hostile answer may repeat a header many times.
+            let named = a
+                .headers
+                .iter()
+                .filter(|(n, _)| shown(n))
+                .take(SHOWN_HEADERS);
+            for (name, value) in named {
                 out.push_evidence("header", super::hops::shown(name, value));
             }
         }
