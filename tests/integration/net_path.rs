@@ -63,14 +63,17 @@ fn net_path_herokus_router_cuts_a_server_that_pings_every_60_s() {
     let (r, said) = behind(server.port, HEROKU, "warn");
     assert!(
         said.starts_with(
-            "Heroku's router cuts connections idle for 55 s, the server pings every 60 s: \
-lower pingInterval below 50 s"
+            "Heroku's router cuts connections idle for 55 s, and the server pings every 60 s \
+with a 20 s pingTimeout: keep pingInterval + pingTimeout under 55 s"
         ),
         "{said}"
     );
     assert!(said.contains("nginx/"), "{said}");
     let fix = fix_text(&r, "net.path");
-    assert!(fix.contains("pingInterval: 25000"), "{fix}");
+    assert!(
+        fix.contains("pingInterval: 25000, pingTimeout: 20000"),
+        "{fix}"
+    );
     assert!(
         evidence(&r, "net.path")
             .contains("Heroku's router: via: 1.1 vegur: cuts connections idle for 55 s (H15)"),

@@ -89,7 +89,8 @@ duration, and each request may reach another instance",
     source: "https://vercel.com/docs/functions/websockets",
 };
 
-// https://fly.io/docs/networking/services/ (Fly Proxy): no idle figure given.
+// https://fly.io/docs/networking/request-headers/: the headers Fly Proxy adds;
+// no idle figure for WebSockets was found in its documentation.
 const FLY: Known = Known {
     name: "Fly.io's proxy",
     idle_cut: None,
@@ -97,10 +98,11 @@ const FLY: Known = Known {
     setting: "See fly.toml's [http_service] settings.",
     serverless: false,
     edge: true,
-    source: "https://fly.io/docs/networking/services/",
+    source: "https://fly.io/docs/networking/request-headers/",
 };
 
-// https://render.com/docs/websocket: WebSockets supported; no idle figure.
+// https://render.com/docs/websocket: web services accept WebSockets; the page
+// gives no idle figure.
 const RENDER: Known = Known {
     name: "Render",
     idle_cut: None,
@@ -111,7 +113,8 @@ const RENDER: Known = Known {
     source: "https://render.com/docs/websocket",
 };
 
-// https://docs.railway.com/reference/public-networking: no idle figure.
+// Railway: no page of its documentation giving an idle or duration figure for
+// WebSockets was found; named without one.
 const RAILWAY: Known = Known {
     name: "Railway's edge",
     idle_cut: None,
@@ -119,7 +122,7 @@ const RAILWAY: Known = Known {
     setting: "See the service's networking settings on Railway.",
     serverless: false,
     edge: true,
-    source: "https://docs.railway.com/reference/public-networking",
+    source: "https://docs.railway.com/",
 };
 
 // https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
@@ -134,8 +137,9 @@ const ENVOY: Known = Known {
     source: "https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto",
 };
 
-// https://learn.microsoft.com/en-us/azure/frontdoor/front-door-http-headers-protocol
-// (X-Azure-Ref): Azure Front Door; no WebSocket idle figure found.
+// https://learn.microsoft.com/en-us/azure/frontdoor/front-door-http-headers-protocol:
+// X-Azure-Ref, "a unique reference string that identifies a request served by
+// Azure Front Door"; no WebSocket idle figure was found.
 const AZURE: Known = Known {
     name: "Azure Front Door",
     idle_cut: None,

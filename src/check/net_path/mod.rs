@@ -51,10 +51,11 @@ request timeout (5 minutes by default), a Google Cloud load balancer at its back
 timeout (30 s by default). Platforms whose documentation gives no number are named without \
 one.\n\n\
 Causes it tells apart:\n\
-- a hop whose idle cut is shorter than, or within 5 s of, the handshake's pingInterval: \
-between pings nothing crosses the connection, so the hop closes it and every client \
-reconnects (a warning). Fix: a pingInterval well under the cut (socket.io's default is 25 s), \
-or raise the hop's limit (proxy_read_timeout, the ALB's idle timeout).\n\
+- a hop whose idle cut is not longer than the handshake's pingInterval + pingTimeout: a \
+session waits that long for its next ping, so the hop cuts connections the server still counts \
+as alive, and their clients reconnect (a warning; socket.io's reverse-proxy guide asks for a \
+proxy timeout bigger than the sum). Fix: pingInterval + pingTimeout under the cut (socket.io's \
+defaults, 25 + 20 s), or raise the hop's limit (proxy_read_timeout, the ALB's idle timeout).\n\
 - Vercel in front: its Functions hold a WebSocket only until the function's maximum \
 duration, and requests of one polling session may reach different instances (a warning). \
 Fix: host the Socket.IO server where a process stays up, or use the websocket transport \

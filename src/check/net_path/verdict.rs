@@ -1,7 +1,7 @@
 //! What stands between here and the server, judged from what was seen:
 //! the address used and its connect time, the hops the answer's headers
 //! name, who terminates TLS, and whether a hop's idle cut is shorter than
-//! the server's ping interval.
+//! the time a session waits for its next ping (pingInterval + pingTimeout).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -32,10 +32,6 @@ pub struct Answered {
     pub request: String,
     pub headers: Vec<(String, String)>,
 }
-
-/// A hop's idle cut is "close to" the ping interval within this margin:
-/// a ping that comes this late (a busy event loop, a slow network) is cut.
-const MARGIN_MS: u64 = 5_000;
 
 /// At most this many of the answer's headers are shown as evidence.
 const SHOWN_HEADERS: usize = 12;
@@ -127,28 +123,30 @@ fn judged(hops: &[Hop], at: &str, tls: Option<String>, ping: Option<(u64, u64)>)
         .collect();
     let front = format!("{} in front of the server at {at}", names.join(", then "));
     let tls = tls.map(|t| format!("; {t}")).unwrap_or_default();
-    // The first hop that cuts idle connections before the next ping.
-    let cut = ping.and_then(|(interval, _)| {
+    // The first hop that may cut a connection the server still counts as
+    // alive: socket.io's reverse-proxy guide (https://socket.io/docs/v4/reverse-proxy/)
+    // asks for a proxy idle timeout bigger than pingInterval + pingTimeout.
+    let cut = ping.and_then(|(interval, timeout)| {
         hops.iter().find_map(|h| {
             let idle = h.known.idle_cut?;
-            (interval + MARGIN_MS >= idle * 1000).then_some((h, idle, interval))
+            (interval + timeout >= idle * 1000).then_some((h, idle, interval, timeout))
         })
     });
-    if let Some((hop, idle, interval)) = cut {
+    if let Some((hop, idle, interval, timeout)) = cut {
         let name = hop.label();
         return Outcome::warn(format!(
-            "{name} cuts connections idle for {idle} s, the server pings every {} s: lower \
-pingInterval below {} s; {front}{tls}",
+            "{name} cuts connections idle for {idle} s, and the server pings every {} s with a \
+{} s pingTimeout: keep pingInterval + pingTimeout under {idle} s; {front}{tls}",
             secs(interval),
-            idle.saturating_sub(MARGIN_MS / 1000),
+            secs(timeout),
         ))
         .fix(Fix::new(
-            format!("Lower pingInterval below {idle} s, the idle cut of {name}"),
+            format!("Keep pingInterval + pingTimeout under {idle} s, the idle cut of {name}"),
             format!(
-                "Between pings nothing crosses the connection, and {name} {}: every client is \
-cut and reconnects. Set the server's ping interval well under {idle} s: socket.io \
-new Server({{ pingInterval: 25000 }}), python-socketio socketio.AsyncServer(ping_interval=25) \
-(the defaults, 25 s). {}",
+                "A session waits up to pingInterval + pingTimeout for its next ping, and {name} \
+{}: it cuts connections the server still counts as alive, and their clients reconnect. socket.io: \
+new Server({{ pingInterval: 25000, pingTimeout: 20000 }}); python-socketio: \
+socketio.AsyncServer(ping_interval=25, ping_timeout=20) (the defaults, 45 s together). {}",
                 hop.known.does, hop.known.setting
             ),
         ));
@@ -269,19 +267,24 @@ mod tests {
         says(
             &out,
             |s, w| s.starts_with(w),
-            "Heroku's router cuts connections idle for 55 s, the server pings every 60 s: \
-lower pingInterval below 50 s",
+            "Heroku's router cuts connections idle for 55 s, and the server pings every 60 s with \
+a 20 s pingTimeout: keep pingInterval + pingTimeout under 55 s; Heroku's router (via: 1.1 vegur) \
+in front of the server at 127.0.0.1:8080",
         );
         assert_eq!(
             out.fixes[0].title,
-            "Lower pingInterval below 55 s, the idle cut of Heroku's router"
+            "Keep pingInterval + pingTimeout under 55 s, the idle cut of Heroku's router"
         );
-        assert!(out.fixes[0].detail.contains("pingInterval: 25000"));
-        // Close to the cut is a warning too; well under it is not.
-        assert_eq!(
-            verdict(&seen(headers, Some((52_000, 20_000)))).status,
-            Status::Warn
+        assert!(
+            out.fixes[0]
+                .detail
+                .contains("pingInterval: 25000, pingTimeout: 20000")
         );
+        // pingInterval + pingTimeout at the cut is a warning; under it is not.
+        let at = verdict(&seen(headers, Some((35_000, 20_000))));
+        assert_eq!(at.status, Status::Warn);
+        let under = verdict(&seen(headers, Some((34_000, 20_000))));
+        assert_eq!(under.status, Status::Pass);
         let fine = verdict(&seen(headers, Some((25_000, 20_000))));
         assert_eq!(fine.status, Status::Pass);
         assert_eq!(
