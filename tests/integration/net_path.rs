@@ -44,7 +44,7 @@ fn net_path_a_direct_loopback_server_has_nothing_in_between() {
         "{said}"
     );
     assert!(
-        said.ends_with(" ms), nothing in between named by the answer"),
+        said.ends_with(" ms), no proxy, CDN or platform named by the answer"),
         "{said}"
     );
     let seen = evidence(&r, "net.path");

@@ -60,8 +60,7 @@ defaults, 25 + 20 s), or raise the hop's limit (proxy_read_timeout, the ALB's id
 duration, and requests of one polling session may reach different instances (a warning). \
 Fix: host the Socket.IO server where a process stays up, or use the websocket transport \
 only with reconnection.\n\
-- nothing named: the server answered directly (a pass).\n\
-Skipped when port.listen failed."
+- nothing named: the server answered directly (a pass)."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {

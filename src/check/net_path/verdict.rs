@@ -55,7 +55,7 @@ pub fn verdict(seen: &Observation) -> Outcome {
             });
     let mut out = if hops.is_empty() {
         let nothing = match &seen.answer {
-            Ok(_) => "nothing in between named by the answer".to_string(),
+            Ok(_) => "no proxy, CDN or platform named by the answer".to_string(),
             Err(why) => format!("no answer to read who is in between ({why})"),
         };
         let tls = tls.map(|t| format!("; {t}")).unwrap_or_default();
@@ -241,7 +241,7 @@ mod tests {
             said(&out),
             (
                 Status::Pass,
-                "direct: 127.0.0.1:8080 (TCP connect 0.2 ms), nothing in between named by the answer"
+                "direct: 127.0.0.1:8080 (TCP connect 0.2 ms), no proxy, CDN or platform named by the answer"
             )
         );
         let ev = crate::check::recorded::evidence(&out);
