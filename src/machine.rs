@@ -176,6 +176,20 @@ impl Machine {
             .await?
     }
 
+    /// The socket table with its pids read anew, not the run's one read:
+    /// what is true only while a request is in flight (a proxy's own
+    /// connection to the server behind it).
+    pub async fn sockets_now(&self) -> Result<SocketTable, String> {
+        let (os, source) = (self.os.clone(), self.source);
+        let scanning = Scanning::start(&self.scans);
+        tokio::task::spawn_blocking(move || {
+            let _scanning = scanning;
+            os.socket_table_with_owners(source)
+        })
+        .await
+        .map_err(|e| format!("reading the socket table crashed: {e}"))?
+    }
+
     /// The socket table without pids: ready before every process's fds
     /// are scanned, which is what `sockets` adds.
     pub async fn sockets_bare(&self) -> Result<Arc<SocketTable>, String> {

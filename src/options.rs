@@ -244,6 +244,26 @@ ports either side)",
         )
     },
     Opt {
+        long: Some("backend"),
+        value: Some("URL"),
+        env: Some("RTDOCTOR_BACKEND"),
+        key: key("backend", Scope::Target, Toml::String),
+        default: Some("found by itself"),
+        more: "A URL, HOST:PORT or PORT, as a TARGET. When a Socket.IO, CORS or health check fails \
+through a proxy, the same probe goes straight to this server, and the report says whether the \
+proxy or the server is at fault. Without it, when the target's port is held by a proxy on this \
+machine (nginx, HAProxy, Caddy, Traefik, Envoy, a dev server), rtdoctor looks for the server \
+itself: the proxy's own connection to a local listener while a request is in flight, else the \
+one other local listener that answers Engine.IO at the same path, and says which it used. The \
+flag and the variable take one target; in the config file each `[[target]]` names its own",
+        ..opt(
+            "backend",
+            "The server behind the proxy, probed directly to tell the proxy's faults from the \
+server's",
+            CHECK,
+        )
+    },
+    Opt {
         long: Some("socketio-path"),
         value: Some("PATH"),
         env: Some("RTDOCTOR_SOCKETIO_PATH"),

@@ -5,13 +5,18 @@
 //! `verdict` decides what it means.
 
 mod observe;
-mod stack;
+pub(crate) mod stack;
 mod verdict;
+
+use std::time::Instant;
 
 use async_trait::async_trait;
 
+use super::backend::{self, Backend, Kind, Proxy, Words};
 use super::{Check, Ctx};
 use crate::report::Outcome;
+
+pub use stack::DevServer;
 
 pub struct Upgrade;
 
@@ -66,11 +71,27 @@ socket.io both attached to the same HTTP server).\n\
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
+        let started = Instant::now();
         let d = ctx.engineio().await;
         let (endpoint, http) = match d.session() {
             Ok(s) => s,
             Err(skip) => return skip,
         };
-        verdict::verdict(&observe::observe(ctx, endpoint, http).await)
+        let through = verdict::verdict(&observe::observe(ctx, endpoint, http).await);
+        backend::split(ctx, started, through, self, &words).await
+    }
+}
+
+/// The upgrade works straight at the server, not through the proxy.
+fn words(proxy: &Proxy, _: &Backend) -> Words {
+    let dev = match proxy.kind {
+        Some(Kind::Dev(d)) => Some(d),
+        _ => None,
+    };
+    Words {
+        works: "upgrades directly".into(),
+        fails: "the upgrade fails".into(),
+        fault: "drops the upgrade".into(),
+        fix: verdict::proxy_fix_for(dev),
     }
 }
