@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use std::sync::LazyLock;
 
+use super::backend::{self, Backend, Proxy, Words};
 use super::{Check, Ctx};
 use url::Url;
 
@@ -55,6 +56,42 @@ and check the proxy_pass / upstream address and port.\n\
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
+        let started = std::time::Instant::now();
+        let through = get(ctx).await;
+        backend::split(ctx, started, through, self, &words).await
+    }
+}
+
+/// The server answers the health path itself; through the proxy it does
+/// not: a 502–504 means the proxy forwards to the wrong place.
+fn words(proxy: &Proxy, backend: &Backend, through: &Outcome) -> Words {
+    let gateway = through
+        .summary
+        .contains("its upstream, your server, is down");
+    let name = &proxy.name;
+    Words {
+        works: "answers the health path directly".into(),
+        fails: "it does not".into(),
+        fault: if gateway {
+            "points at the wrong upstream (address or port)".into()
+        } else {
+            "answers it differently".into()
+        },
+        fix: Fix::new(
+            "Point the proxy at the server's address and port",
+            format!(
+                "The server answers at {}; {name} forwards the request elsewhere or changes it. \
+nginx: proxy_pass and the upstream block's server lines; HAProxy: the backend's server line; \
+Caddy: reverse_proxy's upstream address; a dev server: its proxy target.",
+                backend.target
+            ),
+        ),
+    }
+}
+
+/// The GET of the health path, and what it means.
+async fn get(ctx: &Ctx) -> Outcome {
+    {
         let http = match ctx.machine.http_for(&ctx.probe) {
             Ok(h) => h,
             Err(e) => return Outcome::fail(e),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-pub use verdict::{Backend, Behind, Direct, Kind, Proxy, Words};
+pub use verdict::{Backend, Behind, Direct, Proxy, ProxyKind, Words};
 
 use super::{Check, Ctx};
 use crate::discover;
@@ -36,7 +36,7 @@ pub async fn split(
     started: Instant,
     through: Outcome,
     check: &dyn Check,
-    words: &(dyn Fn(&Proxy, &Backend) -> Words + Sync),
+    words: &(dyn Fn(&Proxy, &Backend, &Outcome) -> Words + Sync),
 ) -> Outcome {
     if ctx.direct || !matches!(through.status, Status::Fail | Status::Warn) {
         return through;
@@ -68,7 +68,7 @@ pub async fn split(
             )),
         }
     };
-    let words = words(proxy, backend);
+    let words = words(proxy, backend, &through);
     verdict::combine(through, proxy, backend, direct, &words)
 }
 
@@ -98,7 +98,7 @@ pub async fn find(ctx: &Ctx) -> Behind {
     if let Some(target) = &ctx.probe.backend {
         let proxy = proxy.unwrap_or_else(|| Proxy::unnamed(ctx.target.port));
         let backend = Backend {
-            label: label(ctx, target).await,
+            label: label(ctx, target).await.0,
             target: target.clone(),
             how: "named by --backend".into(),
         };
@@ -128,11 +128,15 @@ pub async fn find(ctx: &Ctx) -> Behind {
         let Ok(target) = Target::parse(&discover::listener_url(addr)) else {
             continue;
         };
-        backends.push(Backend {
-            label: label(ctx, &target).await,
-            target,
-            how: how.clone(),
-        });
+        let (label, is_proxy) = label(ctx, &target).await;
+        // Another proxy answers for its own backend, not this one's.
+        if !is_proxy {
+            backends.push(Backend {
+                label,
+                target,
+                how: how.clone(),
+            });
+        }
     }
     match backends.len() {
         0 => Behind::NoneFound(
@@ -152,7 +156,7 @@ other local listener answers Engine.IO at {}",
 async fn proxy(ctx: &Ctx) -> Option<Proxy> {
     let found = ctx.machine.holders(ctx.target.port).await.ok()?;
     let holder = found.main_holder()?;
-    let kind = Kind::of(&holder.process.name, &holder.command_line())?;
+    let kind = ProxyKind::of(&holder.process.name, &holder.command_line())?;
     Some(Proxy {
         name: kind.name().to_string(),
         kind: Some(kind),
@@ -162,52 +166,72 @@ async fn proxy(ctx: &Ctx) -> Option<Proxy> {
 }
 
 /// `the server on :3001 (node server.js)`: the backend and, on this
-/// machine, what holds its port.
-async fn label(ctx: &Ctx, target: &Target) -> String {
+/// machine, what holds its port; and whether that is a proxy too.
+async fn label(ctx: &Ctx, target: &Target) -> (String, bool) {
     let local = target.is_localhost_name() || target.ip().is_some_and(crate::net::is_local_ip);
-    let holder = match local {
+    let holders = match local {
         true => ctx.machine.holders(target.port).await.ok(),
         false => None,
     };
-    let command = holder
-        .as_ref()
-        .and_then(|h| h.main_holder())
-        .map(|h| crate::holders::short_command_line(&h.process));
-    verdict::label(target, local, command.as_deref())
+    let holder = holders.as_ref().and_then(|h| h.main_holder());
+    let command = holder.map(|h| crate::holders::short_command_line(&h.process));
+    let is_proxy =
+        holder.is_some_and(|h| ProxyKind::of(&h.process.name, &h.command_line()).is_some());
+    (verdict::label(target, local, command.as_deref()), is_proxy)
 }
 
 /// Evidence 1: the proxy's own connections to local listeners while a
 /// long-poll through it is pending (the proxy holds its upstream
 /// connection for as long). The addresses, and the proxy's pid that held
-/// the first.
+/// the first. A proxy that balances round-robin sends the poll to another
+/// server than the session's, which answers at once: each new try puts
+/// one more request between the handshake and the poll.
 async fn in_flight(ctx: &Ctx, proxy: &Proxy) -> (Vec<SocketAddr>, Option<u32>) {
     let d = ctx.engineio().await;
     let Ok((endpoint, http)) = d.session() else {
         return (Vec::new(), None);
     };
     let t = ctx.probe.timeout;
-    let Handshake::Open { open, .. } = engineio::handshake(http, endpoint, t).await else {
-        return (Vec::new(), None);
-    };
-    let poll = {
-        let (http, ep, sid) = (http.clone(), endpoint.clone(), open.sid.clone());
-        tokio::spawn(async move { engineio::poll(&http, &ep, &sid, t).await })
-    };
-    let mut found = (Vec::new(), None);
-    // The proxy connects upstream once it has read the poll: look twice.
-    for wait in [150, 400] {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        if let Ok(table) = ctx.machine.sockets_now().await {
-            found = verdict::upstreams(&table, proxy);
-            if !found.0.is_empty() {
-                break;
+    let close = [Packet::new(PacketKind::Close, "")];
+    for fillers in 0..3 {
+        let Handshake::Open { open, .. } = engineio::handshake(http, endpoint, t).await else {
+            return (Vec::new(), None);
+        };
+        // One request each (their sessions are handed back afterwards).
+        let mut extra = Vec::new();
+        for _ in 0..fillers {
+            if let Handshake::Open { open, .. } = engineio::handshake(http, endpoint, t).await {
+                extra.push(open.sid);
             }
         }
+        let poll = {
+            let (http, ep, sid) = (http.clone(), endpoint.clone(), open.sid.clone());
+            tokio::spawn(async move { engineio::poll(&http, &ep, &sid, t).await })
+        };
+        let mut found = (Vec::new(), None);
+        // The proxy connects upstream once it has read the poll: look twice.
+        for wait in [150, 400] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            if poll.is_finished() {
+                break;
+            }
+            if let Ok(table) = ctx.machine.sockets_now().await {
+                found = verdict::upstreams(&table, proxy);
+                if !found.0.is_empty() {
+                    break;
+                }
+            }
+        }
+        let answered = poll.is_finished();
+        poll.abort();
+        for sid in extra.iter().chain([&open.sid]) {
+            let _ = engineio::post(http, endpoint, sid, &close, t).await;
+        }
+        if !found.0.is_empty() || !answered {
+            return found;
+        }
     }
-    poll.abort();
-    let close = [Packet::new(PacketKind::Close, "")];
-    let _ = engineio::post(http, endpoint, &open.sid, &close, t).await;
-    found
+    (Vec::new(), None)
 }
 
 /// Evidence 2: the local listeners, other than the proxy's, that answer

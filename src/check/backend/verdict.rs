@@ -11,7 +11,7 @@ use crate::target::Target;
 
 /// A proxy, named by the process holding the target's port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum ProxyKind {
     Nginx,
     Haproxy,
     Caddy,
@@ -21,11 +21,11 @@ pub enum Kind {
     Dev(DevServer),
 }
 
-impl Kind {
+impl ProxyKind {
     /// The proxy a process runs, by its name or its command line.
-    pub fn of(name: &str, command_line: &str) -> Option<Kind> {
+    pub fn of(name: &str, command_line: &str) -> Option<ProxyKind> {
         if let Some(dev) = DevServer::named(command_line) {
-            return Some(Kind::Dev(dev));
+            return Some(ProxyKind::Dev(dev));
         }
         let name = name.to_ascii_lowercase();
         let program = command_line
@@ -36,13 +36,13 @@ impl Kind {
             .to_ascii_lowercase();
         let is = |n: &str| name == n || program == n || name.starts_with(&format!("{n}:"));
         [
-            ("nginx", Kind::Nginx),
-            ("haproxy", Kind::Haproxy),
-            ("caddy", Kind::Caddy),
-            ("traefik", Kind::Traefik),
-            ("envoy", Kind::Envoy),
-            ("httpd", Kind::Apache),
-            ("apache2", Kind::Apache),
+            ("nginx", ProxyKind::Nginx),
+            ("haproxy", ProxyKind::Haproxy),
+            ("caddy", ProxyKind::Caddy),
+            ("traefik", ProxyKind::Traefik),
+            ("envoy", ProxyKind::Envoy),
+            ("httpd", ProxyKind::Apache),
+            ("apache2", ProxyKind::Apache),
         ]
         .into_iter()
         .find(|(n, _)| is(n))
@@ -51,13 +51,13 @@ impl Kind {
 
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Nginx => "nginx",
-            Kind::Haproxy => "HAProxy",
-            Kind::Caddy => "Caddy",
-            Kind::Traefik => "Traefik",
-            Kind::Envoy => "Envoy",
-            Kind::Apache => "Apache",
-            Kind::Dev(d) => d.name(),
+            ProxyKind::Nginx => "nginx",
+            ProxyKind::Haproxy => "HAProxy",
+            ProxyKind::Caddy => "Caddy",
+            ProxyKind::Traefik => "Traefik",
+            ProxyKind::Envoy => "Envoy",
+            ProxyKind::Apache => "Apache",
+            ProxyKind::Dev(d) => d.name(),
         }
     }
 }
@@ -67,7 +67,7 @@ impl Kind {
 pub struct Proxy {
     /// `nginx`, or `the proxy` when nothing names it.
     pub name: String,
-    pub kind: Option<Kind>,
+    pub kind: Option<ProxyKind>,
     pub port: u16,
     /// The processes holding its listening socket.
     pub pids: Vec<u32>,
@@ -301,7 +301,7 @@ mod tests {
     fn nginx() -> Proxy {
         Proxy {
             name: "nginx".into(),
-            kind: Some(Kind::Nginx),
+            kind: Some(ProxyKind::Nginx),
             port: 8080,
             pids: vec![811, 812],
         }
@@ -345,23 +345,23 @@ mod tests {
     #[test]
     fn proxies_are_named_by_their_process() {
         assert_eq!(
-            Kind::of("nginx", "nginx: master process nginx"),
-            Some(Kind::Nginx)
+            ProxyKind::of("nginx", "nginx: master process nginx"),
+            Some(ProxyKind::Nginx)
         );
         assert_eq!(
-            Kind::of("haproxy", "/usr/sbin/haproxy -f /etc/haproxy.cfg"),
-            Some(Kind::Haproxy)
+            ProxyKind::of("haproxy", "/usr/sbin/haproxy -f /etc/haproxy.cfg"),
+            Some(ProxyKind::Haproxy)
         );
         assert_eq!(
-            Kind::of("caddy", "caddy run --config Caddyfile"),
-            Some(Kind::Caddy)
+            ProxyKind::of("caddy", "caddy run --config Caddyfile"),
+            Some(ProxyKind::Caddy)
         );
         assert_eq!(
-            Kind::of("node", "node /app/node_modules/.bin/vite"),
-            Some(Kind::Dev(DevServer::Vite))
+            ProxyKind::of("node", "node /app/node_modules/.bin/vite"),
+            Some(ProxyKind::Dev(DevServer::Vite))
         );
-        assert_eq!(Kind::of("node", "node server.js"), None);
-        assert_eq!(Kind::of("python3", "python3 app.py"), None);
+        assert_eq!(ProxyKind::of("node", "node server.js"), None);
+        assert_eq!(ProxyKind::of("python3", "python3 app.py"), None);
     }
 
     fn backend() -> Backend {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::backend::{self, Backend, Kind, Proxy, Words};
+use super::backend::{self, Backend, Proxy, ProxyKind, Words};
 use super::{Check, Ctx};
 use crate::report::Outcome;
 
@@ -83,9 +83,9 @@ socket.io both attached to the same HTTP server).\n\
 }
 
 /// The upgrade works straight at the server, not through the proxy.
-fn words(proxy: &Proxy, _: &Backend) -> Words {
+fn words(proxy: &Proxy, _: &Backend, _: &Outcome) -> Words {
     let dev = match proxy.kind {
-        Some(Kind::Dev(d)) => Some(d),
+        Some(ProxyKind::Dev(d)) => Some(d),
         _ => None,
     };
     Words {
