@@ -84,7 +84,7 @@ fn words(proxy: &Proxy, _: &Backend, _: &Outcome) -> Words {
     Words {
         works: "allows the origin directly".into(),
         fails: "it is refused".into(),
-        fault: "changes the Access-Control-* headers (compare the evidence)".into(),
+        fault: "strips or changes the server's Access-Control-* headers".into(),
         fix: Fix::new(
             format!("Let the server's CORS answer through {}", proxy.name),
             "The proxy adds, strips or overrides Access-Control-* headers (nginx: add_header, \

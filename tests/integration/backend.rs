@@ -1,0 +1,234 @@
+//! Issue 14, "proxy or server?": when a check fails through a proxy, the
+//! same probe straight at the server behind it says whose fault it is.
+//! Real nginx in front of real socket.io 4 and python-socketio; the server
+//! behind is named by --backend, by the config file, or found by the
+//! proxy's own connection to it.
+
+use serde_json::Value;
+
+use crate::peers::*;
+use crate::support::*;
+
+/// `rtdoctor check 127.0.0.1:PORT --json ARGS`: the exit code and report.
+fn check_json(port: u16, args: &[&str]) -> (i32, Value) {
+    crate::socketio::check_json(port, args)
+}
+
+/// The check `id` failed: its summary, fixes and evidence.
+fn failed(r: &Value, id: &str) -> (String, String, String) {
+    assert_eq!(status(r, id), "fail", "{r:#}");
+    (summary(r, id).into(), fix_text(r, id), evidence(r, id))
+}
+
+/// nginx without the Upgrade headers in front of socket.io 4, and nothing
+/// named: rtdoctor finds node by nginx's connection to it and puts the
+/// fault on nginx.
+#[test]
+fn socketio_upgrade_backend_found_by_the_proxys_connection_blames_nginx() {
+    let node = node4(&[]);
+    let proxy = nginx("nginx-plain.conf.template", &[node.port]);
+    let (_, r) = check_json(proxy.port(), &["--only", "socketio"]);
+    let (said, fix, seen) = failed(&r, "socketio.upgrade");
+    assert!(
+        said.starts_with(&format!("the server on :{} (node ", node.port))
+            && said.ends_with(&format!(
+                ") upgrades directly; through nginx on :{} in front of it the upgrade fails: nginx \
+drops the upgrade",
+                proxy.port()
+            )),
+        "{said}"
+    );
+    assert!(
+        fix.contains("Pass websocket upgrades through the proxy"),
+        "{fix}"
+    );
+    assert!(
+        seen.contains("found by its connection from nginx (pid "),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("backend result: upgraded to websocket"),
+        "{seen}"
+    );
+}
+
+/// The same fault in front of python-socketio, the server named with
+/// --backend.
+#[test]
+fn socketio_upgrade_backend_named_by_the_flag_blames_nginx_for_python() {
+    let py = py_healthy(&[]);
+    let proxy = nginx("nginx-plain.conf.template", &[py.port]);
+    let backend = py.port.to_string();
+    let (_, r) = check_json(proxy.port(), &["--only", "socketio", "--backend", &backend]);
+    let (said, _, seen) = failed(&r, "socketio.upgrade");
+    assert!(
+        said.starts_with(&format!("the server on :{} (python ", py.port))
+            && said.ends_with("the upgrade fails: nginx drops the upgrade"),
+        "{said}"
+    );
+    assert!(
+        seen.contains(&format!(
+            "backend: http://localhost:{} (named by --backend)",
+            py.port
+        )),
+        "{seen}"
+    );
+}
+
+/// A healthy nginx in front of python-socketio run without upgrades: the
+/// server answers the same on its own, so the fix goes to the server.
+#[test]
+fn socketio_upgrade_backend_the_server_itself_refuses_behind_a_healthy_nginx() {
+    let py = py_healthy(&["--no-upgrades"]);
+    let proxy = nginx("nginx-upgrade.conf.template", &[py.port]);
+    let (_, r) = check_json(proxy.port(), &["--only", "socketio"]);
+    let (said, fix, _) = failed(&r, "socketio.upgrade");
+    assert!(
+        said.starts_with(
+            "the server itself is at fault: the server offers no websocket upgrade (\"upgrades\":[])"
+        ) && said.ends_with("so the fix goes to the server, not to nginx)"),
+        "{said}"
+    );
+    assert!(fix.contains("Or turn upgrades back on"), "{fix}");
+    assert!(
+        !fix.contains("Pass websocket upgrades through the proxy"),
+        "{fix}"
+    );
+}
+
+/// nginx with the Upgrade headers in front of socket.io 4: the upgrade
+/// passes and nothing is probed behind it.
+#[test]
+fn socketio_upgrade_backend_not_probed_when_the_upgrade_passes() {
+    let node = node4(&[]);
+    let proxy = nginx("nginx-upgrade.conf.template", &[node.port]);
+    let backend = node.port.to_string();
+    let (_, r) = check_json(proxy.port(), &["--only", "socketio", "--backend", &backend]);
+    assert_eq!(status(&r, "socketio.upgrade"), "pass", "{r:#}");
+    assert!(
+        !evidence(&r, "socketio.upgrade").contains("backend"),
+        "{r:#}"
+    );
+}
+
+/// nginx round-robin over two socket.io 4 processes: each keeps its
+/// sessions, nginx spreads them; the fix is nginx's own affinity setting.
+#[test]
+fn socketio_sticky_backend_nginx_balances_without_affinity() {
+    let (a, b) = (node4(&[]), node4(&[]));
+    let proxy = nginx("nginx-roundrobin.conf.template", &[a.port, b.port]);
+    let (_, r) = check_json(proxy.port(), &["--only", "socketio.sticky"]);
+    let (said, fix, seen) = failed(&r, "socketio.sticky");
+    assert!(
+        said.contains("keeps one session's requests together directly; through nginx on :")
+            && said.ends_with("nginx balances without affinity"),
+        "{said}"
+    );
+    assert!(
+        fix.contains("Make nginx keep each client on one server") && fix.contains("ip_hash"),
+        "{fix}"
+    );
+    assert!(
+        seen.contains("found by its connection from nginx"),
+        "{seen}"
+    );
+}
+
+/// nginx pointing at a port where nothing listens, the server up on
+/// another: nginx's upstream is wrong.
+#[test]
+fn http_health_backend_502_with_the_server_up_on_another_port() {
+    let py = py_healthy(&[]);
+    let proxy = nginx("nginx-upgrade.conf.template", &[free_port()]);
+    let backend = format!("127.0.0.1:{}", py.port);
+    let (_, r) = check_json(
+        proxy.port(),
+        &["--only", "http.health", "--backend", &backend],
+    );
+    let (said, fix, seen) = failed(&r, "http.health");
+    assert!(
+        said.starts_with(&format!("the server on :{} (python ", py.port))
+            && said.ends_with(&format!(
+                ") answers the health path directly; through nginx on :{} in front of it it does \
+not: nginx points at the wrong upstream (address or port)",
+                proxy.port()
+            )),
+        "{said}"
+    );
+    assert!(
+        fix.contains("Point the proxy at the server's address and port"),
+        "{fix}"
+    );
+    assert!(seen.contains("backend response: HTTP/1.1 200 OK"), "{seen}");
+}
+
+/// The server behind nginx is down (named in the config file's
+/// `[[target]]`): start it.
+#[test]
+fn http_health_backend_502_with_the_server_down_named_in_the_config_file() {
+    let down = free_port();
+    let proxy = nginx("nginx-upgrade.conf.template", &[down]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rtdoctor.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[target]]\nurl = \"127.0.0.1:{}\"\nbackend = \"127.0.0.1:{down}\"\n",
+            proxy.port()
+        ),
+    )
+    .unwrap();
+    let out = rt(&[
+        "check",
+        "--json",
+        "--only",
+        "http.health",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let r = out.json();
+    let (said, fix, _) = failed(&r, "http.health");
+    assert!(
+        said.starts_with("the proxy (nginx/1.22.1) answered HTTP/1.1 502 Bad Gateway")
+            && said.contains(&format!("the server on :{down} does not answer (")),
+        "{said}"
+    );
+    assert!(fix.contains("Start the server behind the proxy"), "{fix}");
+}
+
+/// nginx strips the Access-Control-* headers python-socketio sends for an
+/// allowed origin.
+#[test]
+fn cors_backend_nginx_strips_what_the_server_allows() {
+    let origin = "http://app.example";
+    let py = py_healthy(&["--cors", origin]);
+    let proxy = nginx("nginx-hide-cors.conf.template", &[py.port]);
+    let (_, r) = check_json(proxy.port(), &["--only", "cors", "--origin", origin]);
+    let (said, fix, seen) = failed(&r, "cors");
+    assert!(
+        said.contains("allows the origin directly; through nginx on :")
+            && said.ends_with("nginx strips or changes the server's Access-Control-* headers"),
+        "{said}"
+    );
+    assert!(
+        fix.contains("Let the server's CORS answer through nginx"),
+        "{fix}"
+    );
+    assert!(
+        seen.contains(&format!("backend access-control-allow-origin: {origin}")),
+        "{seen}"
+    );
+}
+
+/// --backend names the server behind one target.
+#[test]
+fn backend_option_with_several_targets_is_a_usage_error() {
+    let out = rt(&["check", "1", "2", "--backend", "3"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--backend names the server behind one target, and 2 are checked"),
+        "{}",
+        out.stderr
+    );
+}
