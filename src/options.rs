@@ -249,13 +249,15 @@ ports either side)",
         env: Some("RTDOCTOR_BACKEND"),
         key: key("backend", Scope::Target, Toml::String),
         default: Some("found by itself"),
-        more: "A URL, HOST:PORT or PORT, as a TARGET. When a Socket.IO, CORS or health check fails \
-through a proxy, the same probe goes straight to this server, and the report says whether the \
-proxy or the server is at fault. Without it, when the target's port is held by a proxy on this \
-machine (nginx, HAProxy, Caddy, Traefik, Envoy, a dev server), rtdoctor looks for the server \
-itself: the proxy's own connection to a local listener while a request is in flight, else the \
-one other local listener that answers Engine.IO at the same path, and says which it used. The \
-flag and the variable take one target; in the config file each `[[target]]` names its own",
+        more: "A URL, HOST:PORT or PORT, as a TARGET. When `socketio.upgrade`, `socketio.sticky`, \
+`cors` or `http.health` fails (or warns) through a proxy, the same check runs again straight at \
+this server, and the summary says whether the proxy or the server is at fault (both results are \
+in the evidence). Without it, when the target's port is held by a proxy on this machine (nginx, \
+HAProxy, Caddy, Traefik, Envoy, Apache, a dev server), rtdoctor looks for that server itself: \
+the proxy's own connection to a local listener while a long-poll through it is pending, else \
+the local listeners, other than proxies, that answer Engine.IO at the same path; one is used \
+and named with how it was found, several are listed. The flag and the variable take one \
+target; in the config file each `[[target]]` names its own",
         ..opt(
             "backend",
             "The server behind the proxy, probed directly to tell the proxy's faults from the \

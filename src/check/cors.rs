@@ -57,7 +57,10 @@ browsers reject that combination. Fix: name the origin instead of *.\n\
 - a preflight refused, or without the requested headers in Access-Control-Allow-Headers.\n\
 - the WebSocket upgrade refused for that origin (400/401/403): the server's origin check.\n\
 - a proxy that answers itself: its own CORS headers (nginx add_header …).\n\
-Without an origin there is nothing to check: skipped."
+Without an origin there is nothing to check: skipped.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. The server allows the origin on its own: the proxy strips or changes its Access-Control-* \
+headers (compare both in the evidence)."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {

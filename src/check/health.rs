@@ -48,7 +48,11 @@ proxy is up but its upstream, your server, is down or unreachable. Fix: start th
 and check the proxy_pass / upstream address and port.\n\
 - another 5xx: the server itself fails; read its log.\n\
 - a redirect or 401/403: the endpoint moved or needs credentials (-H 'Authorization: …').\n\
-- no answer: refused, reset or timed out, named as such.",
+- no answer: refused, reset or timed out, named as such.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. A 502–504 \
+through the proxy while the server answers on its own: the proxy points at the wrong upstream \
+(address or port). The server does not answer either: start it.",
                 crate::probe::BODY_LIMIT / 1024
             )
         });
@@ -69,9 +73,15 @@ fn words(proxy: &Proxy, backend: &Backend, through: &Outcome) -> Words {
         .summary
         .contains("its upstream, your server, is down");
     let name = &proxy.name;
+    // `HTTP/1.1 502 Bad Gateway in 1 ms`: the status line of the answer.
+    let answered = through
+        .evidence
+        .iter()
+        .find(|e| e.label == "response")
+        .and_then(|e| e.value.split(" in ").next());
     Words {
         works: "answers the health path directly".into(),
-        fails: "it does not".into(),
+        fails: answered.map_or("it does not".into(), |a| format!("it answers {a}")),
         fault: if gateway {
             "points at the wrong upstream (address or port)".into()
         } else {

@@ -50,7 +50,11 @@ several server processes share the traffic and the session lives in only one of 
 sticky sessions (nginx: ip_hash; or hash $remote_addr consistent; in the upstream block; \
 HAProxy: a cookie or balance source), @socket.io/sticky with Node's cluster module, one worker \
 for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only clients \
-(transports: ['websocket']), which keep one connection to one process."
+(transports: ['websocket']), which keep one connection to one process.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. The server keeps its sessions on its own: the proxy balances without affinity, and the fix is \
+the proxy's own (nginx ip_hash, HAProxy balance source or a cookie, Caddy lb_policy ip_hash or \
+cookie, Traefik sticky.cookie)."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {

@@ -149,8 +149,8 @@ fn http_health_backend_502_with_the_server_up_on_another_port() {
     assert!(
         said.starts_with(&format!("the server on :{} (python ", py.port))
             && said.ends_with(&format!(
-                ") answers the health path directly; through nginx on :{} in front of it it does \
-not: nginx points at the wrong upstream (address or port)",
+                ") answers the health path directly; through nginx on :{} in front of it it answers \
+HTTP/1.1 502 Bad Gateway: nginx points at the wrong upstream (address or port)",
                 proxy.port()
             )),
         "{said}"

@@ -67,7 +67,10 @@ poll is pending: the server's worker cannot serve websockets (gunicorn's sync wo
 Server header or the port holder says gunicorn).\n\
 - 101 then frames that do not parse: two upgrade handlers on one server (e.g. a ws server and \
 socket.io both attached to the same HTTP server).\n\
-- a timeout: where it stalled."
+- a timeout: where it stalled.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. The server upgrades on its own: the proxy drops the upgrade, and the fix goes to the proxy \
+(its own option for a dev server). The server fails the same way: the fix goes to the server."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
