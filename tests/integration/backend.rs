@@ -14,6 +14,16 @@ fn check_json(port: u16, args: &[&str]) -> (i32, Value) {
     crate::socketio::check_json(port, args)
 }
 
+/// nginx from `template` in front of the server on `port`, checked with
+/// `args`, and with `--backend PORT` when `named`.
+fn behind_nginx(template: &str, port: u16, named: bool, args: &[&str]) -> (Nginx, Value) {
+    let proxy = nginx(template, &[port]);
+    let backend = port.to_string();
+    let flag: &[&str] = if named { &["--backend", &backend] } else { &[] };
+    let (_, r) = check_json(proxy.port(), &[args, flag].concat());
+    (proxy, r)
+}
+
 /// The check `id` failed: its summary, fixes and evidence.
 fn failed(r: &Value, id: &str) -> (String, String, String) {
     assert_eq!(status(r, id), "fail", "{r:#}");
@@ -26,8 +36,12 @@ fn failed(r: &Value, id: &str) -> (String, String, String) {
 #[test]
 fn socketio_upgrade_backend_found_by_the_proxys_connection_blames_nginx() {
     let node = node4(&[]);
-    let proxy = nginx("nginx-plain.conf.template", &[node.port]);
-    let (_, r) = check_json(proxy.port(), &["--only", "socketio"]);
+    let (proxy, r) = behind_nginx(
+        "nginx-plain.conf.template",
+        node.port,
+        false,
+        &["--only", "socketio"],
+    );
     let (said, fix, seen) = failed(&r, "socketio.upgrade");
     assert!(
         said.starts_with(&format!("the server on :{} (node ", node.port))
@@ -57,9 +71,12 @@ drops the upgrade",
 #[test]
 fn socketio_upgrade_backend_named_by_the_flag_blames_nginx_for_python() {
     let py = py_healthy(&[]);
-    let proxy = nginx("nginx-plain.conf.template", &[py.port]);
-    let backend = py.port.to_string();
-    let (_, r) = check_json(proxy.port(), &["--only", "socketio", "--backend", &backend]);
+    let (_, r) = behind_nginx(
+        "nginx-plain.conf.template",
+        py.port,
+        true,
+        &["--only", "socketio"],
+    );
     let (said, _, seen) = failed(&r, "socketio.upgrade");
     assert!(
         said.starts_with(&format!("the server on :{} (python ", py.port))
@@ -80,8 +97,12 @@ fn socketio_upgrade_backend_named_by_the_flag_blames_nginx_for_python() {
 #[test]
 fn socketio_upgrade_backend_the_server_itself_refuses_behind_a_healthy_nginx() {
     let py = py_healthy(&["--no-upgrades"]);
-    let proxy = nginx("nginx-upgrade.conf.template", &[py.port]);
-    let (_, r) = check_json(proxy.port(), &["--only", "socketio"]);
+    let (_, r) = behind_nginx(
+        "nginx-upgrade.conf.template",
+        py.port,
+        false,
+        &["--only", "socketio"],
+    );
     let (said, fix, _) = failed(&r, "socketio.upgrade");
     assert!(
         said.starts_with(
@@ -101,9 +122,12 @@ fn socketio_upgrade_backend_the_server_itself_refuses_behind_a_healthy_nginx() {
 #[test]
 fn socketio_upgrade_backend_not_probed_when_the_upgrade_passes() {
     let node = node4(&[]);
-    let proxy = nginx("nginx-upgrade.conf.template", &[node.port]);
-    let backend = node.port.to_string();
-    let (_, r) = check_json(proxy.port(), &["--only", "socketio", "--backend", &backend]);
+    let (_, r) = behind_nginx(
+        "nginx-upgrade.conf.template",
+        node.port,
+        true,
+        &["--only", "socketio"],
+    );
     assert_eq!(status(&r, "socketio.upgrade"), "pass", "{r:#}");
     assert!(
         !evidence(&r, "socketio.upgrade").contains("backend"),
@@ -202,8 +226,12 @@ fn http_health_backend_502_with_the_server_down_named_in_the_config_file() {
 fn cors_backend_nginx_strips_what_the_server_allows() {
     let origin = "http://app.example";
     let py = py_healthy(&["--cors", origin]);
-    let proxy = nginx("nginx-hide-cors.conf.template", &[py.port]);
-    let (_, r) = check_json(proxy.port(), &["--only", "cors", "--origin", origin]);
+    let (_, r) = behind_nginx(
+        "nginx-hide-cors.conf.template",
+        py.port,
+        false,
+        &["--only", "cors", "--origin", origin],
+    );
     let (said, fix, seen) = failed(&r, "cors");
     assert!(
         said.contains("allows the origin directly; through nginx on :")

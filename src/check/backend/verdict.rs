@@ -393,6 +393,11 @@ a proxy in between dropped them",
         .fix(Fix::new("Pass websocket upgrades through the proxy", "…"))
     }
 
+    /// The recorded nginx failure, against what the server did directly.
+    fn against(direct: Direct) -> Outcome {
+        combine(through(), &nginx(), &backend(), direct, &words())
+    }
+
     fn labels(out: &Outcome) -> Vec<&str> {
         out.evidence
             .iter()
@@ -403,13 +408,7 @@ a proxy in between dropped them",
     #[test]
     fn a_server_that_passes_on_its_own_puts_the_fault_on_the_proxy() {
         let direct = Outcome::pass("upgraded to websocket in 3 ms").evidence("upgrade", "GET …");
-        let out = combine(
-            through(),
-            &nginx(),
-            &backend(),
-            Direct::Ran(direct),
-            &words(),
-        );
+        let out = against(Direct::Ran(direct));
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
@@ -439,13 +438,7 @@ front of it the upgrade fails: nginx drops the upgrade"
             "the server offers no websocket upgrade (\"upgrades\":[]): it runs without WebSocket support",
         )
         .fix(Fix::new("Or turn upgrades back on", "…"));
-        let out = combine(
-            through(),
-            &nginx(),
-            &backend(),
-            Direct::Ran(direct),
-            &words(),
-        );
+        let out = against(Direct::Ran(direct));
         assert_eq!(
             out.summary,
             "the server itself is at fault: the server offers no websocket upgrade (\"upgrades\":[]): \
@@ -474,13 +467,7 @@ nginx, so the fix goes to the server, not to nginx)"
 
     #[test]
     fn a_backend_not_probed_leaves_the_result_and_says_why() {
-        let out = combine(
-            through(),
-            &nginx(),
-            &backend(),
-            Direct::Unprobed("no time".into()),
-            &words(),
-        );
+        let out = against(Direct::Unprobed("no time".into()));
         assert_eq!(out.summary, through().summary);
         assert_eq!(out.fixes, through().fixes);
         assert_eq!(out.evidence.last().unwrap().value, "not probed: no time");
