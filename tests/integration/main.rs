@@ -27,6 +27,7 @@ mod misreports;
 mod peers;
 mod pipes;
 mod ports;
+mod proxies;
 mod reports;
 mod rootcause;
 mod run_bound;

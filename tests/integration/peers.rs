@@ -2,13 +2,13 @@
 //! target/peers and started here on loopback, one per test.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, free_port, spawn_ready, wait_for_port};
+use crate::support::{Server, free_port, spawn_ready};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,8 +18,8 @@ pub fn peers() -> PathBuf {
     let dir = root().join("target/peers");
     assert!(
         dir.join(".stamp").exists(),
-        "the test peers (python-socketio, Flask-SocketIO, gunicorn, socket.io 2 and 4, nginx) are not \
-provisioned in {}: run scripts/provision (scripts/test runs it)",
+        "the test peers (python-socketio, Flask-SocketIO, gunicorn, uvicorn, socket.io 2 and 4, Vite, \
+nginx, HAProxy, Caddy) are not provisioned in {}: run scripts/provision (scripts/test runs it)",
         dir.display()
     );
     dir
@@ -115,17 +115,80 @@ fn spawn_answering(mut cmd: Command, port: u16) -> Server {
     server
 }
 
-/// nginx from Debian's package, run as this test's own process with its
-/// own prefix and config. `template` is a file in tests/servers.
-pub struct Nginx {
+/// A proxy (nginx, HAProxy, Caddy) or dev server (Vite) run as this
+/// test's own process, with its own directory (config, pid file, storage)
+/// and its stderr kept there for a failing test's message.
+pub struct Proxy {
     pub server: Server,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
-impl Nginx {
+/// nginx from Debian's package, own prefix and config.
+pub type Nginx = Proxy;
+
+impl Proxy {
     pub fn port(&self) -> u16 {
         self.server.port
     }
+
+    /// What the proxy wrote to stderr so far (its error log).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr")).unwrap_or_default()
+    }
+}
+
+/// Read `template` (a file in tests/servers) and replace its placeholders:
+/// `{{PREFIX}}` (the test's directory), `{{LISTEN_PORT}}`,
+/// `{{UPSTREAM_n}}` (127.0.0.1:port of the n-th upstream), then `vars`.
+fn fill(template: &str, dir: &Path, port: u16, upstreams: &[u16], vars: &[(&str, &str)]) -> String {
+    let mut conf = std::fs::read_to_string(servers().join(template)).unwrap();
+    conf = conf
+        .replace("{{PREFIX}}", dir.to_str().unwrap())
+        .replace("{{LISTEN_PORT}}", &port.to_string());
+    for (i, up) in upstreams.iter().enumerate() {
+        conf = conf.replace(
+            &format!("{{{{UPSTREAM_{}}}}}", i + 1),
+            &format!("127.0.0.1:{up}"),
+        );
+    }
+    for (name, value) in vars {
+        conf = conf.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    conf
+}
+
+/// Start `cmd` (its own process group, stderr into `dir`/stderr) and wait
+/// until it answers HTTP on `port` (any status); if it exits first, fail
+/// with what it wrote.
+fn start_proxy(mut cmd: Command, dir: tempfile::TempDir, port: u16) -> Proxy {
+    let stderr = std::fs::File::create(dir.path().join("stderr")).unwrap();
+    let child = cmd
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
+    let mut proxy = Proxy {
+        server: Server { child, port },
+        dir,
+    };
+    let start = Instant::now();
+    while !answers_http(port) {
+        if let Ok(Some(status)) = proxy.server.child.try_wait() {
+            panic!(
+                "{cmd:?} exited ({status}) before listening:\n{}",
+                proxy.log()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{cmd:?} did not listen on 127.0.0.1:{port} within 20 s:\n{}",
+            proxy.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    proxy
 }
 
 pub fn nginx(template: &str, upstreams: &[u16]) -> Nginx {
@@ -138,34 +201,91 @@ pub fn nginx_with(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> N
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().to_str().unwrap().to_string();
     let port = free_port();
-    let mut conf = std::fs::read_to_string(servers().join(template)).unwrap();
-    conf = conf
-        .replace("{{PREFIX}}", &prefix)
-        .replace("{{LISTEN_PORT}}", &port.to_string());
-    for (i, up) in upstreams.iter().enumerate() {
-        conf = conf.replace(
-            &format!("{{{{UPSTREAM_{}}}}}", i + 1),
-            &format!("127.0.0.1:{up}"),
-        );
-    }
     // nginx-upgrade's location, unless a test names another.
-    for (name, value) in vars.iter().chain(&[("LOCATION", "/"), ("STRIP", "")]) {
-        conf = conf.replace(&format!("{{{{{name}}}}}"), value);
-    }
+    let vars: Vec<_> = vars
+        .iter()
+        .chain(&[("LOCATION", "/"), ("STRIP", "")])
+        .copied()
+        .collect();
     let conf_path = dir.path().join("nginx.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    let child = Command::new(peers().join("bin/nginx"))
-        .args(["-e", "stderr", "-p", &format!("{prefix}/"), "-c"])
+    std::fs::write(
+        &conf_path,
+        fill(template, dir.path(), port, upstreams, &vars),
+    )
+    .unwrap();
+    let mut cmd = Command::new(peers().join("bin/nginx"));
+    cmd.args(["-e", "stderr", "-p", &format!("{prefix}/"), "-c"])
         .arg(&conf_path)
-        .args(["-g", "daemon off;"])
-        .process_group(0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawning nginx");
-    let server = Server { child, port };
-    wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)));
-    Nginx { server, _dir: dir }
+        .args(["-g", "daemon off;"]);
+    start_proxy(cmd, dir, port)
+}
+
+/// HAProxy from Debian's package in the foreground (`-db`), one process,
+/// config from `template` (tests/servers/haproxy*.cfg.template).
+pub fn haproxy(template: &str, upstreams: &[u16]) -> Proxy {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf_path = dir.path().join("haproxy.cfg");
+    std::fs::write(&conf_path, fill(template, dir.path(), port, upstreams, &[])).unwrap();
+    let mut cmd = Command::new(peers().join("bin/haproxy"));
+    cmd.arg("-db").arg("-f").arg(&conf_path);
+    start_proxy(cmd, dir, port)
+}
+
+/// Caddy from Debian's package (`caddy run`), admin endpoint off, its
+/// storage in the test's directory; `template` is a Caddyfile in
+/// tests/servers, `vars` fill more placeholders.
+pub fn caddy(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> Proxy {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf_path = dir.path().join("Caddyfile");
+    std::fs::write(
+        &conf_path,
+        fill(template, dir.path(), port, upstreams, vars),
+    )
+    .unwrap();
+    let mut cmd = Command::new(peers().join("bin/caddy"));
+    cmd.args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&conf_path)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"));
+    start_proxy(cmd, dir, port)
+}
+
+/// Vite's dev server (`node …/vite/bin/vite.js`, as `npx vite` runs it)
+/// with tests/servers/vite/vite.config.mjs: `/socket.io` proxied to
+/// 127.0.0.1:`target`, with `ws: true` when `ws`.
+pub fn vite(target: u16, ws: bool) -> Proxy {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // The config and the project root in the test's directory: Vite writes
+    // its cache under the root.
+    let conf_path = dir.path().join("vite.config.mjs");
+    std::fs::copy(servers().join("vite/vite.config.mjs"), &conf_path).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(peers().join("vite/node_modules/vite/bin/vite.js"))
+        .arg("--config")
+        .arg(&conf_path)
+        .args(["--configLoader", "native", "--strictPort"])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .current_dir(dir.path())
+        .env("RTDOCTOR_VITE_TARGET", format!("http://127.0.0.1:{target}"))
+        .env("RTDOCTOR_VITE_WS", if ws { "1" } else { "0" });
+    start_proxy(cmd, dir, port)
+}
+
+/// Does `GET /` on 127.0.0.1:`port` get an HTTP answer? (A bare connect
+/// is not enough: a server may accept before it serves.)
+fn answers_http(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut head = [0u8; 8];
+    write!(s, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_ok()
+        && s.read_exact(&mut head).is_ok()
+        && head.starts_with(b"HTTP/1.")
 }
 
 /// Poll `GET path` until it answers `status` (10 s at most).
