@@ -158,6 +158,106 @@ fn socketio_sticky_backend_nginx_balances_without_affinity() {
     );
 }
 
+/// HAProxy `balance roundrobin` and Caddy `lb_policy round_robin` over two
+/// socket.io 4 processes: each proxy is named with its own affinity
+/// setting.
+#[test]
+fn socketio_sticky_backend_haproxy_and_caddy_balance_without_affinity() {
+    let (a, b) = (node4(&[]), node4(&[]));
+    let fronts = [
+        (
+            haproxy("haproxy-roundrobin.cfg.template", &[a.port, b.port]),
+            "HAProxy",
+            "balance source",
+        ),
+        (
+            caddy(
+                "caddy-roundrobin.Caddyfile.template",
+                &[a.port, b.port],
+                &[],
+            ),
+            "Caddy",
+            "lb_policy ip_hash",
+        ),
+    ];
+    for (proxy, name, setting) in fronts {
+        let (_, r) = check_json(proxy.port(), &["--only", "socketio.sticky"]);
+        let (said, fix, seen) = failed(&r, "socketio.sticky");
+        assert!(
+            said.ends_with(&format!("{name} balances without affinity")),
+            "{said}\n{}\n{}",
+            evidence(&r, "socketio.sticky"),
+            proxy.log()
+        );
+        assert!(
+            fix.contains(&format!("Make {name} keep each client on one server"))
+                && fix.contains(setting),
+            "{fix}"
+        );
+        // Found by the proxy's own connections (HAProxy keeps one to each).
+        assert!(seen.contains(&format!(" {name} (pid ")), "{seen}");
+    }
+}
+
+/// HAProxy `balance source` over the same two processes keeps each client
+/// on one: sticky passes and nothing is probed behind it.
+#[test]
+fn socketio_sticky_backend_not_probed_behind_haproxy_with_balance_source() {
+    let (a, b) = (node4(&[]), node4(&[]));
+    let proxy = haproxy("haproxy-source.cfg.template", &[a.port, b.port]);
+    let (_, r) = check_json(proxy.port(), &["--only", "socketio.sticky"]);
+    assert_eq!(status(&r, "socketio.sticky"), "pass", "{r:#}");
+    assert!(
+        !evidence(&r, "socketio.sticky").contains("backend"),
+        "{r:#}"
+    );
+}
+
+/// python-socketio without upgrades behind HAProxy and Caddy, which pass
+/// websockets: the server itself is at fault.
+#[test]
+fn socketio_upgrade_backend_the_server_itself_refuses_behind_haproxy_and_caddy() {
+    let py = py_healthy(&["--no-upgrades"]);
+    let fronts = [
+        (haproxy("haproxy.cfg.template", &[py.port]), "HAProxy"),
+        (caddy("caddy.Caddyfile.template", &[py.port], &[]), "Caddy"),
+    ];
+    for (proxy, name) in fronts {
+        let (_, r) = check_json(proxy.port(), &["--only", "socketio"]);
+        let (said, fix, _) = failed(&r, "socketio.upgrade");
+        assert!(
+            said.starts_with(
+                "the server itself is at fault: the server offers no websocket upgrade"
+            ) && said.ends_with(&format!("so the fix goes to the server, not to {name})")),
+            "{said}"
+        );
+        assert!(fix.contains("Or turn upgrades back on"), "{fix}");
+    }
+}
+
+/// Vite's server.proxy without `ws: true` in front of socket.io 4: the
+/// server upgrades on its own, Vite drops the upgrade (FAILURES.md 12).
+#[test]
+fn socketio_upgrade_backend_vite_without_ws_drops_the_upgrade() {
+    let node = node4(&[]);
+    let dev = vite(node.port, false);
+    let (_, r) = check_json(dev.port(), &["--only", "socketio"]);
+    let (said, fix, seen) = failed(&r, "socketio.upgrade");
+    assert!(
+        said.starts_with(&format!("the server on :{} (node ", node.port))
+            && said.ends_with("the upgrade fails: Vite drops the upgrade"),
+        "{said}"
+    );
+    assert!(
+        fix.contains("Add ws: true to Vite's server.proxy entry"),
+        "{fix}"
+    );
+    assert!(
+        seen.contains("found by its connection from Vite (pid "),
+        "{seen}"
+    );
+}
+
 /// nginx pointing at a port where nothing listens, the server up on
 /// another: nginx's upstream is wrong.
 #[test]

@@ -107,21 +107,9 @@ pub async fn find(ctx: &Ctx) -> Behind {
     let Some(proxy) = proxy else {
         return Behind::NotProxy;
     };
-    let (found, how) = match in_flight(ctx, &proxy).await {
-        (found, Some(pid)) if !found.is_empty() => (
-            found,
-            format!(
-                "found by its connection from {} (pid {pid}) while a request through it was pending",
-                proxy.name
-            ),
-        ),
-        _ => (
-            answering(ctx, &proxy).await,
-            format!(
-                "found as the local listener, other than {}, that answers Engine.IO at {}",
-                proxy.name, ctx.probe.socketio_path
-            ),
-        ),
+    let (found, held_by) = match in_flight(ctx, &proxy).await {
+        (found, Some(pid)) if !found.is_empty() => (found, Some(pid)),
+        _ => (answering(ctx, &proxy).await, None),
     };
     let mut backends = Vec::new();
     for addr in found {
@@ -134,22 +122,11 @@ pub async fn find(ctx: &Ctx) -> Behind {
             backends.push(Backend {
                 label,
                 target,
-                how: how.clone(),
+                how: String::new(),
             });
         }
     }
-    match backends.len() {
-        0 => Behind::NoneFound(
-            proxy,
-            format!(
-                "no server behind it was found: no connection from it to a local listener, and no \
-other local listener answers Engine.IO at {}",
-                ctx.probe.socketio_path
-            ),
-        ),
-        1 => Behind::One(proxy, backends.remove(0)),
-        _ => Behind::Several(proxy, backends),
-    }
+    verdict::found(proxy, backends, held_by, &ctx.probe.socketio_path)
 }
 
 /// The port holder, when it is a proxy.
@@ -215,7 +192,7 @@ async fn in_flight(ctx: &Ctx, proxy: &Proxy) -> (Vec<SocketAddr>, Option<u32>) {
             if poll.is_finished() {
                 break;
             }
-            if let Ok(table) = ctx.machine.sockets_now().await {
+            if let Ok(table) = ctx.machine.sockets_now(&proxy.pids).await {
                 found = verdict::upstreams(&table, proxy);
                 if !found.0.is_empty() {
                     break;

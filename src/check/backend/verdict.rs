@@ -135,6 +135,43 @@ to tell the proxy's fault from the server's",
     }
 }
 
+/// What was found behind `proxy`: the servers it holds connections to
+/// (`held_by`, the pid that held them: each is its upstream, the first is
+/// probed), else the local listeners that answer Engine.IO at `path` (one
+/// is used, several are only listed: any could be another app).
+pub fn found(proxy: Proxy, mut backends: Vec<Backend>, held_by: Option<u32>, path: &str) -> Behind {
+    let labels: Vec<String> = backends.iter().map(|b| b.label.clone()).collect();
+    let how = match (held_by, backends.len()) {
+        (_, 0) => {
+            return Behind::NoneFound(
+                proxy,
+                format!(
+                    "no server behind it was found: no connection from it to a local listener, and \
+no other local listener answers Engine.IO at {path}"
+                ),
+            );
+        }
+        (None, 1) => format!(
+            "found as the local listener, other than {}, that answers Engine.IO at {path}",
+            proxy.name
+        ),
+        (None, _) => return Behind::Several(proxy, backends),
+        (Some(pid), 1) => format!(
+            "found by its connection from {} (pid {pid}) while a request through it was pending",
+            proxy.name
+        ),
+        (Some(pid), n) => format!(
+            "the first of the {n} servers {} (pid {pid}) holds connections to while a request \
+through it was pending: {}",
+            proxy.name,
+            labels.join(", ")
+        ),
+    };
+    let mut first = backends.remove(0);
+    first.how = how;
+    Behind::One(proxy, first)
+}
+
 /// What the same check did straight at the backend.
 pub enum Direct {
     /// No TCP connection to it: what the connect met.
@@ -471,6 +508,32 @@ nginx, so the fix goes to the server, not to nginx)"
         assert_eq!(out.summary, through().summary);
         assert_eq!(out.fixes, through().fixes);
         assert_eq!(out.evidence.last().unwrap().value, "not probed: no time");
+    }
+
+    /// HAProxy keeps idle connections to both servers it balances over:
+    /// both are its upstreams, so the first is probed; listeners that only
+    /// answer Engine.IO may be any app, so several are only listed.
+    #[test]
+    fn several_upstreams_held_by_the_proxy_are_its_own_and_the_first_is_probed() {
+        let mut other = backend();
+        other.label = "the server on :3002 (node server.js)".into();
+        let two = || vec![backend(), other.clone()];
+        let Behind::One(_, first) = found(nginx(), two(), Some(812), "/socket.io/") else {
+            panic!("two upstreams of nginx were not taken");
+        };
+        assert_eq!(
+            first.how,
+            "the first of the 2 servers nginx (pid 812) holds connections to while a request \
+through it was pending: the server on :3001 (node server.js), the server on :3002 (node server.js)"
+        );
+        assert!(matches!(
+            found(nginx(), two(), None, "/socket.io/"),
+            Behind::Several(..)
+        ));
+        assert!(matches!(
+            found(nginx(), Vec::new(), None, "/socket.io/"),
+            Behind::NoneFound(..)
+        ));
     }
 
     #[test]
