@@ -246,7 +246,8 @@ fn socketio_upgrade_backend_vite_without_ws_drops_the_upgrade() {
     assert!(
         said.starts_with(&format!("the server on :{} (node ", node.port))
             && said.ends_with("the upgrade fails: Vite drops the upgrade"),
-        "{said}"
+        "{said}\n{}",
+        evidence(&r, "socketio.upgrade")
     );
     assert!(
         fix.contains("Add ws: true to Vite's server.proxy entry"),

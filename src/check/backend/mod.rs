@@ -41,16 +41,25 @@ pub async fn split(
     if ctx.direct || !matches!(through.status, Status::Fail | Status::Warn) {
         return through;
     }
-    let (proxy, backend) = match ctx.behind().await {
-        Behind::NotProxy => return through,
-        Behind::One(proxy, backend) => (proxy, backend),
-        other => return other.annotate(through),
-    };
     // The check's bound is 2× the timeout + 1 s (the runner's): what is
     // left, less a margin for the verdict.
     let bound = ctx.probe.timeout * 2 + Duration::from_millis(500);
     let left = bound.saturating_sub(started.elapsed());
-    let direct = if left < ctx.probe.timeout / 2 {
+    let Ok(behind) = tokio::time::timeout(left, ctx.behind()).await else {
+        let mut out = through;
+        out.push_evidence(
+            "backend",
+            "not looked for: the probe through the target used the check's time",
+        );
+        return out;
+    };
+    let (proxy, backend) = match behind {
+        Behind::NotProxy => return through,
+        Behind::One(proxy, backend) => (proxy, backend),
+        other => return other.annotate(through),
+    };
+    let left = bound.saturating_sub(started.elapsed());
+    let direct = if left < Duration::from_millis(200) {
         Direct::Unprobed("the probe through the proxy used the check's time".into())
     } else if let Err(e) = reachable(&backend.target, ctx.probe.timeout).await {
         Direct::Down(e)
