@@ -24,6 +24,11 @@ fn behind_nginx(template: &str, port: u16, named: bool, args: &[&str]) -> (Nginx
     (proxy, r)
 }
 
+/// `--only socketio` through nginx from `template` (see `behind_nginx`).
+fn socketio_behind_nginx(template: &str, port: u16, named: bool) -> Value {
+    behind_nginx(template, port, named, &["--only", "socketio"]).1
+}
+
 /// The check `id` failed: its summary, fixes and evidence.
 fn failed(r: &Value, id: &str) -> (String, String, String) {
     assert_eq!(status(r, id), "fail", "{r:#}");
@@ -71,12 +76,7 @@ drops the upgrade",
 #[test]
 fn socketio_upgrade_backend_named_by_the_flag_blames_nginx_for_python() {
     let py = py_healthy(&[]);
-    let (_, r) = behind_nginx(
-        "nginx-plain.conf.template",
-        py.port,
-        true,
-        &["--only", "socketio"],
-    );
+    let r = socketio_behind_nginx("nginx-plain.conf.template", py.port, true);
     let (said, _, seen) = failed(&r, "socketio.upgrade");
     assert!(
         said.starts_with(&format!("the server on :{} (python ", py.port))
@@ -97,12 +97,7 @@ fn socketio_upgrade_backend_named_by_the_flag_blames_nginx_for_python() {
 #[test]
 fn socketio_upgrade_backend_the_server_itself_refuses_behind_a_healthy_nginx() {
     let py = py_healthy(&["--no-upgrades"]);
-    let (_, r) = behind_nginx(
-        "nginx-upgrade.conf.template",
-        py.port,
-        false,
-        &["--only", "socketio"],
-    );
+    let r = socketio_behind_nginx("nginx-upgrade.conf.template", py.port, false);
     let (said, fix, _) = failed(&r, "socketio.upgrade");
     assert!(
         said.starts_with(
@@ -122,12 +117,7 @@ fn socketio_upgrade_backend_the_server_itself_refuses_behind_a_healthy_nginx() {
 #[test]
 fn socketio_upgrade_backend_not_probed_when_the_upgrade_passes() {
     let node = node4(&[]);
-    let (_, r) = behind_nginx(
-        "nginx-upgrade.conf.template",
-        node.port,
-        true,
-        &["--only", "socketio"],
-    );
+    let r = socketio_behind_nginx("nginx-upgrade.conf.template", node.port, true);
     assert_eq!(status(&r, "socketio.upgrade"), "pass", "{r:#}");
     assert!(
         !evidence(&r, "socketio.upgrade").contains("backend"),
