@@ -249,6 +249,31 @@ fn socketio_upgrade_backend_vite_without_ws_drops_the_upgrade() {
     );
 }
 
+/// nginx pointing at a port where nothing listens, and nothing named: a
+/// Socket.IO server found only by answering on this machine may be another
+/// app's, so it is a lead after nginx's own answer, never the cause.
+#[test]
+fn http_health_backend_a_server_found_only_by_answering_is_a_lead() {
+    let _other = py_healthy(&[]);
+    let proxy = nginx("nginx-upgrade.conf.template", &[free_port()]);
+    let (_, r) = check_json(proxy.port(), &["--only", "http.health"]);
+    let (said, _, seen) = failed(&r, "http.health");
+    assert!(
+        said.starts_with("the proxy (nginx/")
+            && said.contains("502 Bad Gateway: its upstream, your server, is down"),
+        "{said}"
+    );
+    // Tests running beside this one may add listeners (then several are
+    // listed and none is probed); one found says it is only a lead.
+    if said.contains("wrong upstream") {
+        assert!(
+            said.contains("(nothing ties it to nginx): if nginx should forward to it, nginx points at the wrong upstream"),
+            "{said}"
+        );
+        assert!(seen.contains("found only as the local listener"), "{seen}");
+    }
+}
+
 /// nginx pointing at a port where nothing listens, the server up on
 /// another: nginx's upstream is wrong.
 #[test]

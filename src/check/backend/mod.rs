@@ -110,6 +110,7 @@ pub async fn find(ctx: &Ctx) -> Behind {
             label: label(ctx, target).await.0,
             target: target.clone(),
             how: "named by --backend".into(),
+            guessed: false,
         };
         return Behind::One(proxy, backend);
     }
@@ -132,6 +133,7 @@ pub async fn find(ctx: &Ctx) -> Behind {
                 label,
                 target,
                 how: String::new(),
+                guessed: false,
             });
         }
     }

@@ -93,6 +93,10 @@ pub struct Backend {
     pub label: String,
     /// How it was found: `named by --backend`, …
     pub how: String,
+    /// Found only as a local listener that answers Engine.IO, with nothing
+    /// tying it to the proxy: another app's server may answer too, so what
+    /// it does is said as a lead, not as the cause.
+    pub guessed: bool,
 }
 
 /// What the run knows of the server behind the target.
@@ -151,10 +155,14 @@ no other local listener answers Engine.IO at {path}"
                 ),
             );
         }
-        (None, 1) => format!(
-            "found as the local listener, other than {}, that answers Engine.IO at {path}",
-            proxy.name
-        ),
+        (None, 1) => {
+            backends[0].guessed = true;
+            format!(
+                "found only as the local listener, other than {}, that answers Engine.IO at {path}: \
+nothing seen ties it to {}",
+                proxy.name, proxy.name
+            )
+        }
         (None, _) => return Behind::Several(proxy, backends),
         (Some(pid), 1) => format!(
             "found by its connection from {} (pid {pid}) while a request through it was pending",
@@ -205,6 +213,36 @@ pub fn combine(
 ) -> Outcome {
     let front = format!("{} on :{}", proxy.name, proxy.port);
     let mut out = match &direct {
+        // A server that may not be the proxy's: a lead, after what was
+        // seen through the proxy, and the first run's fixes stand.
+        Direct::Ran(d) if backend.guessed && d.status == Status::Pass => {
+            let mut o = Outcome::new(
+                through.status,
+                format!(
+                    "{}; {} {} (nothing ties it to {}): if {} should forward to it, {} {}",
+                    through.summary,
+                    backend.label,
+                    words.works,
+                    proxy.name,
+                    proxy.name,
+                    proxy.name,
+                    words.fault
+                ),
+            );
+            o.fixes = through.fixes.clone();
+            o.fix(words.fix.clone())
+        }
+        Direct::Ran(d) if backend.guessed && matches!(d.status, Status::Fail | Status::Warn) => {
+            let mut o = Outcome::new(
+                through.status,
+                format!(
+                    "{}; {} fails the same way on its own, if it is the server behind {}",
+                    through.summary, backend.label, proxy.name
+                ),
+            );
+            o.fixes = through.fixes.clone();
+            o
+        }
         Direct::Ran(d) if d.status == Status::Pass => Outcome::new(
             through.status,
             format!(
@@ -406,6 +444,7 @@ mod tests {
             target: Target::parse("127.0.0.1:3001").unwrap(),
             label: "the server on :3001 (node server.js)".into(),
             how: "named by --backend".into(),
+            guessed: false,
         }
     }
 
@@ -484,6 +523,36 @@ nginx, so the fix goes to the server, not to nginx)"
         );
         let titles: Vec<&str> = out.fixes.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(titles, ["Or turn upgrades back on"]);
+    }
+
+    /// A listener found only by answering Engine.IO may be another app's:
+    /// what it does is a lead after what the proxy did, never the cause.
+    #[test]
+    fn a_guessed_backend_is_said_as_a_lead() {
+        let guessed = Backend {
+            guessed: true,
+            ..backend()
+        };
+        let pass = Direct::Ran(Outcome::pass("upgraded to websocket in 3 ms"));
+        let out = combine(through(), &nginx(), &guessed, pass, &words());
+        assert_eq!(
+            out.summary,
+            format!(
+                "{}; the server on :3001 (node server.js) upgrades directly (nothing ties it to \
+nginx): if nginx should forward to it, nginx drops the upgrade",
+                through().summary
+            )
+        );
+        let titles: Vec<&str> = out.fixes.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(titles, ["Pass websocket upgrades through the proxy"; 2]);
+        let fail = Direct::Ran(Outcome::fail("no websocket").fix(Fix::new("Server fix", "…")));
+        let out = combine(through(), &nginx(), &guessed, fail, &words());
+        assert!(out.summary.starts_with(&through().summary));
+        assert!(out.summary.ends_with(
+            "the server on :3001 (node server.js) fails the same way on its own, if it is the \
+server behind nginx"
+        ));
+        assert_eq!(out.fixes, through().fixes, "no server fix from a guess");
     }
 
     #[test]
