@@ -66,8 +66,9 @@ credentials: true }} }})."
 pub fn sticky() -> Fix {
     Fix::new(
         "Make sessions sticky, or run one process",
-        "nginx: in the upstream block, ip_hash; (or hash $remote_addr consistent;). HAProxy: \
-balance source, or a cookie. Node cluster: @socket.io/sticky (setupMaster / setupWorker) with \
+        "nginx: in the upstream block, ip_hash; (or hash $remote_addr consistent;). HAProxy: in \
+the backend, balance source; or a cookie: cookie SERVERID insert indirect nocache, and cookie s1 / \
+cookie s2 on the server lines. Node cluster: @socket.io/sticky (setupMaster / setupWorker) with \
 @socket.io/cluster-adapter. Flask-SocketIO / python-socketio under gunicorn: one worker \
 (-w 1; gunicorn has no sticky sessions), scaled out behind a sticky load balancer with a \
 message queue. Or connect websocket-only: io(url, { transports: ['websocket'] }).",

@@ -129,8 +129,9 @@ it is optional: name yours with --health-path",
             .fix(Fix::new(
                 "Start the upstream, and check the proxy's upstream address",
                 "The proxy is up; what it forwards to is not. Start the server, and check that the \
-proxy's upstream (nginx: proxy_pass / upstream) names the host and port the server listens on. \
-The proxy's error log says which address it tried.",
+proxy's upstream (nginx: proxy_pass / upstream; HAProxy: the backend's server line; Caddy: \
+reverse_proxy's address) names the host and port the server listens on. The proxy's error log \
+says which address it tried.",
             )),
             None => Outcome::fail(format!("{} from {path}", answer.status_line())).fix(read_log()),
         },

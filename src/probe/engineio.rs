@@ -58,6 +58,42 @@ impl Endpoint {
         self.http.path()
     }
 
+    /// This endpoint with the cookies `answer` set (`Set-Cookie`), sent on
+    /// the session's later requests as a browser on the page's origin does:
+    /// a load balancer's affinity cookie (HAProxy's `cookie SERVERID
+    /// insert`, AWS ALB's) keeps the session on one server only so. A
+    /// `Cookie` header given with -H keeps its pairs, first.
+    pub fn with_cookies(&self, answer: &Answer) -> Endpoint {
+        let set: Vec<&str> = answer
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next().map(str::trim))
+            .filter(|pair| pair.contains('='))
+            .collect();
+        if set.is_empty() {
+            return self.clone();
+        }
+        let mut headers = self.headers.clone();
+        let given = headers
+            .iter()
+            .position(|h| h.name().eq_ignore_ascii_case("cookie"));
+        let (name, pairs) = match given {
+            Some(i) => {
+                let h = headers.remove(i);
+                let pairs = format!("{}; {}", h.value().expose(), set.join("; "));
+                (h.name().to_string(), pairs)
+            }
+            None => ("Cookie".to_string(), set.join("; ")),
+        };
+        // A Set-Cookie value that no header may carry is not sent.
+        headers.extend(Header::new(&name, &pairs));
+        Endpoint {
+            headers,
+            ..self.clone()
+        }
+    }
+
     pub fn polling(&self, sid: Option<&str>) -> Url {
         let mut url = self.http.clone();
         {
@@ -251,10 +287,11 @@ it was not decoded: {}",
     }
 }
 
-/// One Engine.IO session over polling, as a client holds it.
+/// One Engine.IO session over polling, as a client holds it: its requests
+/// carry the cookies the handshake set.
 pub struct Session<'a> {
     http: &'a Http,
-    pub endpoint: &'a Endpoint,
+    pub endpoint: Endpoint,
     pub open: Open,
     /// Packets that came with the handshake, not yet handed out.
     pending: Vec<Packet>,
@@ -268,9 +305,11 @@ impl<'a> Session<'a> {
         timeout: Duration,
     ) -> Result<Session<'a>, Handshake> {
         match handshake(http, endpoint, timeout).await {
-            Handshake::Open { open, rest, .. } => Ok(Session {
+            Handshake::Open {
+                open, rest, answer, ..
+            } => Ok(Session {
                 http,
-                endpoint,
+                endpoint: endpoint.with_cookies(&answer),
                 open,
                 pending: rest,
             }),
@@ -283,7 +322,7 @@ impl<'a> Session<'a> {
     }
 
     pub async fn send(&self, packets: &[Packet], timeout: Duration) -> Result<Answer, Failure> {
-        post(self.http, self.endpoint, &self.open.sid, packets, timeout).await
+        post(self.http, &self.endpoint, &self.open.sid, packets, timeout).await
     }
 
     /// The next packets: those that came with the handshake, else a poll.
@@ -291,7 +330,7 @@ impl<'a> Session<'a> {
         if !self.pending.is_empty() {
             return Ok(std::mem::take(&mut self.pending));
         }
-        let answer = poll(self.http, self.endpoint, &self.open.sid, timeout)
+        let answer = poll(self.http, &self.endpoint, &self.open.sid, timeout)
             .await
             .map_err(PollError::Failed)?;
         if answer.status != 200 {
@@ -347,5 +386,32 @@ mod tests {
             "wss://h:1/custom/path/?EIO=4&transport=websocket&sid=s"
         );
         assert_eq!(normalise_path(""), "/");
+    }
+
+    /// HAProxy's affinity cookie on the open packet (WIRE.md "HAProxy")
+    /// goes on the session's requests, after a Cookie given with -H.
+    #[test]
+    fn the_cookies_an_answer_sets_go_on_later_requests() {
+        use crate::check::recorded;
+        let t = Target::parse("http://localhost:8765").unwrap();
+        let cookie = |ep: &Endpoint| -> Vec<String> {
+            ep.headers
+                .iter()
+                .filter(|h| h.name() == "Cookie")
+                .map(|h| h.value().expose().clone())
+                .collect()
+        };
+        let open = recorded::answer(recorded::HAPROXY_COOKIE_OPEN);
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, vec![]);
+        assert_eq!(cookie(&ep.with_cookies(&open)), ["SERVERID=s2"]);
+        let given = vec![Header::parse("cookie: token=abc").unwrap()];
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, given);
+        let with = ep.with_cookies(&open);
+        assert_eq!(with.headers.len(), 1);
+        assert_eq!(with.headers[0].name(), "cookie", "as -H spelled it");
+        assert_eq!(with.headers[0].value().expose(), "token=abc; SERVERID=s2");
+        // No Set-Cookie: the endpoint as it was.
+        let plain = recorded::answer(recorded::NODE4_OPEN);
+        assert_eq!(ep.with_cookies(&plain).headers, ep.headers);
     }
 }
