@@ -44,6 +44,10 @@ no such namespace. Fix: io.of('/ns') on a Node server, namespace='/ns' on python
 handlers, or connect to the namespace that exists.\n\
 - any other refusal: a connect handler or middleware said no, usually for missing or wrong \
 credentials. Fix: send what it wants (io(url, { auth: {…} }); --auth '{…}' here).\n\
+- a namespace taken from the target's path (io('http://host:3000/chat') means namespace /chat) \
+that is refused: a second CONNECT, to /, tells a path that is really the page or a proxy \
+prefix (/ is accepted) from a server that refuses everyone. Fix: name the server's origin, \
+or its path option for a prefix.\n\
 - a reply rtdoctor will not read (over 64 KiB, or JSON nested deeper than 128 levels): said \
 as such, with its size or depth, not as \"no reply\".\n\
 - no reply: the server never answered the CONNECT within the timeout."
@@ -72,6 +76,7 @@ as such, with its size or depth, not as \"no reply\".\n\
             received: Vec::new(),
             end: End::Silent,
             ms: 0,
+            root: None,
         };
         let auth = ctx.probe.auth.as_ref().map(crate::secret::Secret::expose);
         seen.end = exchange(&mut session, &mut seen, auth, timeout).await;
@@ -79,6 +84,12 @@ as such, with its size or depth, not as \"no reply\".\n\
         // close would most likely wait out the timeout again.
         if !matches!(seen.end, End::PostFailed(_)) {
             session.close(timeout).await;
+        }
+        if seen.from_target
+            && seen.nsp != "/"
+            && matches!(seen.end, End::Answered(ConnectReply::Refused { .. }))
+        {
+            seen.root = Some(connect_root(http, endpoint, auth, &seen, timeout).await);
         }
         verdict(&seen)
     }
@@ -100,6 +111,9 @@ struct Observation {
     end: End,
     /// From the CONNECT to its reply.
     ms: u128,
+    /// When the target's path was refused as a namespace: what a CONNECT
+    /// to `/` on a new session got (a reply, or why there was none).
+    root: Option<Result<ConnectReply, String>>,
 }
 
 impl Observation {
@@ -155,6 +169,46 @@ async fn exchange(
         }
     }
     End::Silent
+}
+
+/// A CONNECT to `/` on a new session, as the same client would make with
+/// the target's origin alone: tells a path read as a namespace from a
+/// server that refuses every CONNECT.
+async fn connect_root(
+    http: &crate::probe::http::Http,
+    endpoint: &crate::probe::engineio::Endpoint,
+    auth: Option<&serde_json::Value>,
+    seen: &Observation,
+    timeout: Duration,
+) -> Result<ConnectReply, String> {
+    let mut session = Session::open(http, endpoint, timeout)
+        .await
+        .map_err(|h| format!("a new session did not open: {}", h.summary()))?;
+    let mut root = Observation {
+        target: seen.target.clone(),
+        nsp: "/".to_string(),
+        from_target: false,
+        eio: seen.eio,
+        sid: session.sid().to_string(),
+        auth: seen.auth,
+        received: Vec::new(),
+        end: End::Silent,
+        ms: 0,
+        root: None,
+    };
+    let end = exchange(&mut session, &mut root, auth, timeout).await;
+    if !matches!(end, End::PostFailed(_)) {
+        session.close(timeout).await;
+    }
+    match end {
+        End::Answered(reply) => Ok(reply),
+        End::PostRefused(a) => Err(format!("the CONNECT was answered {}", a.who())),
+        End::PostFailed(f) => Err(format!("sending the CONNECT got {f}")),
+        End::PollFailed(e) => Err(format!("waiting for the reply: {e}")),
+        End::Closed => Err("the server closed the session".to_string()),
+        End::Unreadable(e) => Err(format!("an unreadable reply: {e}")),
+        End::Silent => Err(format!("no reply after {MAX_POLLS} polls")),
+    }
 }
 
 /// Record polled packets up to the one that ends the wait, if one does.
@@ -232,8 +286,14 @@ fn answered(reply: &ConnectReply, seen: &Observation) -> Outcome {
         ConnectReply::Refused { message } => {
             let unknown = message.to_ascii_lowercase().contains("invalid namespace")
                 || message.to_ascii_lowercase().contains("unable to connect");
+            let root_accepted = matches!(seen.root, Some(Ok(ConnectReply::Connected { .. })));
             let out = Outcome::fail(format!(
-                "the server refused the CONNECT to {nsp}: \"{message}\""
+                "the server refused the CONNECT to {nsp}: \"{message}\"{}",
+                if root_accepted {
+                    "; it accepts a CONNECT to /"
+                } else {
+                    ""
+                }
             ));
             if seen.from_target && (unknown || looks_like_a_page(nsp)) {
                 out.fix(path_read_as_namespace(seen))
@@ -246,7 +306,7 @@ fn answered(reply: &ConnectReply, seen: &Observation) -> Outcome {
                     ),
                 ))
             } else {
-                out.fix(
+                let out = out.fix(
                     Fix::new(
                         "Send what the server's connect handler or middleware wants",
                         "A connect handler (python-socketio: return False / raise ConnectionRefusedError) \
@@ -254,7 +314,14 @@ or a middleware (Node: io.use / io.of(…).use calling next(new Error(…))) ref
 missing credentials. Client: io(url, { auth: { token } }). Check it here with --auth.",
                     )
                     .command(format!("rtdoctor check {target} --namespace {nsp} --auth '{{\"token\":\"…\"}}'")),
-                )
+                );
+                // `/` connects while the path is refused: the path may be
+                // the page or a prefix rather than a namespace.
+                if seen.from_target && root_accepted {
+                    out.fix(path_read_as_namespace(seen))
+                } else {
+                    out
+                }
             }
         }
     }
@@ -320,6 +387,14 @@ fn with(mut out: Outcome, seen: &Observation) -> Outcome {
             crate::protocol::preview(p.encode().as_bytes(), 160),
         );
     }
+    match &seen.root {
+        None => {}
+        Some(Ok(ConnectReply::Connected { .. })) => out.push_evidence("CONNECT to /", "accepted"),
+        Some(Ok(ConnectReply::Refused { message })) => {
+            out.push_evidence("CONNECT to /", format!("refused: \"{message}\""))
+        }
+        Some(Err(why)) => out.push_evidence("CONNECT to /", why.clone()),
+    }
     out
 }
 
@@ -357,6 +432,7 @@ mod tests {
             received: Vec::new(),
             end,
             ms: 0,
+            root: None,
         }
     }
 
@@ -515,6 +591,47 @@ mod tests {
         );
         assert!(looks_like_a_page("/index.html") && looks_like_a_page("/app/dashboard"));
         assert!(!looks_like_a_page("/admin"));
+    }
+
+    /// A path namespace refused for credentials: a second CONNECT to `/`
+    /// tells whether the path may be a page or prefix (accepted) or the
+    /// server refuses every CONNECT (refused: no path fix).
+    #[test]
+    fn a_refused_path_namespace_is_weighed_against_a_connect_to_root() {
+        let refused = |root| {
+            let mut seen = polled(
+                Eio::V4,
+                "/admin",
+                false,
+                &[r#"44/admin,{"message":"authentication failed"}"#],
+            );
+            seen.from_target = true;
+            seen.root = Some(root);
+            verdict(&seen)
+        };
+        let out = refused(Ok(ConnectReply::Connected { sid: None }));
+        assert_eq!(
+            out.summary,
+            "the server refused the CONNECT to /admin: \"authentication failed\"; it accepts a CONNECT to /"
+        );
+        let titles: Vec<_> = out.fixes.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Send what the server's connect handler or middleware wants",
+                "The target's path /admin was read as the Socket.IO namespace, as io() reads it"
+            ]
+        );
+        assert!(evidence(&out).contains(&("CONNECT to /", "accepted")));
+        let out = refused(Ok(ConnectReply::Refused {
+            message: "not authorized".into(),
+        }));
+        assert_eq!(
+            out.summary,
+            "the server refused the CONNECT to /admin: \"authentication failed\""
+        );
+        assert_eq!(out.fixes.len(), 1);
+        assert!(evidence(&out).contains(&("CONNECT to /", "refused: \"not authorized\"")));
     }
 
     /// WIRE.md §3: socket.io 2.5 answers a CONNECT to a namespace it does

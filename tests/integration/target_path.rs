@@ -30,10 +30,31 @@ fn connects(port: u16, rest: &str, args: &[&str], nsp: &str) {
 fn socketio_namespace_the_target_path_is_the_namespace_python_socketio() {
     let server = py_healthy(&[]);
     connects(server.port, "/chat", &[], "/chat");
+    // A namespace refused for credentials: its own fix first; `/`, which
+    // a second CONNECT shows accepted, makes the path-as-namespace reading
+    // a second fix.
     let r = check_at(server.port, "/admin", &[]);
     assert_eq!(
         summary(&r, "socketio.namespace"),
-        "the server refused the CONNECT to /admin: \"authentication failed\""
+        "the server refused the CONNECT to /admin: \"authentication failed\"; it accepts a CONNECT to /"
+    );
+    let titles: Vec<_> = check(&r, "socketio.namespace")["fixes"]
+        .as_array()
+        .expect("fixes array")
+        .iter()
+        .map(|f| f["title"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Send what the server's connect handler or middleware wants",
+            "The target's path /admin was read as the Socket.IO namespace, as io() reads it"
+        ],
+        "{r:#}"
+    );
+    assert!(
+        evidence(&r, "socketio.namespace").contains("CONNECT to /: accepted"),
+        "{r:#}"
     );
     // --namespace wins over the path.
     connects(server.port, "/admin", &["--namespace", "/"], "/");
@@ -57,7 +78,9 @@ fn socketio_namespace_a_page_path_is_said_to_be_read_as_a_namespace() {
         assert_eq!(status(&r, "socketio.namespace"), "fail", "{r:#}");
         assert_eq!(
             summary(&r, "socketio.namespace"),
-            format!("the server refused the CONNECT to /dashboard: \"{refusal}\"")
+            format!(
+                "the server refused the CONNECT to /dashboard: \"{refusal}\"; it accepts a CONNECT to /"
+            )
         );
         let fix = fix_text(&r, "socketio.namespace");
         assert!(
