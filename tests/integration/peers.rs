@@ -276,13 +276,13 @@ pub fn vite(target: u16, ws: bool) -> Proxy {
 }
 
 /// Does `GET /` on 127.0.0.1:`port` get an HTTP answer? (A bare connect
-/// is not enough: a server may accept before it serves.) HAProxy with its
-/// server down answers its 503 after its 3 connect retries, 3 s.
+/// is not enough: a server may accept before it serves.) The answer may
+/// be a proxy's 502 or 503: any status will do.
 fn answers_http(port: u16) -> bool {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;
     };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
     let mut head = [0u8; 8];
     write!(s, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_ok()
         && s.read_exact(&mut head).is_ok()
