@@ -75,6 +75,18 @@ message queue. Or connect websocket-only: io(url, { transports: ['websocket'] })
     )
 }
 
+/// A proxy (or dev server) answered 502/503/504: it is up, its upstream
+/// is not.
+pub fn upstream_down() -> Fix {
+    Fix::new(
+        "Start the upstream, and check the proxy's upstream address",
+        "The proxy is up; what it forwards to is not. Start the server, and check that the \
+proxy's upstream (nginx: proxy_pass / upstream; HAProxy: the backend's server line; Caddy: \
+reverse_proxy's address; Vite: server.proxy's target) names the host and port the server listens \
+on. The proxy's error log says which address it tried.",
+    )
+}
+
 /// How to stop a process that holds `port` and no longer answers: a local
 /// server that accepts but does not answer may be a stuck process still
 /// holding the port.

@@ -270,6 +270,17 @@ Content-Length: 0
 
 ";
 
+/// Vite 8's server.proxy with its target refusing connections (WIRE.md
+/// "Vite"): no Server header, an empty chunked body.
+pub const VITE_502: &str = "HTTP/1.1 502 Bad Gateway
+Vary: Origin
+Content-Type: text/plain
+Connection: keep-alive
+Keep-Alive: timeout=5
+Transfer-Encoding: chunked
+
+";
+
 /// HAProxy 2.6 `cookie SERVERID insert indirect nocache` in front of
 /// socket.io 4: the open packet, with the affinity cookie (WIRE.md "HAProxy").
 pub const HAPROXY_COOKIE_OPEN: &str = "HTTP/1.1 200 OK

@@ -159,5 +159,25 @@ fn http_health_caddy_reverse_proxy_to_the_wrong_port_names_caddy() {
         "the proxy (Caddy) answered HTTP/1.1 502 Bad Gateway",
         "Caddy: reverse_proxy's address",
     );
-    assert_eq!(status(&r, "socketio.handshake"), "fail");
+    let hs = summary(&r, "socketio.handshake");
+    assert!(
+        hs.starts_with("the proxy (Caddy) answered /socket.io/ with HTTP/1.1 502 Bad Gateway")
+            && hs.ends_with("its upstream, the Socket.IO server, is down or unreachable"),
+        "{hs}"
+    );
+}
+
+/// Vite's proxy with its target down answers the handshake an empty 502
+/// (WIRE.md): the upstream is named, not a wrong path.
+#[test]
+fn socketio_handshake_vite_with_its_target_down_names_the_upstream_not_the_path() {
+    let dev = vite(free_port(), true);
+    let (code, r) = through(&dev, "socketio.handshake");
+    assert_eq!(code, 1, "{}", dev.log());
+    let hs = summary(&r, "socketio.handshake");
+    assert!(
+        hs.starts_with("the proxy or dev server in front answered /socket.io/ with HTTP/1.1 502"),
+        "{hs}"
+    );
+    assert!(fix_text(&r, "socketio.handshake").contains("Vite: server.proxy's target"));
 }
