@@ -58,6 +58,24 @@ impl Endpoint {
         self.http.path()
     }
 
+    /// The `name=value` of a Set-Cookie value that a browser sends back to
+    /// this endpoint: not a `Secure` one over http://, not one whose `Path`
+    /// does not cover the Engine.IO path.
+    fn sent_back<'v>(&self, set_cookie: &'v str) -> Option<&'v str> {
+        let mut parts = set_cookie.split(';').map(str::trim);
+        let pair = parts.next().filter(|p| p.contains('='))?;
+        for attr in parts {
+            let (name, value) = attr.split_once('=').unwrap_or((attr, ""));
+            if name.eq_ignore_ascii_case("secure") && self.http.scheme() != "https" {
+                return None;
+            }
+            if name.eq_ignore_ascii_case("path") && !self.path().starts_with(value.trim()) {
+                return None;
+            }
+        }
+        Some(pair)
+    }
+
     /// This endpoint with the cookies `answer` set (`Set-Cookie`), sent on
     /// the session's later requests as a browser on the page's origin does:
     /// a load balancer's affinity cookie (HAProxy's `cookie SERVERID
@@ -68,8 +86,7 @@ impl Endpoint {
             .headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|(_, v)| v.split(';').next().map(str::trim))
-            .filter(|pair| pair.contains('='))
+            .filter_map(|(_, v)| self.sent_back(v))
             .collect();
         if set.is_empty() {
             return self.clone();
@@ -410,6 +427,20 @@ mod tests {
         assert_eq!(with.headers.len(), 1);
         assert_eq!(with.headers[0].name(), "cookie", "as -H spelled it");
         assert_eq!(with.headers[0].value().expose(), "token=abc; SERVERID=s2");
+        // A Secure cookie over http://, or one for another path: not sent.
+        let mut other = recorded::answer(recorded::HAPROXY_COOKIE_OPEN);
+        other.headers = vec![
+            (
+                "Set-Cookie".into(),
+                "AWSALBCORS=x; Path=/; Secure; SameSite=None".into(),
+            ),
+            ("Set-Cookie".into(), "admin=y; Path=/admin".into()),
+            ("Set-Cookie".into(), "io=z; Path=/socket.io".into()),
+        ];
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, vec![]);
+        assert_eq!(cookie(&ep.with_cookies(&other)), ["io=z"]);
+        let tls = Endpoint::new(&Target::parse("https://h").unwrap(), "/", Eio::V4, vec![]);
+        assert_eq!(cookie(&tls.with_cookies(&other)), ["AWSALBCORS=x"]);
         // No Set-Cookie: the endpoint as it was.
         let plain = recorded::answer(recorded::NODE4_OPEN);
         assert_eq!(ep.with_cookies(&plain).headers, ep.headers);
