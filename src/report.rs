@@ -130,7 +130,16 @@ pub struct CheckResult {
 pub struct TargetReport {
     pub target: String,
     pub status: Status,
+    /// The TCP connect time to a target on another machine, in ms (one
+    /// decimal): the round trip every request to it pays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<f64>,
     pub checks: Vec<CheckResult>,
+}
+
+/// A connect time as the report gives it: ms with one decimal.
+pub fn millis(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -311,6 +320,7 @@ mod tests {
         let target = TargetReport {
             target: "t".into(),
             status: Status::Warn,
+            connect_ms: None,
             checks: vec![result(Status::Pass), result(Status::Warn)],
         };
         let report = Report::new("now".into(), 1, vec![target]);

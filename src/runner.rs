@@ -107,12 +107,13 @@ pub async fn run_on(
             });
             handles.push((named, handle));
         }
-        pending.push((ctx.target.to_string(), handles));
+        pending.push((ctx, handles));
     }
 
     let mut targets = Vec::new();
     let mut crashed = Vec::new();
-    for (target, handles) in pending {
+    for (ctx, handles) in pending {
+        let target = ctx.target.to_string();
         let mut checks = Vec::new();
         for ((id, title), handle) in handles {
             // A crash outside the check itself (the task was lost) is the
@@ -128,6 +129,7 @@ pub async fn run_on(
         }
         targets.push(TargetReport {
             status: report::overall(checks.iter().map(|c| &c.status)),
+            connect_ms: ctx.remote_connect().await.map(report::millis),
             target,
             checks,
         });

@@ -228,6 +228,7 @@ mod tests {
         TargetReport {
             target: name.into(),
             status: crate::report::overall(checks.iter().map(|c| &c.status)),
+            connect_ms: None,
             checks,
         }
     }

@@ -13,6 +13,7 @@ mod health;
 mod listen;
 mod mixed;
 mod namespace;
+mod net_path;
 mod proxy;
 mod reach;
 #[cfg(test)]
@@ -34,7 +35,9 @@ use tokio::sync::OnceCell;
 
 use crate::machine::Machine;
 use crate::net;
+use crate::probe::Failure;
 use crate::probe::eio_version::{self, EioVersion};
+use crate::probe::tls::TlsReport;
 use crate::report::{CheckResult, Outcome};
 use crate::settings::ProbeSettings;
 use crate::target::Target;
@@ -87,6 +90,7 @@ pub struct Ctx {
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
     engineio: OnceCell<EioVersion>,
     reach: OnceCell<reach::Reach>,
+    tls: OnceCell<Result<TlsReport, Failure>>,
 }
 
 impl Ctx {
@@ -98,6 +102,7 @@ impl Ctx {
             addrs: OnceCell::new(),
             engineio: OnceCell::new(),
             reach: OnceCell::new(),
+            tls: OnceCell::new(),
         }
     }
 
@@ -124,6 +129,26 @@ impl Ctx {
     /// every address dialled at once); found out once per target.
     pub async fn reach(&self) -> &reach::Reach {
         self.reach.get_or_init(|| reach::dial(self)).await
+    }
+
+    /// The TLS handshake with the target (https/wss), whatever the
+    /// certificate: made once, by `tls.certificate` or `net.path`.
+    pub async fn tls(&self) -> &Result<TlsReport, Failure> {
+        self.tls
+            .get_or_init(|| {
+                let (host, port) = (&self.target.host, self.target.port);
+                let cacert = self.probe.cacert.as_deref();
+                crate::probe::tls::inspect(host, port, host, cacert, self.probe.timeout)
+            })
+            .await
+    }
+
+    /// The TCP connect time to a target on another machine, when this run
+    /// connected to it (`port.listen` or `net.path` did): what the report's
+    /// header shows. `None` for a target on this machine.
+    pub async fn remote_connect(&self) -> Option<std::time::Duration> {
+        let reached = self.reach.get()?.as_ref().ok()?;
+        (self.is_local().await == Ok(false)).then_some(reached.took)
     }
 
     /// Does the server run on this machine, so its sockets and process can

@@ -13,7 +13,15 @@ use crate::report::{Fix, Outcome};
 use crate::target::Target;
 
 /// The address that took the connection, or why none did.
-pub type Reach = Result<SocketAddr, Unreachable>;
+pub type Reach = Result<Reached, Unreachable>;
+
+/// The address that took the connection, and how long its connect took
+/// (the TCP round trip, plus this machine's own overhead).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reached {
+    pub addr: SocketAddr,
+    pub took: Duration,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Unreachable {
@@ -43,9 +51,10 @@ pub async fn dial(ctx: &Ctx) -> Reach {
     let attempts = ips.iter().map(|ip| {
         let addr = SocketAddr::new(*ip, ctx.target.port);
         async move {
+            let start = std::time::Instant::now();
             let got =
                 match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
-                    Ok(Ok(_stream)) => Ok(()),
+                    Ok(Ok(_stream)) => Ok(start.elapsed()),
                     Ok(Err(e)) => Err(Some(classify(&e))),
                     Err(_) => Err(None),
                 };
@@ -57,9 +66,15 @@ pub async fn dial(ctx: &Ctx) -> Reach {
 }
 
 /// The answer from each address's attempt (`Err(None)`: no answer).
-fn sort_out(results: Vec<(SocketAddr, Result<(), Option<Failure>>)>, timeout: Duration) -> Reach {
-    if let Some((addr, _)) = results.iter().find(|(_, r)| r.is_ok()) {
-        return Ok(*addr);
+fn sort_out(
+    results: Vec<(SocketAddr, Result<Duration, Option<Failure>>)>,
+    timeout: Duration,
+) -> Reach {
+    if let Some((addr, Ok(took))) = results.iter().find(|(_, r)| r.is_ok()) {
+        return Ok(Reached {
+            addr: *addr,
+            took: *took,
+        });
     }
     let silent: Vec<SocketAddr> = results
         .iter()
@@ -93,7 +108,9 @@ fn sort_out(results: Vec<(SocketAddr, Result<(), Option<Failure>>)>, timeout: Du
 pub fn verdict(target: &Target, reach: &Reach) -> Outcome {
     let (host, port) = (&target.host, target.port);
     let why = match reach {
-        Ok(addr) => return Outcome::pass(format!("{host}:{port} accepts connections (at {addr})")),
+        Ok(r) => {
+            return Outcome::pass(format!("{host}:{port} accepts connections (at {})", r.addr));
+        }
         Err(why) => why,
     };
     match why {
@@ -246,7 +263,13 @@ drops the connection, or the host is down or not at this address",
                 )]
             )
         );
-        let reached = verdict(&t, &Ok(addr("192.0.2.1:8443")));
+        let reached = verdict(
+            &t,
+            &Ok(Reached {
+                addr: addr("192.0.2.1:8443"),
+                took: Duration::from_millis(20),
+            }),
+        );
         assert_eq!(
             said(&reached),
             (
@@ -261,9 +284,10 @@ drops the connection, or the host is down or not at this address",
     fn one_address_that_connects_is_enough_and_silence_outranks_a_refusal() {
         let (v4, v6) = (addr("127.0.0.1:1"), addr("[::1]:1"));
         let t = Duration::from_secs(1);
+        let took = Duration::from_micros(150);
         assert_eq!(
-            sort_out(vec![(v6, Err(Some(Failure::Refused))), (v4, Ok(()))], t),
-            Ok(v4)
+            sort_out(vec![(v6, Err(Some(Failure::Refused))), (v4, Ok(took))], t),
+            Ok(Reached { addr: v4, took })
         );
         assert_eq!(
             sort_out(vec![(v6, Err(Some(Failure::Refused))), (v4, Err(None))], t),

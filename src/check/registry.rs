@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{
-    Check, cors, declared, dualstack, fd_limit, handshake, health, listen, mixed, namespace, proxy,
-    sticky, time_wait, tls, upgrade, websocket,
+    Check, cors, declared, dualstack, fd_limit, handshake, health, listen, mixed, namespace,
+    net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
 };
 use crate::error::Error;
 
@@ -31,6 +31,7 @@ pub fn registry() -> Registry {
         Arc::new(cors::Cors),
         Arc::new(tls::Certificate),
         Arc::new(mixed::MixedContent),
+        Arc::new(net_path::NetPath),
     ]
 }
 
@@ -148,7 +149,10 @@ mod tests {
         let checks = registry();
         let ids: Vec<&str> = checks.iter().map(|c| c.id()).collect();
         let msg = unknown_check("net", &ids);
-        assert!(msg.contains("did you mean net.dualstack?"), "{msg}");
+        assert!(
+            msg.contains("did you mean one of net.dualstack, net.path?"),
+            "{msg}"
+        );
         let msg = unknown_check("socketio.hand", &ids);
         assert!(msg.contains("did you mean socketio.handshake?"), "{msg}");
         // A short word is not "near" every short id.

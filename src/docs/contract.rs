@@ -58,6 +58,11 @@ pub const REPORT_FIELDS: &[(&str, &str)] = &[
         "the worst status among this target's checks",
     ),
     (
+        "targets[].connect_ms",
+        "the TCP connect time to the target's address, in ms (the network round trip, see net.path); \
+only for a target on another machine, left out otherwise",
+    ),
+    (
         "targets[].checks[].id",
         "the check's stable id (see Check ids)",
     ),
@@ -111,6 +116,7 @@ pub fn sample_report() -> Report {
     let target = TargetReport {
         target: "http://localhost:3000".into(),
         status: Status::Fail,
+        connect_ms: None,
         checks: vec![check],
     };
     Report::new("2026-11-22T04:02:35Z".into(), 9, vec![target])
@@ -154,7 +160,11 @@ mod tests {
 
     #[test]
     fn every_field_the_serializer_writes_is_described() {
-        let json: Value = serde_json::from_str(&crate::render::json(&sample_report())).unwrap();
+        // A remote target's connect time is left out for the sample's
+        // local one: set it, so that it is written too.
+        let mut sample = sample_report();
+        sample.targets[0].connect_ms = Some(23.4);
+        let json: Value = serde_json::from_str(&crate::render::json(&sample)).unwrap();
         // serde_json's `Value` sorts keys: compare the sets.
         let mut written = field_paths(&json);
         written.sort();

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::fill;
 use crate::escape::escape;
-use crate::report::{Fix, Report, Status};
+use crate::report::{Fix, Report, Status, TargetReport};
 use crate::settings::Verbosity;
 use crate::style::Style;
 
@@ -32,7 +32,7 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "{}", style.bold(&shown(&target.target)));
+        let _ = writeln!(out, "{}", header(target, style, &shown));
         for check in &target.checks {
             if quiet && matches!(check.status, Status::Pass | Status::Skip) {
                 continue;
@@ -120,10 +120,20 @@ pub fn human(report: &Report, verbosity: Verbosity, style: Style) -> String {
     out
 }
 
+/// The target's line: its URL, and for a target on another machine the
+/// TCP connect time (the round trip every request pays).
+fn header(target: &TargetReport, style: Style, shown: &dyn Fn(&str) -> String) -> String {
+    let url = style.bold(&shown(&target.target));
+    match target.connect_ms {
+        Some(ms) => format!("{url}  {}", style.dim(&format!("(TCP connect {ms:.1} ms)"))),
+        None => url,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{CheckResult, Evidence, TargetReport};
+    use crate::report::{CheckResult, Evidence};
 
     #[test]
     fn a_fix_two_checks_give_is_printed_once_under_the_first() {
@@ -145,6 +155,7 @@ mod tests {
             vec![TargetReport {
                 target: "http://localhost:5000".into(),
                 status: Status::Fail,
+                connect_ms: None,
                 checks: vec![
                     failed("http.health", &["If the process is stuck"]),
                     failed(
@@ -186,9 +197,31 @@ mod tests {
         let target = TargetReport {
             target,
             status: Status::Fail,
+            connect_ms: None,
             checks: vec![check],
         };
         Report::new("now".into(), 1, vec![target])
+    }
+
+    #[test]
+    fn a_remote_targets_header_shows_its_connect_time_and_a_local_one_does_not() {
+        let mut report = one_failure(
+            "https://api.example.com".into(),
+            "net.path",
+            "nginx in front".into(),
+            vec![],
+            vec![],
+        );
+        let text = human(&report, Verbosity::Normal, Style::plain());
+        assert_eq!(text.lines().next(), Some("https://api.example.com"));
+        report.targets[0].connect_ms = Some(23.4);
+        let text = human(&report, Verbosity::Normal, Style::plain());
+        assert_eq!(
+            text.lines().next(),
+            Some("https://api.example.com  (TCP connect 23.4 ms)")
+        );
+        let json = crate::render::json(&report);
+        assert!(json.contains("\"connect_ms\": 23.4"), "{json}");
     }
 
     #[test]

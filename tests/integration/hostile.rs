@@ -183,6 +183,19 @@ fn reset_midway(c: &mut Conn) {
     let _ = nix::sys::socket::setsockopt(&c.stream, nix::sys::socket::sockopt::Linger, &linger);
 }
 
+/// A 200 whose headers name hops with bidi and C1 controls (what a header
+/// value may carry), and repeat Via many times.
+fn hostile_hops(c: &mut Conn) {
+    let mut answer = String::from(
+        "HTTP/1.1 200 OK\r\nServer: nginx\u{9b}2J\r\nVia: 1.1 vegur\u{202e}gnp.exe\r\n",
+    );
+    for i in 0..60 {
+        answer.push_str(&format!("Via: 1.1 hop{i}\r\n"));
+    }
+    answer.push_str("Content-Length: 0\r\n\r\n");
+    c.send(answer.as_bytes());
+}
+
 /// rtdoctor with every wire probe against the server, `--timeout 1s`.
 fn against(server: &Hostile, name: &str) -> (Value, String) {
     let start = Instant::now();
@@ -326,4 +339,27 @@ fn a_reset_in_the_middle_of_the_answer() {
     assert_eq!(status(&r, "http.health"), "fail");
     assert_eq!(status(&r, "socketio.handshake"), "fail");
     assert_eq!(status(&r, "websocket.upgrade"), "fail");
+}
+
+#[test]
+fn net_path_hop_headers_are_escaped_for_people_bounded_and_exact_in_json() {
+    let s = hostile(hostile_hops);
+    let target = format!("127.0.0.1:{}", s.loopback.port);
+    let args = ["check", &target, "--only", "net.path", "--timeout", "1s"];
+    let out = rt(&[&args[..], &["-v"]].concat());
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(!out.stdout.contains('\u{202e}'), "{}", out.stdout);
+    assert!(!out.stdout.contains('\u{9b}'), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("vegur\\u{202e}gnp.exe"),
+        "{}",
+        out.stdout
+    );
+    let shown = out
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("header:"));
+    assert!((1..=12).contains(&shown.count()), "{}", out.stdout);
+    let r = rt(&[&args[..], &["--json"]].concat()).json();
+    assert!(summary(&r, "net.path").contains("Heroku's router (via: 1.1 vegur\u{202e}gnp.exe)"));
 }

@@ -343,7 +343,10 @@ fn no_check_selected_is_a_usage_error_and_suggestions_begin_with_the_prefix() {
     let out = rt(&["check", &port, "--only", "port", "--skip", "port"]);
     usage_error(&out, "--only port --skip port selects no check");
     let out = rt(&["explain", "net"]);
-    usage_error(&out, "unknown check id 'net' (did you mean net.dualstack?)");
+    usage_error(
+        &out,
+        "unknown check id 'net' (did you mean one of net.dualstack, net.path?)",
+    );
     let out = rt(&["check", &port, "--only", ""]);
     usage_error(&out, "--only: an empty check id names no check");
     assert!(!out.stderr.contains("did you mean"), "{}", out.stderr);

@@ -23,6 +23,7 @@ mod kill;
 mod listen;
 mod local_checks;
 mod misreports;
+mod net_path;
 mod peers;
 mod pipes;
 mod ports;

@@ -201,10 +201,10 @@ pub fn nginx_with(template: &str, upstreams: &[u16], vars: &[(&str, &str)]) -> N
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().to_str().unwrap().to_string();
     let port = free_port();
-    // nginx-upgrade's location, unless a test names another.
+    // nginx-upgrade's location and headers, unless a test names others.
     let vars: Vec<_> = vars
         .iter()
-        .chain(&[("LOCATION", "/"), ("STRIP", "")])
+        .chain(&[("LOCATION", "/"), ("STRIP", ""), ("HEADERS", "")])
         .copied()
         .collect();
     let conf_path = dir.path().join("nginx.conf");

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// The checks that look at this machine, not at the wire: what tests of
-/// bare TCP listeners select.
-pub const LOCAL: &str = "port,net,env,system";
+/// bare TCP listeners select (net.path asks the server over HTTP).
+pub const LOCAL: &str = "port,net.dualstack,env,system";
 
 /// The catalogue order (`rtdoctor checks`, and every report's checks),
 /// written out once: an id moved, renamed or added shows up here.
@@ -39,6 +39,7 @@ pub const CATALOGUE: &[&str] = &[
     "cors",
     "tls.certificate",
     "mixed-content",
+    "net.path",
 ];
 
 /// The catalogue's ids that `--only groups` selects (a group names an id

@@ -289,6 +289,28 @@ fn tls_certificate_a_ca_signed_certificate_passes_with_cacert_and_socketio_works
     }
 }
 
+/// Who terminates TLS: nginx in front of python-socketio, named by its
+/// Server header, with the certificate it serves.
+#[test]
+fn net_path_names_the_proxy_that_terminates_tls_and_its_certificate() {
+    let pki = Pki::new();
+    let leaf = pki.leaf("good", LOCAL_NAMES, -1, 90);
+    let app = py_healthy(&[]);
+    let proxy = nginx_tls(&leaf, app.port);
+    let url = format!("https://127.0.0.1:{}", proxy.port());
+    let (_, r) = check_json(&url, &["--cacert", &pki.ca_pem(), "--only", "net.path"]);
+    assert_eq!(status(&r, "net.path"), "pass", "{r:#}");
+    let said = summary(&r, "net.path");
+    assert!(said.starts_with("nginx/"), "{said}");
+    assert!(said.contains("; TLS terminated by nginx/"), "{said}");
+    assert!(said.contains(" (CN=good)"), "{said}");
+    let ev = evidence(&r, "net.path");
+    assert!(
+        ev.contains("certificate: CN=good (issuer CN=rtdoctor test CA)"),
+        "{ev}"
+    );
+}
+
 /// `check url` without --cacert: a self-signed certificate trusted by
 /// nothing here, with each client's way to trust it.
 fn assert_self_signed_untrusted(url: &str, subject: &str) -> Value {

@@ -3,6 +3,7 @@
 
 usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
            [--host 127.0.0.1] [--cors ORIGIN]... [--no-upgrades] [--log]
+           [--ping-interval SECONDS] [--server-header VALUE]
 
   /health          200 application/json {"status":"ok"}
   /socket.io/      Socket.IO (Engine.IO v4 only; python-engineio has no v3)
@@ -16,6 +17,9 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
   --no-upgrades    allow_upgrades=False: the handshake offers "upgrades":[]
                    (as a server without WebSocket support does)
   --log            engineio/socketio logging to stderr
+  --ping-interval S  ping_interval (seconds; the open packet's pingInterval)
+  --server-header V  every answer's Server header is V (a platform's own, e.g.
+                   cloudflare, for a proxy that passes it on)
   /echo            200 application/json: the request's headers, echoed
   namespace /echo  refuses every CONNECT, quoting the auth it was sent
   namespace /query refuses every CONNECT, quoting the handshake's query string
@@ -40,6 +44,8 @@ def main():
     p.add_argument("--cors", action="append")
     p.add_argument("--no-upgrades", action="store_true")
     p.add_argument("--log", action="store_true")
+    p.add_argument("--ping-interval", type=float)
+    p.add_argument("--server-header")
     args, _ = p.parse_known_args()
 
     kw = {}
@@ -52,6 +58,8 @@ def main():
             kw["cors_allowed_origins"] = args.cors
     if args.no_upgrades:
         kw["allow_upgrades"] = False
+    if args.ping_interval is not None:
+        kw["ping_interval"] = args.ping_interval
     if args.log:
         kw["logger"] = True
         kw["engineio_logger"] = True
@@ -59,6 +67,12 @@ def main():
     sio = socketio.AsyncServer(async_mode="aiohttp", **kw)
     app = web.Application()
     sio.attach(app)
+
+    if args.server_header:
+        async def server_header(request, response):
+            response.headers["Server"] = args.server_header
+
+        app.on_response_prepare.append(server_header)
 
     async def health(request):
         return web.Response(text='{"status":"ok"}', content_type="application/json")

@@ -73,17 +73,16 @@ With --insecure this check still reports the problem; the other checks go on pas
             return Outcome::skip(format!("not a TLS target ({}://)", ctx.target.url.scheme()));
         }
         let (host, port) = (&ctx.target.host, ctx.target.port);
-        let cacert = ctx.probe.cacert.as_deref();
-        match tls::inspect(host, port, host, cacert, ctx.probe.timeout).await {
+        match ctx.tls().await {
             Ok(report) => {
-                let mut out = verdict(&report, host, tls::now());
-                add_evidence(&mut out, &report, ctx);
+                let mut out = verdict(report, host, tls::now());
+                add_evidence(&mut out, report, ctx);
                 if ctx.probe.insecure && out.status == crate::report::Status::Fail {
                     out.push_evidence(INSECURE, "the other checks go on past this certificate");
                 }
                 out
             }
-            Err(f) => no_handshake(&f, host, port),
+            Err(f) => no_handshake(f, host, port),
         }
     }
 
