@@ -130,17 +130,19 @@ fn socketio_sticky_haproxy_cookie_insert_passes() {
 }
 
 /// A proxy in front of a port nothing listens on: http.health names the
-/// proxy (`answered`: what its summary starts with) and, in the fix, the
+/// proxy and what it answered (`proxy`, `answered`) and, in the fix, the
 /// proxy's own directive (`directive`). The report, for more.
-fn upstream_down_named(front: impl Fn(u16) -> Proxy, answered: &str, directive: &str) -> Value {
-    let proxy = front(free_port());
-    let (code, r) = through(&proxy, "http.health,socketio.handshake");
-    assert_eq!(code, 1, "{}", proxy.log());
+fn upstream_down_named(
+    front: impl Fn(u16) -> Proxy,
+    proxy: &str,
+    answered: &str,
+    directive: &str,
+) -> Value {
+    let running = front(free_port());
+    let (code, r) = through(&running, "http.health,socketio.handshake");
+    assert_eq!(code, 1, "{}", running.log());
     let s = summary(&r, "http.health");
-    assert!(
-        s.starts_with(answered) && s.contains(": its upstream"),
-        "{s}"
-    );
+    assert!(s.contains(proxy) && s.contains(answered), "{s}");
     assert!(fix_text(&r, "http.health").contains(directive), "{r:#}");
     r
 }
@@ -148,11 +150,13 @@ fn upstream_down_named(front: impl Fn(u16) -> Proxy, answered: &str, directive: 
 /// HAProxy sends no Server header: its own 503 page names it.
 #[test]
 fn http_health_haproxy_with_its_server_down_names_haproxy() {
-    upstream_down_named(
+    let r = upstream_down_named(
         |dead| haproxy("haproxy.cfg.template", &[dead]),
-        "the proxy (HAProxy) answered HTTP/1.1 503 Service Unavailable",
+        "HAProxy",
+        "HTTP/1.1 503 Service Unavailable",
         "HAProxy: the backend's server line",
     );
+    assert!(summary(&r, "socketio.handshake").starts_with("the proxy (HAProxy) answered"));
 }
 
 /// A reverse_proxy to a port nothing listens on: Caddy's empty 502, named
@@ -161,8 +165,9 @@ fn http_health_haproxy_with_its_server_down_names_haproxy() {
 fn http_health_caddy_reverse_proxy_to_the_wrong_port_names_caddy() {
     let r = upstream_down_named(
         |dead| caddy("caddy.Caddyfile.template", &[dead], &[]),
-        "the proxy (Caddy) answered HTTP/1.1 502 Bad Gateway",
-        "Caddy: reverse_proxy's address",
+        "Caddy",
+        "HTTP/1.1 502 Bad Gateway",
+        "reverse_proxy",
     );
     let hs = summary(&r, "socketio.handshake");
     assert!(
