@@ -47,6 +47,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l log-lines -d
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config-file -d 'A config file copied into the bundle, redacted (repeatable)' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l wait -d 'First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l backend -d 'The server behind the proxy, probed directly to tell the proxy\'s faults from the server\'s' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l health-path -d 'Health endpoint path [default: /health]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l namespace -d 'Socket.IO namespace to connect to; without it, an http(s) TARGET\'s path, as io(url) reads it [default: /]' -r
@@ -86,6 +87,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l log-lines -
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l config-file -d 'A config file copied into the bundle, redacted (repeatable)' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l wait -d 'First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l backend -d 'The server behind the proxy, probed directly to tell the proxy\'s faults from the server\'s' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l health-path -d 'Health endpoint path [default: /health]' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l namespace -d 'Socket.IO namespace to connect to; without it, an http(s) TARGET\'s path, as io(url) reads it [default: /]' -r

@@ -166,6 +166,15 @@ pub struct CheckArgs {
     #[arg(long, value_name = "A-B", hide_env_values = true, env = "RTDOCTOR_PORT_RANGE", value_parser = parse_port_range)]
     pub port_range: Option<(u16, u16)>,
 
+    /// The server behind the proxy, probed directly to tell the proxy's faults from the server's
+    #[arg(
+        long,
+        value_name = "URL",
+        hide_env_values = true,
+        env = "RTDOCTOR_BACKEND"
+    )]
+    pub backend: Option<String>,
+
     /// Engine.IO path [default: /socket.io/]
     #[arg(
         long,

@@ -65,6 +65,8 @@ pub struct FileSocketIo {
 #[derive(Debug)]
 pub struct FileTarget {
     pub url: Spanned<String>,
+    /// The server behind the proxy `url` names (`--backend`).
+    pub backend: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
     pub socketio: FileSocketIo,

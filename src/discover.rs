@@ -56,7 +56,9 @@ enum Found {
     NotHttp,
 }
 
-pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
+/// The address a local client dials for each listening port: one per
+/// port, by port.
+pub fn listener_addrs(table: &SocketTable) -> Vec<SocketAddr> {
     let mut dials: Vec<SocketAddr> = Vec::new();
     for s in table.listeners() {
         let port = s.local.port();
@@ -66,6 +68,11 @@ pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
         dials.push(SocketAddr::new(dial_ip(s.local.ip(), s.v6only), port));
     }
     dials.sort_by_key(|a| a.port());
+    dials
+}
+
+pub async fn run(table: &SocketTable, http: &Http) -> LocalServers {
+    let mut dials = listener_addrs(table);
     let listeners = dials.len();
     dials.truncate(MAX_LISTENERS);
     let probes = dials
@@ -131,16 +138,29 @@ fn base(addr: SocketAddr) -> String {
     }
 }
 
+/// `http://127.0.0.1:8080`: how a local client names a listener.
+pub fn listener_url(addr: SocketAddr) -> String {
+    format!("http://{}", base(addr))
+}
+
+/// Whether an Engine.IO server opens a session at `path` of `addr`, which
+/// is handed back at once: `Socket.IO (Engine.IO 4)`.
+pub async fn engineio_at(addr: SocketAddr, path: &str, http: &Http) -> Option<String> {
+    let target = Target::parse(&listener_url(addr)).ok()?;
+    let ep = Endpoint::new(&target, path, Eio::V4, Vec::new());
+    let Handshake::Open { open, eio, .. } = engineio::handshake(http, &ep, PROBE_TIMEOUT).await
+    else {
+        return None;
+    };
+    let close = [Packet::new(Kind::Close, "")];
+    let _ = engineio::post(http, &ep.with_eio(eio), &open.sid, &close, PROBE_TIMEOUT).await;
+    Some(format!("Socket.IO (Engine.IO {})", eio.number()))
+}
+
 /// What answers at `addr`.
 async fn probe(addr: SocketAddr, http: &Http) -> Option<Found> {
-    let url = format!("http://{}", base(addr));
-    let target = Target::parse(&url).ok()?;
-    let ep = Endpoint::new(&target, "/socket.io/", Eio::V4, Vec::new());
-    if let Handshake::Open { open, eio, .. } = engineio::handshake(http, &ep, PROBE_TIMEOUT).await {
-        // Hand the session back at once.
-        let close = [Packet::new(Kind::Close, "")];
-        let _ = engineio::post(http, &ep.with_eio(eio), &open.sid, &close, PROBE_TIMEOUT).await;
-        let kind = format!("Socket.IO (Engine.IO {})", eio.number());
+    let url = listener_url(addr);
+    if let Some(kind) = engineio_at(addr, "/socket.io/", http).await {
         return Some(Found::Server(kind, url));
     }
     let ws_url = url::Url::parse(&format!("ws://{}/", base(addr))).ok()?;

@@ -176,6 +176,22 @@ impl Machine {
             .await?
     }
 
+    /// The socket table read anew, with the sockets `pids` hold (only
+    /// theirs: a scan of a few fd tables): what is true only while a
+    /// request is in flight (a proxy's own connection to its server).
+    pub async fn sockets_now(&self, pids: &[u32]) -> Result<SocketTable, String> {
+        let (os, source, pids) = (self.os.clone(), self.source, pids.to_vec());
+        let scanning = Scanning::start(&self.scans);
+        tokio::task::spawn_blocking(move || {
+            let _scanning = scanning;
+            Ok(os
+                .socket_table(source)?
+                .with_holders(os.socket_owners_of(&pids)))
+        })
+        .await
+        .map_err(|e| format!("reading the socket table crashed: {e}"))?
+    }
+
     /// The socket table without pids: ready before every process's fds
     /// are scanned, which is what `sockets` adds.
     pub async fn sockets_bare(&self) -> Result<Arc<SocketTable>, String> {

@@ -244,6 +244,28 @@ ports either side)",
         )
     },
     Opt {
+        long: Some("backend"),
+        value: Some("URL"),
+        env: Some("RTDOCTOR_BACKEND"),
+        key: key("backend", Scope::Target, Toml::String),
+        default: Some("found by itself"),
+        more: "A URL, HOST:PORT or PORT, as a TARGET. When `socketio.upgrade`, `socketio.sticky`, \
+`cors` or `http.health` fails (or warns) through a proxy, the same check runs again straight at \
+this server, and the summary says whether the proxy or the server is at fault (both results are \
+in the evidence). Without it, when the target's port is held by a proxy on this machine (nginx, \
+HAProxy, Caddy, Traefik, Envoy, Apache, a dev server), rtdoctor looks for that server itself: \
+the proxy's own connection to a local listener while a long-poll through it is pending, else \
+the local listeners, other than proxies, that answer Engine.IO at the same path; one is used \
+and named with how it was found, several are listed. The flag and the variable take one \
+target; in the config file each `[[target]]` names its own",
+        ..opt(
+            "backend",
+            "The server behind the proxy, probed directly to tell the proxy's faults from the \
+server's",
+            CHECK,
+        )
+    },
+    Opt {
         long: Some("socketio-path"),
         value: Some("PATH"),
         env: Some("RTDOCTOR_SOCKETIO_PATH"),

@@ -69,6 +69,9 @@ pub struct ProbeSettings {
     pub cacert: Option<std::path::PathBuf>,
     /// Go on past an invalid certificate (still reported).
     pub insecure: bool,
+    /// The server behind the proxy the target is (`--backend`): probed
+    /// directly when a check fails through the proxy.
+    pub backend: Option<Target>,
 }
 
 pub const DEFAULT_SOCKETIO_PATH: &str = "/socket.io/";
@@ -93,6 +96,7 @@ impl ProbeSettings {
             subprotocols: Vec::new(),
             cacert: None,
             insecure: false,
+            backend: None,
         }
     }
 

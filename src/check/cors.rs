@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 use url::Url;
 
+use super::backend::{Backend, Proxy, Words};
 use super::fixes;
 use super::websocket::endpoints;
 use super::{Check, Ctx};
@@ -56,7 +57,10 @@ browsers reject that combination. Fix: name the origin instead of *.\n\
 - a preflight refused, or without the requested headers in Access-Control-Allow-Headers.\n\
 - the WebSocket upgrade refused for that origin (400/401/403): the server's origin check.\n\
 - a proxy that answers itself: its own CORS headers (nginx add_header …).\n\
-Without an origin there is nothing to check: skipped."
+Without an origin there is nothing to check: skipped.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. The server allows the origin on its own: the proxy strips or changes its Access-Control-* \
+headers (compare both in the evidence)."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
@@ -71,8 +75,25 @@ Without an origin there is nothing to check: skipped."
                 "no --origin or --page: CORS matters to browser clients; name the page's origin to check it",
             );
         };
-        let seen = observe(ctx, origin).await;
-        verdict(&seen)
+        let started = std::time::Instant::now();
+        let through = verdict(&observe(ctx, origin).await);
+        super::backend::split(ctx, started, through, self, &words).await
+    }
+}
+
+/// The server allows the origin on its own; through the proxy the browser
+/// is refused: the proxy adds, strips or overrides Access-Control-*.
+fn words(proxy: &Proxy, _: &Backend, _: &Outcome) -> Words {
+    Words {
+        works: "allows the origin directly".into(),
+        fails: "it is refused".into(),
+        fault: "strips or changes the server's Access-Control-* headers".into(),
+        fix: Fix::new(
+            format!("Let the server's CORS answer through {}", proxy.name),
+            "The proxy adds, strips or overrides Access-Control-* headers (nginx: add_header, \
+proxy_hide_header; HAProxy: http-response set-header/del-header; Caddy: header). Remove them and let \
+the server answer CORS, or set them in one place only, naming the page's origin.",
+        ),
     }
 }
 

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use std::sync::LazyLock;
 
+use super::backend::{self, Backend, Proxy, Words};
 use super::{Check, Ctx};
 use url::Url;
 
@@ -47,7 +48,11 @@ proxy is up but its upstream, your server, is down or unreachable. Fix: start th
 and check the proxy_pass / upstream address and port.\n\
 - another 5xx: the server itself fails; read its log.\n\
 - a redirect or 401/403: the endpoint moved or needs credentials (-H 'Authorization: …').\n\
-- no answer: refused, reset or timed out, named as such.",
+- no answer: refused, reset or timed out, named as such.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. A 502–504 \
+through the proxy while the server answers on its own: the proxy points at the wrong upstream \
+(address or port). The server does not answer either: start it.",
                 crate::probe::BODY_LIMIT / 1024
             )
         });
@@ -55,6 +60,48 @@ and check the proxy_pass / upstream address and port.\n\
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
+        let started = std::time::Instant::now();
+        let through = get(ctx).await;
+        backend::split(ctx, started, through, self, &words).await
+    }
+}
+
+/// The server answers the health path itself; through the proxy it does
+/// not: a 502–504 means the proxy forwards to the wrong place.
+fn words(proxy: &Proxy, backend: &Backend, through: &Outcome) -> Words {
+    let gateway = through
+        .summary
+        .contains("its upstream, your server, is down");
+    let name = &proxy.name;
+    // `HTTP/1.1 502 Bad Gateway in 1 ms`: the status line of the answer.
+    let answered = through
+        .evidence
+        .iter()
+        .find(|e| e.label == "response")
+        .and_then(|e| e.value.split(" in ").next());
+    Words {
+        works: "answers the health path directly".into(),
+        fails: answered.map_or("it does not".into(), |a| format!("it answers {a}")),
+        fault: if gateway {
+            "points at the wrong upstream (address or port)".into()
+        } else {
+            "answers it differently".into()
+        },
+        fix: Fix::new(
+            "Point the proxy at the server's address and port",
+            format!(
+                "The server answers at {}; {name} forwards the request elsewhere or changes it. \
+nginx: proxy_pass and the upstream block's server lines; HAProxy: the backend's server line; \
+Caddy: reverse_proxy's upstream address; a dev server: its proxy target.",
+                backend.target
+            ),
+        ),
+    }
+}
+
+/// The GET of the health path, and what it means.
+async fn get(ctx: &Ctx) -> Outcome {
+    {
         let http = match ctx.machine.http_for(&ctx.probe) {
             Ok(h) => h,
             Err(e) => return Outcome::fail(e),

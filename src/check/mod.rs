@@ -3,6 +3,7 @@
 //! page and the report all read the same source. A failed check is an
 //! `Outcome` with status `fail`, never an `Err`.
 
+mod backend;
 mod cors;
 mod declared;
 mod dualstack;
@@ -22,7 +23,7 @@ mod registry;
 mod sticky;
 mod time_wait;
 mod tls;
-mod upgrade;
+pub(crate) mod upgrade;
 mod websocket;
 
 pub use registry::{Registry, registry, registry_with, unknown_check};
@@ -87,9 +88,13 @@ pub struct Ctx {
     pub target: Target,
     pub probe: ProbeSettings,
     pub machine: Arc<Machine>,
+    /// A run straight at the server behind the proxy the first run went
+    /// through (`backend::split`), whose checks do not split again.
+    pub direct: bool,
     addrs: OnceCell<Result<Vec<IpAddr>, String>>,
     engineio: OnceCell<EioVersion>,
     reach: OnceCell<reach::Reach>,
+    behind: OnceCell<backend::Behind>,
     tls: OnceCell<Result<TlsReport, Failure>>,
 }
 
@@ -99,11 +104,29 @@ impl Ctx {
             target,
             probe,
             machine,
+            direct: false,
             addrs: OnceCell::new(),
             engineio: OnceCell::new(),
             reach: OnceCell::new(),
+            behind: OnceCell::new(),
             tls: OnceCell::new(),
         }
+    }
+
+    /// The context of a run straight at `target`, the server behind the
+    /// proxy a check failed through.
+    fn direct(target: Target, probe: ProbeSettings, machine: Arc<Machine>) -> Self {
+        Ctx {
+            direct: true,
+            ..Ctx::new(target, probe, machine)
+        }
+    }
+
+    /// The server behind the target when it is a proxy: named by
+    /// `--backend`, else found on this machine; looked for once per
+    /// target, and only when a check that splits failed.
+    async fn behind(&self) -> &backend::Behind {
+        self.behind.get_or_init(|| backend::find(self)).await
     }
 
     /// Which Engine.IO version the server speaks, found out once per

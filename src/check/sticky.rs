@@ -5,13 +5,14 @@
 
 use async_trait::async_trait;
 
+use super::backend::{self, Backend, Proxy, ProxyKind, Words};
 use super::{Check, Ctx};
 use crate::probe::Failure;
 use crate::probe::engineio::{PollError, Session};
 use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
-use crate::report::Outcome;
+use crate::report::{Fix, Outcome};
 
 pub struct Sticky;
 
@@ -50,10 +51,58 @@ several server processes share the traffic and the session lives in only one of 
 sticky sessions (nginx: ip_hash; or hash $remote_addr consistent; in the upstream block; \
 HAProxy: a cookie or balance source), @socket.io/sticky with Node's cluster module, one worker \
 for Flask-SocketIO / python-socketio under gunicorn (-w 1), or websocket-only clients \
-(transports: ['websocket']), which keep one connection to one process."
+(transports: ['websocket']), which keep one connection to one process.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. The server keeps its sessions on its own: the proxy balances without affinity, and the fix is \
+the proxy's own (nginx ip_hash, HAProxy balance source or a cookie, Caddy lb_policy ip_hash or \
+cookie, Traefik sticky.cookie)."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
+        let started = std::time::Instant::now();
+        let through = rounds(ctx).await;
+        backend::split(ctx, started, through, self, &words).await
+    }
+}
+
+/// One session keeps together straight at the server, not through the
+/// proxy: the proxy spreads it, and its own affinity setting is the fix.
+fn words(proxy: &Proxy, _: &Backend, _: &Outcome) -> Words {
+    let fix = match proxy.kind {
+        Some(ProxyKind::Nginx) => Some(
+            "nginx: in the upstream block, ip_hash; (or hash $remote_addr \
+consistent;).",
+        ),
+        Some(ProxyKind::Haproxy) => Some(
+            "HAProxy: in the backend, balance source; or a cookie: cookie \
+SERVERID insert indirect nocache, and cookie s1 / cookie s2 on the server lines.",
+        ),
+        Some(ProxyKind::Caddy) => Some(
+            "Caddy: in reverse_proxy, lb_policy ip_hash (or lb_policy \
+cookie).",
+        ),
+        Some(ProxyKind::Traefik) => Some("Traefik: on the service's loadBalancer, sticky.cookie."),
+        _ => None,
+    };
+    Words {
+        works: "keeps one session's requests together directly".into(),
+        fails: "they reach processes that do not know the session".into(),
+        fault: "balances without affinity".into(),
+        fix: match fix {
+            Some(detail) => Fix::new(
+                format!("Make {} keep each client on one server", proxy.name),
+                format!(
+                    "{detail} Or connect websocket-only: io(url, {{ transports: ['websocket'] }})."
+                ),
+            ),
+            None => super::fixes::sticky(),
+        },
+    }
+}
+
+/// The rounds on one session, and what they mean.
+async fn rounds(ctx: &Ctx) -> Outcome {
+    {
         let d = ctx.engineio().await;
         let (endpoint, http) = match d.session() {
             Ok(s) => s,

@@ -55,7 +55,8 @@ pub(crate) const TOP_KEYS: &[&str] = with_socketio_keys!(
 );
 
 /// The keys of a `[[target]]` table.
-pub(crate) const TARGET_KEYS: &[&str] = with_socketio_keys!("url", "timeout", "port_range");
+pub(crate) const TARGET_KEYS: &[&str] =
+    with_socketio_keys!("url", "backend", "timeout", "port_range");
 
 /// Sets `slot` once; a key given twice is an error, as serde's derive says.
 fn set<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
@@ -148,6 +149,7 @@ impl<'de> Visitor<'de> for TargetVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FileTarget, A::Error> {
         let mut url = None;
+        let mut backend = None;
         let mut timeout = None;
         let mut port_range = None;
         let mut socketio = FileSocketIo::default();
@@ -155,6 +157,7 @@ impl<'de> Visitor<'de> for TargetVisitor {
         while let Some(key) = map.next_key::<Spanned<String>>()? {
             match key.get_ref().as_str() {
                 "url" => set(&mut url, "url", &mut map)?,
+                "backend" => set(&mut backend, "backend", &mut map)?,
                 "timeout" => set(&mut timeout, "timeout", &mut map)?,
                 "port_range" => set(&mut port_range, "port_range", &mut map)?,
                 other => {
@@ -167,6 +170,7 @@ impl<'de> Visitor<'de> for TargetVisitor {
         }
         Ok(FileTarget {
             url: url.ok_or_else(|| de::Error::missing_field("url"))?,
+            backend,
             timeout,
             port_range,
             socketio,

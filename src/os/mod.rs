@@ -45,6 +45,17 @@ pub trait Platform: Send + Sync {
     /// Which processes hold which sockets: the slow half of a read.
     fn socket_owners(&self) -> Result<SocketOwners, String>;
 
+    /// Which of `pids` hold which sockets: a scan of their fd tables
+    /// only, cheap enough to repeat while a request is in flight.
+    fn socket_owners_of(&self, pids: &[u32]) -> Result<SocketOwners, String> {
+        let mut owners = self.socket_owners()?;
+        owners.by_inode.retain(|_, held| {
+            held.retain(|p| pids.contains(p));
+            !held.is_empty()
+        });
+        Ok(owners)
+    }
+
     /// The socket table with the pids holding each socket.
     fn socket_table_with_owners(&self, source: Option<Source>) -> Result<SocketTable, String> {
         Ok(self

@@ -74,16 +74,21 @@ fn resolve(args: CheckArgs) -> Result<(CheckConfig, Registry), Error> {
 
     let top = probe::settings(&args, &file, &fc.socketio, None, &mut problems);
     let mut targets: Vec<TargetConfig> = Vec::new();
+    let parse_target = |s: &str| Target::parse(s).map_err(|e| e.to_string());
     if args.targets.is_empty() {
         for t in &fc.target {
-            let target = file.value(&t.url, "url", |s| {
-                Target::parse(s).map_err(|e| e.to_string())
-            });
+            let target = file.value(&t.url, "url", parse_target);
+            let backend = t
+                .backend
+                .as_ref()
+                .and_then(|b| file.value(b, "backend", parse_target));
             let settings =
                 probe::settings(&args, &file, &t.socketio, Some((t, &top)), &mut problems);
             if let Some(target) = target {
                 let at = format!("{}:{}", file.path.display(), file.line(t.url.span().start));
-                add_target(&mut targets, settings.for_target(target), &at, verbosity);
+                let mut target = settings.for_target(target);
+                target.probe.backend = backend;
+                add_target(&mut targets, target, &at, verbosity);
             }
         }
     } else {
@@ -98,6 +103,9 @@ fn resolve(args: CheckArgs) -> Result<(CheckConfig, Registry), Error> {
                 );
             }
         }
+    }
+    if let Some(text) = &args.backend {
+        backend_flag(&args, text, &mut targets, &mut problems);
     }
     // No target anywhere: the local real-time servers are found at run time.
     let discover = targets.is_empty().then(|| top.probe.clone());
@@ -179,6 +187,37 @@ fn add_target(
         .tell(verbosity);
     } else {
         targets.push(target);
+    }
+}
+
+/// `--backend` (or `RTDOCTOR_BACKEND`): the server behind the one target
+/// checked; with several, each `[[target]]` table names its own.
+fn backend_flag(
+    args: &CheckArgs,
+    text: &str,
+    targets: &mut [TargetConfig],
+    problems: &mut Problems,
+) {
+    let flag = named(args, "backend");
+    let Some(backend) =
+        problems.take(Target::parse(text).map_err(|e| Error::usage(format!("{flag}: {e}"))))
+    else {
+        return;
+    };
+    match targets {
+        [one] => one.probe.backend = Some(backend),
+        [] => {
+            problems.take::<()>(Err(Error::usage(format!(
+                "{flag} names the server behind a proxy: name the proxy as the TARGET too"
+            ))));
+        }
+        _ => {
+            problems.take::<()>(Err(Error::usage(format!(
+                "{flag} names the server behind one target, and {} are checked: check one \
+target, or give each [[target]] table of the config file its own `backend`",
+                targets.len()
+            ))));
+        }
     }
 }
 

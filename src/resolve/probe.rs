@@ -185,6 +185,8 @@ pub(super) fn settings(
             subprotocols,
             cacert,
             insecure: args.insecure || keys.insecure.unwrap_or(base_probe.insecure),
+            // Per target: `resolve` sets it from the flag or the table.
+            backend: None,
         },
         port_range: args
             .port_range

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod backend;
 mod bundle;
 mod check_ids;
 mod cli;

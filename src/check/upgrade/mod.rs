@@ -5,13 +5,18 @@
 //! `verdict` decides what it means.
 
 mod observe;
-mod stack;
+pub(crate) mod stack;
 mod verdict;
+
+use std::time::Instant;
 
 use async_trait::async_trait;
 
+use super::backend::{self, Backend, Proxy, ProxyKind, Words};
 use super::{Check, Ctx};
 use crate::report::Outcome;
+
+pub use stack::DevServer;
 
 pub struct Upgrade;
 
@@ -64,15 +69,34 @@ is its proxy leaving the upgrade alone (Vite without ws: true): its proxy option
 worker.\n\
 - 101 then frames that do not parse: two upgrade handlers on one server (e.g. a ws server and \
 socket.io both attached to the same HTTP server).\n\
-- a timeout: where it stalled."
+- a timeout: where it stalled.\n\n\
+Proxy or server: when this check fails through a proxy (--backend names the server behind it, or \
+rtdoctor finds it when the proxy runs on this machine), it runs again straight at that server. The server upgrades on its own: the proxy drops the upgrade, and the fix goes to the proxy \
+(its own option for a dev server). The server fails the same way: the fix goes to the server."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
+        let started = Instant::now();
         let d = ctx.engineio().await;
         let (endpoint, http) = match d.session() {
             Ok(s) => s,
             Err(skip) => return skip,
         };
-        verdict::verdict(&observe::observe(ctx, endpoint, http).await)
+        let through = verdict::verdict(&observe::observe(ctx, endpoint, http).await);
+        backend::split(ctx, started, through, self, &words).await
+    }
+}
+
+/// The upgrade works straight at the server, not through the proxy.
+fn words(proxy: &Proxy, _: &Backend, _: &Outcome) -> Words {
+    let dev = match proxy.kind {
+        Some(ProxyKind::Dev(d)) => Some(d),
+        _ => None,
+    };
+    Words {
+        works: "upgrades directly".into(),
+        fails: "the upgrade fails".into(),
+        fault: "drops the upgrade".into(),
+        fix: verdict::proxy_fix_for(dev),
     }
 }

@@ -160,8 +160,22 @@ pub enum DevServer {
 }
 
 impl DevServer {
+    pub fn name(self) -> &'static str {
+        match self {
+            DevServer::Vite => "Vite",
+            DevServer::Webpack => "webpack-dev-server",
+            DevServer::CreateReactApp => "Create React App",
+            DevServer::Angular => "ng serve",
+            DevServer::Next => "next dev",
+        }
+    }
+
     pub fn of(seen: &Observation) -> Option<DevServer> {
-        let holder = seen.holder.as_deref()?;
+        DevServer::named(seen.holder.as_deref()?)
+    }
+
+    /// The dev server a command line runs.
+    pub fn named(holder: &str) -> Option<DevServer> {
         let words: Vec<&str> = holder.split_whitespace().collect();
         let base = |w: &&str| w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase();
         let names: Vec<String> = words.iter().map(base).collect();

@@ -190,7 +190,12 @@ and daphne must run that application, not the WSGI one.",
 
 /// The proxy fix: the dev server's own option when the port holder is one.
 fn proxy_fix(seen: &Observation) -> Fix {
-    let (title, detail) = match DevServer::of(seen) {
+    proxy_fix_for(DevServer::of(seen))
+}
+
+/// The proxy fix for the dev server named, else the common one.
+pub fn proxy_fix_for(dev: Option<DevServer>) -> Fix {
+    let (title, detail) = match dev {
         None => return fixes::proxy(),
         Some(DevServer::Vite) => (
             "Add ws: true to Vite's server.proxy entry",

@@ -57,6 +57,16 @@ pub(crate) fn scan_holders(proc_root: &Path) -> Result<SocketOwners> {
     Ok(holders)
 }
 
+/// The fd tables of `pids` only.
+pub(crate) fn scan_some(proc_root: &Path, pids: &[u32]) -> SocketOwners {
+    let mut holders = scan_pids(proc_root, pids.iter().copied());
+    for held in holders.by_inode.values_mut() {
+        held.sort_unstable();
+        held.dedup();
+    }
+    holders
+}
+
 fn scan_pids(proc_root: &Path, pids: impl Iterator<Item = u32>) -> SocketOwners {
     let mut holders = SocketOwners::default();
     for pid in pids {

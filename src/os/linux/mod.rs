@@ -36,6 +36,10 @@ impl Platform for Linux {
         fds::scan_holders(Path::new("/proc")).map_err(|e| format!("{e:#}"))
     }
 
+    fn socket_owners_of(&self, pids: &[u32]) -> Result<SocketOwners, String> {
+        Ok(fds::scan_some(Path::new("/proc"), pids))
+    }
+
     fn processes(&self, pids: &[u32]) -> Vec<ProcessInfo> {
         process::lookup(pids)
     }
