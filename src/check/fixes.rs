@@ -66,11 +66,24 @@ credentials: true }} }})."
 pub fn sticky() -> Fix {
     Fix::new(
         "Make sessions sticky, or run one process",
-        "nginx: in the upstream block, ip_hash; (or hash $remote_addr consistent;). HAProxy: \
-balance source, or a cookie. Node cluster: @socket.io/sticky (setupMaster / setupWorker) with \
+        "nginx: in the upstream block, ip_hash; (or hash $remote_addr consistent;). HAProxy: in \
+the backend, balance source; or a cookie: cookie SERVERID insert indirect nocache, and cookie s1 / \
+cookie s2 on the server lines. Node cluster: @socket.io/sticky (setupMaster / setupWorker) with \
 @socket.io/cluster-adapter. Flask-SocketIO / python-socketio under gunicorn: one worker \
 (-w 1; gunicorn has no sticky sessions), scaled out behind a sticky load balancer with a \
 message queue. Or connect websocket-only: io(url, { transports: ['websocket'] }).",
+    )
+}
+
+/// A proxy (or dev server) answered 502/503/504: it is up, its upstream
+/// is not.
+pub fn upstream_down() -> Fix {
+    Fix::new(
+        "Start the upstream, and check the proxy's upstream address",
+        "The proxy is up; what it forwards to is not. Start the server, and check that the \
+proxy's upstream (nginx: proxy_pass / upstream; HAProxy: the backend's server line; Caddy: \
+reverse_proxy's address; Vite: server.proxy's target) names the host and port the server listens \
+on. The proxy's error log says which address it tried.",
     )
 }
 

@@ -7,6 +7,7 @@ use super::{Check, Ctx, fixes};
 use crate::probe::Failure;
 use crate::probe::eio_version::{Family, family, refuses_version};
 use crate::probe::engineio::{Endpoint, Handshake as Answered};
+use crate::probe::proxy_name::proxy_name;
 use crate::protocol::engineio::{Eio, ErrorKind};
 use crate::report::{Fix, Outcome};
 use crate::settings::EioMode;
@@ -39,6 +40,9 @@ Causes it tells apart:\n\
 - an HTML page or a 404 (an SPA's index.html, 'Cannot GET /socket.io/'): Engine.IO is not \
 served at that path. Fix: set the same path on client and server (path: '/…' / \
 socketio_path=…), and make a proxy forward it.\n\
+- a 502, 503 or 504 with no Engine.IO body: a proxy or dev server in front (named by its Server \
+header or error page: nginx, HAProxy, Caddy) is up, its upstream is not. Fix: start the server, \
+and point the proxy's upstream (proxy_pass, server line, reverse_proxy, Vite's target) at it.\n\
 - the same, but a session opens under the target's own path (http://host/app/ answers at \
 /app/socket.io/): a proxy serves the app under a prefix. Fix: the client's path option, \
 io('https://host', { path: '/app/socket.io/' }) (--socketio-path here).\n\
@@ -206,6 +210,20 @@ EIO=4 in v3 framing): socket.io-client 3.x/4.x cannot connect to it ({})",
                 "not a Socket.IO server: {} answered {path} with {reason}",
                 answer.who()
             ))
+        }
+        // No Engine.IO server answers 502–504: a proxy or dev server in
+        // front does, for an upstream that is down (WIRE.md: nginx, HAProxy,
+        // Caddy, Vite).
+        (Answered::NotEngineIo { answer, .. }, _) if (502..=504).contains(&answer.status) => {
+            let who = proxy_name(answer).map_or("the proxy or dev server in front".into(), |p| {
+                format!("the proxy ({p})")
+            });
+            Outcome::fail(format!(
+                "{who} answered {path} with {}: its upstream, the Socket.IO server, is down or \
+unreachable",
+                answer.status_line()
+            ))
+            .fix(fixes::upstream_down())
         }
         (Answered::NotEngineIo { answer, reason }, _) => {
             let o = Outcome::fail(format!(
@@ -445,6 +463,37 @@ answered with HTTP 404 without an Engine.IO error body"
             titles(&out),
             ["Serve Engine.IO at the path the client uses, on both sides"]
         );
+    }
+
+    /// A gateway error is the proxy's upstream, not a wrong path: named
+    /// when the answer names the proxy (HAProxy's page, Caddy's header).
+    #[test]
+    fn a_proxy_s_gateway_error_names_its_upstream_not_the_path() {
+        for (recorded, who) in [
+            (
+                recorded::HAPROXY_503,
+                "the proxy (HAProxy) answered /socket.io/ with HTTP/1.1 503",
+            ),
+            (
+                recorded::CADDY_502,
+                "the proxy (Caddy) answered /socket.io/ with HTTP/1.1 502",
+            ),
+            (
+                recorded::VITE_502,
+                "the proxy or dev server in front answered /socket.io/ with HTTP/1.1 502",
+            ),
+        ] {
+            let out = judge(EioMode::V4, Some(&met(recorded)), None);
+            assert!(out.summary.starts_with(who), "{}", out.summary);
+            assert!(
+                out.summary
+                    .ends_with("its upstream, the Socket.IO server, is down or unreachable")
+            );
+            assert_eq!(
+                titles(&out),
+                ["Start the upstream, and check the proxy's upstream address"]
+            );
+        }
     }
 
     /// The same 404 at /socket.io/, with a session that opened under the

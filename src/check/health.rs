@@ -173,12 +173,7 @@ it is optional: name yours with --health-path",
                 "the proxy ({proxy}) answered {}: its upstream, your server, is down or unreachable",
                 answer.status_line()
             ))
-            .fix(Fix::new(
-                "Start the upstream, and check the proxy's upstream address",
-                "The proxy is up; what it forwards to is not. Start the server, and check that the \
-proxy's upstream (nginx: proxy_pass / upstream) names the host and port the server listens on. \
-The proxy's error log says which address it tried.",
-            )),
+            .fix(super::fixes::upstream_down()),
             None => Outcome::fail(format!("{} from {path}", answer.status_line())).fix(read_log()),
         },
         500..=599 => Outcome::fail(format!("{} from {path}", answer.status_line())).fix(read_log()),

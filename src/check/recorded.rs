@@ -237,6 +237,61 @@ Connection: keep-alive
 
 <html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
 
+/// HAProxy 2.6 with its only server refusing connections, to any request
+/// (WIRE.md "HAProxy"): no Server header, its own error page.
+pub const HAPROXY_503: &str = "HTTP/1.1 503 Service Unavailable
+content-length: 107
+cache-control: no-cache
+content-type: text/html
+
+<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n";
+
+/// HAProxy 2.6 when its server answers something that is not HTTP.
+pub const HAPROXY_502: &str = "HTTP/1.1 502 Bad Gateway
+content-length: 107
+cache-control: no-cache
+content-type: text/html
+
+<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n";
+
+/// HAProxy 2.6 when its server does not answer within `timeout server`.
+pub const HAPROXY_504: &str = "HTTP/1.1 504 Gateway Time-out
+content-length: 92
+cache-control: no-cache
+content-type: text/html
+
+<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n";
+
+/// Caddy 2.6 `reverse_proxy` with its upstream refusing connections
+/// (WIRE.md "Caddy"): an empty body, named by its Server header.
+pub const CADDY_502: &str = "HTTP/1.1 502 Bad Gateway
+Server: Caddy
+Content-Length: 0
+
+";
+
+/// Vite 8's server.proxy with its target refusing connections (WIRE.md
+/// "Vite"): no Server header, an empty chunked body.
+pub const VITE_502: &str = "HTTP/1.1 502 Bad Gateway
+Vary: Origin
+Content-Type: text/plain
+Connection: keep-alive
+Keep-Alive: timeout=5
+Transfer-Encoding: chunked
+
+";
+
+/// HAProxy 2.6 `cookie SERVERID insert indirect nocache` in front of
+/// socket.io 4: the open packet, with the affinity cookie (WIRE.md "HAProxy").
+pub const HAPROXY_COOKIE_OPEN: &str = "HTTP/1.1 200 OK
+content-type: text/plain; charset=UTF-8
+content-length: 118
+cache-control: no-store
+keep-alive: timeout=5
+set-cookie: SERVERID=s2; path=/
+
+0{\"sid\":\"P1S7E2VbzxSLq-DUAAAE\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}";
+
 /// The `ws` package (8.x) refusing an upgrade at a path it does not serve
 /// (`new WebSocketServer({ server, path })`): its abortHandshake answer.
 pub const WS_WRONG_PATH: &str = "HTTP/1.1 400 Bad Request

@@ -42,7 +42,8 @@ impl Check for Sticky {
     fn explain(&self) -> &str {
         "Opens a session and sends several posts and polls on it (6 rounds, each a post and, when \
 the server has something to deliver, a poll), every one over a fresh TCP connection, as a \
-browser behind a load balancer does. A post carries a harmless packet that makes the server \
+browser behind a load balancer does, with the cookies the handshake set (a load balancer's \
+affinity cookie, such as HAProxy's cookie SERVERID insert). A post carries a harmless packet that makes the server \
 answer (Engine.IO 4: a CONNECT to a namespace of rtdoctor's own, answered by a CONNECT or \
 CONNECT_ERROR; Engine.IO 3: a ping), so no poll waits for the ping interval.\n\n\
 Any \"Session ID unknown\" (Node, code 1) or \"Invalid session\" (python-engineio) means \

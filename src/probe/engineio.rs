@@ -58,6 +58,59 @@ impl Endpoint {
         self.http.path()
     }
 
+    /// The `name=value` of a Set-Cookie value that a browser sends back to
+    /// this endpoint: not a `Secure` one over http://, not one whose `Path`
+    /// does not cover the Engine.IO path.
+    fn sent_back<'v>(&self, set_cookie: &'v str) -> Option<&'v str> {
+        let mut parts = set_cookie.split(';').map(str::trim);
+        let pair = parts.next().filter(|p| p.contains('='))?;
+        for attr in parts {
+            let (name, value) = attr.split_once('=').unwrap_or((attr, ""));
+            if name.eq_ignore_ascii_case("secure") && self.http.scheme() != "https" {
+                return None;
+            }
+            if name.eq_ignore_ascii_case("path") && !self.path().starts_with(value.trim()) {
+                return None;
+            }
+        }
+        Some(pair)
+    }
+
+    /// This endpoint with the cookies `answer` set (`Set-Cookie`), sent on
+    /// the session's later requests as a browser on the page's origin does:
+    /// a load balancer's affinity cookie (HAProxy's `cookie SERVERID
+    /// insert`, AWS ALB's) keeps the session on one server only so. A
+    /// `Cookie` header given with -H keeps its pairs, first.
+    pub fn with_cookies(&self, answer: &Answer) -> Endpoint {
+        let set: Vec<&str> = answer
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| self.sent_back(v))
+            .collect();
+        if set.is_empty() {
+            return self.clone();
+        }
+        let mut headers = self.headers.clone();
+        let given = headers
+            .iter()
+            .position(|h| h.name().eq_ignore_ascii_case("cookie"));
+        let (name, pairs) = match given {
+            Some(i) => {
+                let h = headers.remove(i);
+                let pairs = format!("{}; {}", h.value().expose(), set.join("; "));
+                (h.name().to_string(), pairs)
+            }
+            None => ("Cookie".to_string(), set.join("; ")),
+        };
+        // A Set-Cookie value that no header may carry is not sent.
+        headers.extend(Header::new(&name, &pairs));
+        Endpoint {
+            headers,
+            ..self.clone()
+        }
+    }
+
     pub fn polling(&self, sid: Option<&str>) -> Url {
         let mut url = self.http.clone();
         {
@@ -251,10 +304,11 @@ it was not decoded: {}",
     }
 }
 
-/// One Engine.IO session over polling, as a client holds it.
+/// One Engine.IO session over polling, as a client holds it: its requests
+/// carry the cookies the handshake set.
 pub struct Session<'a> {
     http: &'a Http,
-    pub endpoint: &'a Endpoint,
+    pub endpoint: Endpoint,
     pub open: Open,
     /// Packets that came with the handshake, not yet handed out.
     pending: Vec<Packet>,
@@ -268,9 +322,11 @@ impl<'a> Session<'a> {
         timeout: Duration,
     ) -> Result<Session<'a>, Handshake> {
         match handshake(http, endpoint, timeout).await {
-            Handshake::Open { open, rest, .. } => Ok(Session {
+            Handshake::Open {
+                open, rest, answer, ..
+            } => Ok(Session {
                 http,
-                endpoint,
+                endpoint: endpoint.with_cookies(&answer),
                 open,
                 pending: rest,
             }),
@@ -283,7 +339,7 @@ impl<'a> Session<'a> {
     }
 
     pub async fn send(&self, packets: &[Packet], timeout: Duration) -> Result<Answer, Failure> {
-        post(self.http, self.endpoint, &self.open.sid, packets, timeout).await
+        post(self.http, &self.endpoint, &self.open.sid, packets, timeout).await
     }
 
     /// The next packets: those that came with the handshake, else a poll.
@@ -291,7 +347,7 @@ impl<'a> Session<'a> {
         if !self.pending.is_empty() {
             return Ok(std::mem::take(&mut self.pending));
         }
-        let answer = poll(self.http, self.endpoint, &self.open.sid, timeout)
+        let answer = poll(self.http, &self.endpoint, &self.open.sid, timeout)
             .await
             .map_err(PollError::Failed)?;
         if answer.status != 200 {
@@ -347,5 +403,46 @@ mod tests {
             "wss://h:1/custom/path/?EIO=4&transport=websocket&sid=s"
         );
         assert_eq!(normalise_path(""), "/");
+    }
+
+    /// HAProxy's affinity cookie on the open packet (WIRE.md "HAProxy")
+    /// goes on the session's requests, after a Cookie given with -H.
+    #[test]
+    fn the_cookies_an_answer_sets_go_on_later_requests() {
+        use crate::check::recorded;
+        let t = Target::parse("http://localhost:8765").unwrap();
+        let cookie = |ep: &Endpoint| -> Vec<String> {
+            ep.headers
+                .iter()
+                .filter(|h| h.name() == "Cookie")
+                .map(|h| h.value().expose().clone())
+                .collect()
+        };
+        let open = recorded::answer(recorded::HAPROXY_COOKIE_OPEN);
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, vec![]);
+        assert_eq!(cookie(&ep.with_cookies(&open)), ["SERVERID=s2"]);
+        let given = vec![Header::parse("cookie: token=abc").unwrap()];
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, given);
+        let with = ep.with_cookies(&open);
+        assert_eq!(with.headers.len(), 1);
+        assert_eq!(with.headers[0].name(), "cookie", "as -H spelled it");
+        assert_eq!(with.headers[0].value().expose(), "token=abc; SERVERID=s2");
+        // A Secure cookie over http://, or one for another path: not sent.
+        let mut other = recorded::answer(recorded::HAPROXY_COOKIE_OPEN);
+        other.headers = vec![
+            (
+                "Set-Cookie".into(),
+                "AWSALBCORS=x; Path=/; Secure; SameSite=None".into(),
+            ),
+            ("Set-Cookie".into(), "admin=y; Path=/admin".into()),
+            ("Set-Cookie".into(), "io=z; Path=/socket.io".into()),
+        ];
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, vec![]);
+        assert_eq!(cookie(&ep.with_cookies(&other)), ["io=z"]);
+        let tls = Endpoint::new(&Target::parse("https://h").unwrap(), "/", Eio::V4, vec![]);
+        assert_eq!(cookie(&tls.with_cookies(&other)), ["AWSALBCORS=x"]);
+        // No Set-Cookie: the endpoint as it was.
+        let plain = recorded::answer(recorded::NODE4_OPEN);
+        assert_eq!(ep.with_cookies(&plain).headers, ep.headers);
     }
 }

@@ -276,7 +276,8 @@ pub fn vite(target: u16, ws: bool) -> Proxy {
 }
 
 /// Does `GET /` on 127.0.0.1:`port` get an HTTP answer? (A bare connect
-/// is not enough: a server may accept before it serves.)
+/// is not enough: a server may accept before it serves.) The answer may
+/// be a proxy's 502 or 503: any status will do.
 fn answers_http(port: u16) -> bool {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;

@@ -64,7 +64,9 @@ When the port holder's command line is a dev server (vite, webpack serve, react-
 ng serve, next dev), the fix names its proxy option (ws: true; next dev: connect directly).\n\
 - 101 but no 3probe, no open packet on a websocket-only connect, or no answer at all while a \
 poll is pending: the server's worker cannot serve websockets (gunicorn's sync worker when the \
-Server header or the port holder says gunicorn).\n\
+Server header or the port holder says gunicorn). When the port holder is a dev server, no answer \
+is its proxy leaving the upgrade alone (Vite without ws: true): its proxy option is named, not a \
+worker.\n\
 - 101 then frames that do not parse: two upgrade handlers on one server (e.g. a ws server and \
 socket.io both attached to the same HTTP server).\n\
 - a timeout: where it stalled.\n\n\

@@ -57,7 +57,7 @@ pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation
     let mut attempt = Attempt {
         ctx,
         http,
-        endpoint,
+        endpoint: endpoint.clone(),
         deadline: Instant::now() + ctx.probe.timeout * 2,
         evidence: Vec::new(),
         server: None,
@@ -116,7 +116,8 @@ pub enum Stop {
 struct Attempt<'a> {
     ctx: &'a Ctx,
     http: &'a Http,
-    endpoint: &'a Endpoint,
+    /// The target's endpoint; after the handshake, with the cookies it set.
+    endpoint: Endpoint,
     deadline: Instant,
     evidence: Vec<(String, String)>,
     /// The Server header of the handshake answer.
@@ -137,9 +138,11 @@ impl Attempt<'_> {
 
     async fn upgrade(&mut self) -> Result<u128, Stop> {
         let timeout = self.left();
-        let session = match engineio::handshake(self.http, self.endpoint, timeout).await {
+        let session = match engineio::handshake(self.http, &self.endpoint, timeout).await {
             engineio::Handshake::Open { open, answer, .. } => {
                 self.server = answer.server().map(str::to_owned);
+                // As a browser: a load balancer's affinity cookie goes along.
+                self.endpoint = self.endpoint.with_cookies(&answer);
                 open
             }
             other => return Err(Stop::Session(other.summary())),

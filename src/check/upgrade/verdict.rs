@@ -69,6 +69,12 @@ allow_upgrades=False, or socket.io transports: ['polling']. Remove that setting.
             Stop::Invalid(e) => Outcome::fail(format!("the upgrade answer is not a valid WebSocket handshake: {e}"))
                 .fix(two_handlers_fix()),
             Stop::Garbage(e) => Outcome::fail(format!("101, then frames that do not parse: {e}")).fix(two_handlers_fix()),
+            // A dev server (the port holder) leaves an upgrade its proxy
+            // does not forward unanswered (Vite without ws: true, WIRE.md).
+            Stop::Silent(why) if DevServer::of(seen).is_some() => Outcome::fail(format!(
+                "{why}: the dev server holding the port does not forward websockets to the Socket.IO server"
+            ))
+            .fix(proxy_fix(seen)),
             Stop::Silent(why) => {
                 let mut o = Outcome::fail(format!(
                     "{why}: the server's worker cannot serve websockets{}",
@@ -381,6 +387,30 @@ does not pass websockets through"
             titles(&missing),
             ["Serve Engine.IO at the path the client uses, on both sides"]
         );
+    }
+
+    /// WIRE.md "Vite": Vite's dev server without ws: true leaves the
+    /// upgrade unanswered, its socket open. The port holder names Vite, and
+    /// no worker (gunicorn) is blamed.
+    #[test]
+    fn silence_from_a_dev_server_names_its_proxy_option_not_a_worker() {
+        let stop = Stop::Silent(
+            "the websocket upgrade got no answer within 5000 ms while a long-poll was pending"
+                .into(),
+        );
+        let mut o = seen(None, Err(stop));
+        o.holder = Some("node /app/node_modules/vite/bin/vite.js --port 5173".into());
+        let out = verdict(&o);
+        assert!(
+            out.summary.ends_with(
+                "pending: the dev server holding the port does not forward websockets to the \
+Socket.IO server"
+            ),
+            "{}",
+            out.summary
+        );
+        assert_eq!(titles(&out), ["Add ws: true to Vite's server.proxy entry"]);
+        assert!(!format!("{out:?}").contains("gunicorn"));
     }
 
     /// WIRE.md 4: a websocket attempt while a long-poll is pending on
