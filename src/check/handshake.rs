@@ -43,6 +43,9 @@ socketio_path=…), and make a proxy forward it.\n\
 - a 502, 503 or 504 with no Engine.IO body: a proxy or dev server in front (named by its Server \
 header or error page: nginx, HAProxy, Caddy) is up, its upstream is not. Fix: start the server, \
 and point the proxy's upstream (proxy_pass, server line, reverse_proxy, Vite's target) at it.\n\
+- an empty 200 from Caddy: Caddy's answer when no route of its config handles the request (no \
+site address matches the host the client dials, or no matcher covers the path). Fix: a site \
+address for that host (or :PORT for any) whose reverse_proxy covers the Engine.IO path.\n\
 - the same, but a session opens under the target's own path (http://host/app/ answers at \
 /app/socket.io/): a proxy serves the app under a prefix. Fix: the client's path option, \
 io('https://host', { path: '/app/socket.io/' }) (--socketio-path here).\n\
@@ -224,6 +227,39 @@ unreachable",
                 answer.status_line()
             ))
             .fix(fixes::upstream_down())
+        }
+        // Caddy answers an empty 200 when no route of its config handles a
+        // request: no site address matches the Host, or no matcher covers
+        // the path. Its maintainers call that intended ("Caddy worked as
+        // configured"): https://github.com/caddyserver/caddy/issues/4173,
+        // https://github.com/caddyserver/caddy/issues/4026.
+        (Answered::NotEngineIo { answer, .. }, _)
+            if answer.status == 200
+                && answer.body.is_empty()
+                && answer
+                    .server()
+                    .is_some_and(|s| s.to_ascii_lowercase().starts_with("caddy")) =>
+        {
+            let url = seen.endpoint.polling(None);
+            let host = format!(
+                "{}:{}",
+                url.host_str().unwrap_or(""),
+                url.port_or_known_default().unwrap_or(0)
+            );
+            Outcome::fail(format!(
+                "Caddy answered {path} with an empty {}: no route of its config handles the \
+request (Caddy's answer when no site address matches the host {host}, or no matcher covers {path})",
+                answer.status_line()
+            ))
+            .fix(Fix::new(
+                "Give Caddy a route for this host and path",
+                format!(
+                    "The site address must match the host the client dials: list every name \
+(http://localhost:PORT, http://127.0.0.1:PORT {{ … }}) or use :PORT {{ … }} for any host; and \
+reverse_proxy must cover {path} (a bare reverse_proxy does, handle /api/* alone does not). \
+caddy adapt --pretty shows the host and path matchers Caddy made of the Caddyfile."
+                ),
+            ))
         }
         (Answered::NotEngineIo { answer, reason }, _) => {
             let o = Outcome::fail(format!(
@@ -498,6 +534,33 @@ answered with HTTP 404 without an Engine.IO error body"
 
     /// The same 404 at /socket.io/, with a session that opened under the
     /// target's path: the fix names the client's path option.
+    /// WIRE.md "Caddy": an empty 200 from Caddy is its answer when no
+    /// route handles the request, not an app that is not Engine.IO.
+    #[test]
+    fn caddys_empty_200_names_its_routes() {
+        let out = judge(EioMode::V4, Some(&met(recorded::CADDY_NO_ROUTE)), None);
+        assert_eq!(out.status, Status::Fail);
+        assert!(
+            out.summary.starts_with(
+                "Caddy answered /socket.io/ with an empty HTTP/1.1 200 OK: no route of its config \
+handles the request (Caddy's answer when no site address matches the host "
+            ),
+            "{}",
+            out.summary
+        );
+        assert_eq!(
+            out.fixes[0].title,
+            "Give Caddy a route for this host and path"
+        );
+        // Another server's empty 200 is still "not an open packet".
+        let other = met(&recorded::CADDY_NO_ROUTE.replace("Server: Caddy", "Server: gunicorn"));
+        let out = judge(EioMode::V4, Some(&other), None);
+        assert!(
+            out.summary
+                .starts_with("Engine.IO is not served at /socket.io/")
+        );
+    }
+
     #[test]
     fn a_404_with_engine_io_under_the_prefix_names_the_path_option() {
         let ep = endpoint("http://127.0.0.1:5000/app/");

@@ -270,6 +270,15 @@ Content-Length: 0
 
 ";
 
+/// Caddy 2.6 with the site `http://127.0.0.1:PORT` asked for
+/// `localhost:PORT` (WIRE.md "Caddy"): no route handles it, an empty 200.
+pub const CADDY_NO_ROUTE: &str = "HTTP/1.1 200 OK
+Server: Caddy
+Date: Sun, 29 Nov 2026 03:52:13 GMT
+Content-Length: 0
+
+";
+
 /// Vite 8's server.proxy with its target refusing connections (WIRE.md
 /// "Vite"): no Server header, an empty chunked body.
 pub const VITE_502: &str = "HTTP/1.1 502 Bad Gateway

@@ -194,3 +194,32 @@ fn socketio_handshake_vite_with_its_target_down_names_the_upstream_not_the_path(
     );
     assert!(fix_text(&r, "socketio.handshake").contains("Vite: server.proxy's target"));
 }
+
+/// Caddy's site is `http://127.0.0.1:PORT`; a client that dials
+/// `localhost:PORT` matches no site, and Caddy answers an empty 200 (its
+/// answer when no route handles a request): named as Caddy's routes, not as
+/// a server that does not speak Engine.IO.
+#[test]
+fn socketio_handshake_caddy_with_no_site_for_the_host_names_its_routes() {
+    let app = node4(&[]);
+    let proxy = caddy("caddy.Caddyfile.template", &[app.port], &[]);
+    let target = format!("http://localhost:{}", proxy.port());
+    let out = rt(&["check", &target, "--json", "--only", "socketio.handshake"]);
+    let r = out.json();
+    assert_eq!(status(&r, "socketio.handshake"), "fail", "{r:#}");
+    let said = summary(&r, "socketio.handshake");
+    assert!(
+        said.starts_with(
+            "Caddy answered /socket.io/ with an empty HTTP/1.1 200 OK: no route of its config \
+handles the request (Caddy's answer when no site address matches the host localhost:"
+        ),
+        "{said}"
+    );
+    assert!(
+        fix_text(&r, "socketio.handshake").contains("use :PORT { … } for any host"),
+        "{r:#}"
+    );
+    // The host its site names is served.
+    let (_, r) = through(&proxy, "socketio.handshake");
+    assert_eq!(status(&r, "socketio.handshake"), "pass", "{r:#}");
+}
