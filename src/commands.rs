@@ -256,7 +256,10 @@ async fn soak_left(bar: ProgressBar, soak: Duration) {
             bar.set_message("");
             return;
         }
-        bar.set_message(format!(" · soaking, {} s left", left.as_secs_f64().ceil() as u64));
+        bar.set_message(format!(
+            " · soaking, {} s left",
+            left.as_secs_f64().ceil() as u64
+        ));
         tokio::select! {
             _ = stop.wait() => {
                 bar.set_message(" · interrupted");

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use super::{
     Check, cors, declared, dualstack, fd_limit, handshake, health, heartbeat, listen, mixed,
-    namespace,
-    net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
+    namespace, net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
 };
 use crate::error::Error;
 

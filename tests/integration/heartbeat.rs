@@ -82,7 +82,10 @@ fn socketio_heartbeat_a_blocked_event_loop_sends_pings_late() {
     let server = py_healthy(&["--ping-interval", "1", "--block", "3"]);
     let (r, said) = soak(server.port, "7s");
     assert_eq!(status(&r, "socketio.heartbeat"), "warn", "{r:#}");
-    assert!(said.contains("the server's event loop is blocked"), "{said}");
+    assert!(
+        said.contains("the server's event loop is blocked"),
+        "{said}"
+    );
     let worst = seconds_after(&said, "pings arrive up to ");
     assert!((1.5..=3.6).contains(&worst), "{said}");
     let fix = fix_text(&r, "socketio.heartbeat");
@@ -131,7 +134,10 @@ fn socketio_heartbeat_is_left_out_without_soak_and_skipped_when_named() {
     assert!(!ids.contains(&"socketio.heartbeat"), "{ids:?}");
     let r = rt(&["check", &target, "--json", "--only", "socketio.heartbeat"]).json();
     assert_eq!(status(&r, "socketio.heartbeat"), "skip", "{r:#}");
-    assert!(summary(&r, "socketio.heartbeat").contains("--soak DUR"), "{r:#}");
+    assert!(
+        summary(&r, "socketio.heartbeat").contains("--soak DUR"),
+        "{r:#}"
+    );
     let listed = rt(&["checks"]).stdout;
     assert!(listed.contains("socketio.heartbeat"), "{listed}");
 }

@@ -15,6 +15,7 @@ use crate::probe::proxy_name::proxy_name;
 use crate::probe::ws::{self, Received, RecvError};
 use crate::protocol::engineio::{self as eio, Eio, Kind, Packet};
 use crate::protocol::socketio;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 
 /// The server's heartbeat when its open packet names none (the defaults
 /// of socket.io and python-socketio).
@@ -109,7 +110,9 @@ pub async fn observe(
     let endpoint = endpoint.with_cookies(&answer);
     let proxy = match proxy_name(&answer) {
         Some(name) => Some(name),
-        None => crate::check::backend::local_proxy(ctx).await.map(|p| p.name),
+        None => crate::check::backend::local_proxy(ctx)
+            .await
+            .map(|p| p.name),
     };
     let ms = |v: Option<u64>, d| v.map_or(d, Duration::from_millis);
     let mut held = Held {
@@ -169,7 +172,9 @@ async fn upgrade(ctx: &Ctx, endpoint: &Endpoint, sid: &str) -> Result<ws::Stream
         .await
         .map_err(|_| "the websocket upgrade failed (see socketio.upgrade)".to_string())?;
     let stream = &mut conn.stream;
-    ws::send(stream, "2probe", t).await.map_err(|f| f.to_string())?;
+    ws::send(stream, "2probe", t)
+        .await
+        .map_err(|f| f.to_string())?;
     loop {
         match ws::recv(stream, t).await {
             Ok(Received::Text(text)) if text == "3probe" => break,
@@ -182,8 +187,11 @@ async fn upgrade(ctx: &Ctx, endpoint: &Endpoint, sid: &str) -> Result<ws::Stream
 }
 
 fn cut_of(error: RecvError) -> Cut {
+    // tungstenite's words for a stream that ended without a close frame.
+    let eof = ProtocolError::ResetWithoutClosingHandshake.to_string();
     match error {
         RecvError::Failed(Failure::Reset) => Cut::Reset,
+        RecvError::Garbage(words) if words == eof => Cut::Fin,
         other => Cut::Failed(other.to_string()),
     }
 }

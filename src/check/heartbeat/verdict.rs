@@ -105,6 +105,12 @@ impl Timeline {
     /// `5 pings, every 1.0 s as announced (worst 0.0 s late)`.
     fn figures(&self) -> String {
         match self.eio {
+            Eio::V4 if self.seen == 0 => {
+                format!(
+                    "no ping yet (the server pings every {})",
+                    secs(self.interval)
+                )
+            }
             Eio::V4 => {
                 let (worst, _) = self.lateness();
                 format!(
@@ -261,8 +267,8 @@ pingTimeout): an idle timeout between here and the server is shorter than the he
                 "Lower pingInterval below {}: socket.io: new Server({{ pingInterval: {} }}); \
 python-socketio: socketio.AsyncServer(ping_interval={}).",
                 secs(silence),
-                (silence.as_millis() / 2).max(1),
-                (silence.as_secs() / 2).max(1)
+                half_ms(silence),
+                half_ms(silence) as f64 / 1000.0
             ),
         ));
     }
@@ -274,6 +280,17 @@ python-socketio: socketio.AsyncServer(ping_interval={}).",
             secs(silence)
         ),
     )
+}
+
+/// Half the cut, in whole seconds (tenths below two seconds), in ms: a
+/// pingInterval that leaves room below it.
+fn half_ms(cut: Duration) -> u64 {
+    let half = (cut / 2).as_millis() as u64;
+    if half >= 1000 {
+        half / 1000 * 1000
+    } else {
+        (half / 100 * 100).max(100)
+    }
 }
 
 /// The idle timeout of the proxy named (or of the usual ones).
@@ -369,9 +386,16 @@ mod tests {
         t.proxy = Some("nginx/1.22.1".into());
         let o = verdict(&t);
         assert_eq!(o.status, Status::Fail);
-        assert!(o.summary.starts_with("cut after 2.0 s of silence by nginx/1.22.1"), "{}", o.summary);
+        assert!(
+            o.summary
+                .starts_with("cut after 2.0 s of silence by nginx/1.22.1"),
+            "{}",
+            o.summary
+        );
         assert!(o.fixes[0].detail.contains("proxy_read_timeout"));
         assert!(o.fixes[1].detail.contains("below 2.0 s"));
+        assert!(o.fixes[1].detail.contains("pingInterval: 1000 }"));
+        assert!(o.fixes[1].detail.contains("ping_interval=1)"));
         t.proxy = Some("HAProxy".into());
         assert!(verdict(&t).fixes[0].detail.contains("timeout tunnel"));
         t.proxy = None;
@@ -381,7 +405,11 @@ mod tests {
     /// A polling session whose pending poll nginx answers 504.
     #[test]
     fn a_long_poll_answered_504_is_an_idle_cut_named_by_who_answered() {
-        let mut t = timeline(&[], 5, End::Cut(ms(3010), Cut::Poll(504, Some("nginx".into()))));
+        let mut t = timeline(
+            &[],
+            5,
+            End::Cut(ms(3010), Cut::Poll(504, Some("nginx".into()))),
+        );
         t.transport = Transport::Polling;
         let o = verdict(&t);
         assert_eq!(o.status, Status::Fail);
@@ -396,7 +424,11 @@ mod tests {
         t.interval = ms(1000);
         let o = verdict(&t);
         assert_eq!(o.status, Status::Warn);
-        assert!(o.summary.starts_with("pings arrive up to 2.9 s late"), "{}", o.summary);
+        assert!(
+            o.summary.starts_with("pings arrive up to 2.9 s late"),
+            "{}",
+            o.summary
+        );
         assert!(o.summary.contains("1 bunched"), "{}", o.summary);
         assert!(o.fixes[0].detail.contains("time.sleep"));
         // Later than pingTimeout: clients drop.
@@ -406,10 +438,18 @@ mod tests {
 
     #[test]
     fn the_server_ending_the_session_though_pongs_were_sent_is_a_lost_pong() {
-        let t = timeline(&[4000], 4000, End::Cut(ms(24_010), Cut::Close(1000, String::new())));
+        let t = timeline(
+            &[4000],
+            4000,
+            End::Cut(ms(24_010), Cut::Close(1000, String::new())),
+        );
         let o = verdict(&t);
         assert_eq!(o.status, Status::Fail);
-        assert!(o.summary.contains("pongs did not reach the server"), "{}", o.summary);
+        assert!(
+            o.summary.contains("pongs did not reach the server"),
+            "{}",
+            o.summary
+        );
     }
 
     #[test]
@@ -417,8 +457,16 @@ mod tests {
         let t = timeline(&[4001, 8002], 8002, End::Held);
         let o = verdict(&t);
         assert_eq!(o.status, Status::Pass);
-        assert!(o.summary.contains("held the session for 10.0 s"), "{}", o.summary);
-        assert!(o.summary.contains("2 pings every 4.0 s (worst 0.0 s late)"), "{}", o.summary);
+        assert!(
+            o.summary.contains("held the session for 10.0 s"),
+            "{}",
+            o.summary
+        );
+        assert!(
+            o.summary.contains("2 pings every 4.0 s (worst 0.0 s late)"),
+            "{}",
+            o.summary
+        );
         let quiet = timeline(&[], 3, End::Held);
         assert!(verdict(&quiet).summary.contains("no heartbeat came"));
     }
@@ -428,10 +476,18 @@ mod tests {
         let t = timeline(&[4000], 4000, End::Interrupted(ms(5200)));
         let o = verdict(&t);
         assert_eq!(o.status, Status::Skip);
-        assert!(o.summary.starts_with("interrupted after 5.2 s"), "{}", o.summary);
+        assert!(
+            o.summary.starts_with("interrupted after 5.2 s"),
+            "{}",
+            o.summary
+        );
         let mut late = timeline(&[7000], 7000, End::Interrupted(ms(7100)));
         late.timeout = ms(20_000);
-        assert!(verdict(&late).summary.starts_with("interrupted after 7.1 s: pings arrive up to 3.0 s late"));
+        assert!(
+            verdict(&late)
+                .summary
+                .starts_with("interrupted after 7.1 s: pings arrive up to 3.0 s late")
+        );
     }
 
     #[test]
@@ -443,6 +499,11 @@ mod tests {
         t.sent = 2;
         let o = verdict(&t);
         assert_eq!(o.status, Status::Pass);
-        assert!(o.summary.contains("2 of 2 pings answered, pong round trip at most 7 ms"), "{}", o.summary);
+        assert!(
+            o.summary
+                .contains("2 of 2 pings answered, pong round trip at most 7 ms"),
+            "{}",
+            o.summary
+        );
     }
 }
