@@ -356,6 +356,14 @@ than pingTimeout drop with \"ping timeout\".",
 mod tests {
     use super::*;
 
+    fn says(o: &Outcome, words: &str) {
+        assert!(o.summary.contains(words), "{}", o.summary);
+    }
+
+    fn begins(o: &Outcome, words: &str) {
+        assert!(o.summary.starts_with(words), "{}", o.summary);
+    }
+
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
     }
@@ -386,12 +394,7 @@ mod tests {
         t.proxy = Some("nginx/1.22.1".into());
         let o = verdict(&t);
         assert_eq!(o.status, Status::Fail);
-        assert!(
-            o.summary
-                .starts_with("cut after 2.0 s of silence by nginx/1.22.1"),
-            "{}",
-            o.summary
-        );
+        begins(&o, "cut after 2.0 s of silence by nginx/1.22.1");
         assert!(o.fixes[0].detail.contains("proxy_read_timeout"));
         assert!(o.fixes[1].detail.contains("below 2.0 s"));
         assert!(o.fixes[1].detail.contains("pingInterval: 1000 }"));
@@ -413,8 +416,8 @@ mod tests {
         t.transport = Transport::Polling;
         let o = verdict(&t);
         assert_eq!(o.status, Status::Fail);
-        assert!(o.summary.contains("3.0 s of silence"), "{}", o.summary);
-        assert!(o.summary.contains("HTTP 504 by nginx"), "{}", o.summary);
+        says(&o, "3.0 s of silence");
+        says(&o, "HTTP 504 by nginx");
     }
 
     #[test]
@@ -424,12 +427,8 @@ mod tests {
         t.interval = ms(1000);
         let o = verdict(&t);
         assert_eq!(o.status, Status::Warn);
-        assert!(
-            o.summary.starts_with("pings arrive up to 2.9 s late"),
-            "{}",
-            o.summary
-        );
-        assert!(o.summary.contains("1 bunched"), "{}", o.summary);
+        begins(&o, "pings arrive up to 2.9 s late");
+        says(&o, "1 bunched");
         assert!(o.fixes[0].detail.contains("time.sleep"));
         // Later than pingTimeout: clients drop.
         t.timeout = ms(2000);
@@ -445,11 +444,7 @@ mod tests {
         );
         let o = verdict(&t);
         assert_eq!(o.status, Status::Fail);
-        assert!(
-            o.summary.contains("pongs did not reach the server"),
-            "{}",
-            o.summary
-        );
+        says(&o, "pongs did not reach the server");
     }
 
     #[test]
@@ -457,16 +452,8 @@ mod tests {
         let t = timeline(&[4001, 8002], 8002, End::Held);
         let o = verdict(&t);
         assert_eq!(o.status, Status::Pass);
-        assert!(
-            o.summary.contains("held the session for 10.0 s"),
-            "{}",
-            o.summary
-        );
-        assert!(
-            o.summary.contains("2 pings every 4.0 s (worst 0.0 s late)"),
-            "{}",
-            o.summary
-        );
+        says(&o, "held the session for 10.0 s");
+        says(&o, "2 pings every 4.0 s (worst 0.0 s late)");
         let quiet = timeline(&[], 3, End::Held);
         assert!(verdict(&quiet).summary.contains("no heartbeat came"));
     }
@@ -476,17 +463,12 @@ mod tests {
         let t = timeline(&[4000], 4000, End::Interrupted(ms(5200)));
         let o = verdict(&t);
         assert_eq!(o.status, Status::Skip);
-        assert!(
-            o.summary.starts_with("interrupted after 5.2 s"),
-            "{}",
-            o.summary
-        );
+        begins(&o, "interrupted after 5.2 s");
         let mut late = timeline(&[7000], 7000, End::Interrupted(ms(7100)));
         late.timeout = ms(20_000);
-        assert!(
-            verdict(&late)
-                .summary
-                .starts_with("interrupted after 7.1 s: pings arrive up to 3.0 s late")
+        begins(
+            &verdict(&late),
+            "interrupted after 7.1 s: pings arrive up to 3.0 s late",
         );
     }
 
@@ -499,11 +481,6 @@ mod tests {
         t.sent = 2;
         let o = verdict(&t);
         assert_eq!(o.status, Status::Pass);
-        assert!(
-            o.summary
-                .contains("2 of 2 pings answered, pong round trip at most 7 ms"),
-            "{}",
-            o.summary
-        );
+        says(&o, "2 of 2 pings answered, pong round trip at most 7 ms");
     }
 }
