@@ -21,8 +21,10 @@ pub fn listen(verbosity: Verbosity) {
         if tokio::signal::ctrl_c().await.is_err() {
             return;
         }
-        state().send_replace(true);
+        // Said before the soak hears it: the report, and the exit, follow
+        // at once.
         Notice::Interrupted.tell(verbosity);
+        state().send_replace(true);
         if tokio::signal::ctrl_c().await.is_ok() {
             // 128 + SIGINT, as a shell reports a process Ctrl-C ended.
             std::process::exit(130);

@@ -146,6 +146,7 @@ fn socketio_heartbeat_is_left_out_without_soak_and_skipped_when_named() {
 fn socketio_heartbeat_ctrl_c_mid_soak_still_reports_what_was_seen() {
     let server = py_healthy(&["--ping-interval", "1"]);
     let target = format!("http://127.0.0.1:{}", server.port);
+    let spawned = std::time::Instant::now();
     let child = rtdoctor()
         .args(["check", &target, "--json", "--only", "socketio.heartbeat"])
         .args(["--soak", "60s"])
@@ -156,6 +157,7 @@ fn socketio_heartbeat_ctrl_c_mid_soak_still_reports_what_was_seen() {
     std::thread::sleep(Duration::from_millis(2500));
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT to rtdoctor");
+    let sent = spawned.elapsed().as_secs_f64();
     let out = child.wait_with_output().expect("rtdoctor ends");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -163,7 +165,66 @@ fn socketio_heartbeat_ctrl_c_mid_soak_still_reports_what_was_seen() {
     let r: Value = serde_json::from_str(&stdout).expect("a JSON report");
     let said = summary(&r, "socketio.heartbeat");
     assert_eq!(status(&r, "socketio.heartbeat"), "skip", "{r:#}");
+    // Held from the session's opening until the SIGINT: no longer than
+    // the time between rtdoctor's start and the signal.
     let after = seconds_after(said, "interrupted after ");
-    assert!((1.0..=3.5).contains(&after), "{said}");
+    assert!(after <= sent + 0.1, "{said} (SIGINT after {sent:.1} s)");
     assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
+/// socket.io 2 (Engine.IO 3): the client pings, the server pongs.
+#[test]
+fn socketio_heartbeat_engine_io_3_times_its_own_pings() {
+    let server = node2(&["--ping-interval", "1000"]);
+    let (r, said) = soak(server.port, "3.5s");
+    assert_eq!(status(&r, "socketio.heartbeat"), "pass", "{r:#}");
+    assert!(said.contains("(upgraded to websocket)"), "{said}");
+    let answered = pings(&said);
+    assert!((2..=4).contains(&answered), "{said}");
+    assert!(
+        said.contains(&format!("{answered} of {answered} pings answered")),
+        "{said}"
+    );
+    assert!(said.contains("pong round trip at most "), "{said}");
+}
+
+/// No upgrade offered: the session is held over polling, and nginx
+/// answers the pending long-poll with its 504 after proxy_read_timeout.
+#[test]
+fn socketio_heartbeat_polling_held_and_its_long_poll_cut_by_nginx() {
+    let direct = py_healthy(&["--no-upgrades", "--ping-interval", "1"]);
+    let (r, said) = soak(direct.port, "3s");
+    assert_eq!(status(&r, "socketio.heartbeat"), "pass", "{r:#}");
+    assert!(said.contains("over polling (no upgrade offered)"), "{said}");
+    assert!((1..=4).contains(&pings(&said)), "{said}");
+
+    let server = py_healthy(&["--no-upgrades", "--ping-interval", "4"]);
+    let nginx = nginx_with(
+        "nginx-upgrade.conf.template",
+        &[server.port],
+        &[("HEADERS", "proxy_read_timeout 2s;")],
+    );
+    let (r, said) = soak(nginx.port(), "8s");
+    assert_eq!(status(&r, "socketio.heartbeat"), "fail", "{r:#}");
+    let cut = seconds_after(&said, "cut after ");
+    assert!((1.5..=3.5).contains(&cut), "{said}");
+    assert!(said.contains("HTTP 504 by nginx"), "{said}");
+}
+
+#[test]
+fn socketio_heartbeat_a_terminal_shows_the_time_the_soak_has_left() {
+    let server = py_healthy(&["--ping-interval", "1"]);
+    let target = format!("http://127.0.0.1:{}", server.port);
+    let args = [
+        "check",
+        &target,
+        "--only",
+        "socketio.heartbeat",
+        "--soak",
+        "2s",
+    ];
+    let shown = crate::terminal::in_pty(100, &args, &[], true);
+    assert!(shown.contains("soaking, "), "{shown}");
+    assert!(shown.contains(" s left"), "{shown}");
+    assert!(shown.contains("✓ socketio.heartbeat"), "{shown}");
 }
