@@ -140,7 +140,15 @@ pub async fn observe(
     });
     let mut upgraded = None;
     if open.offers_websocket() {
-        upgraded = upgrade(ctx, &endpoint, &open.sid).await.ok();
+        // One probe timeout in all, so the handshake, the upgrade, the soak
+        // and the close fit the check's bound (twice the timeout, a second
+        // and the soak).
+        let upgrading = upgrade(ctx, &endpoint, &open.sid);
+        upgraded = tokio::time::timeout(t, upgrading)
+            .await
+            .ok()
+            .and_then(Result::ok);
+        held.line.transport = Transport::PollingAfterUpgrade;
     }
     held.line.end = match upgraded {
         Some(mut stream) => {
@@ -155,6 +163,7 @@ pub async fn observe(
             let end = over_polling(&mut held, http, &endpoint, &open.sid, connect, t).await;
             if !matches!(end, End::Cut(..)) {
                 let close = [Packet::new(Kind::Close, "")];
+                let t = t.min(Duration::from_secs(1));
                 let _ = engineio::post(http, &endpoint, &open.sid, &close, t).await;
             }
             end
@@ -311,5 +320,64 @@ fn failure(f: Failure) -> Cut {
     match f {
         Failure::Reset => Cut::Reset,
         other => Cut::Failed(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(eio: Eio) -> Held {
+        let line = Timeline {
+            eio,
+            transport: Transport::WebSocket,
+            interval: Duration::from_secs(25),
+            timeout: DEFAULT_TIMEOUT,
+            soak: Duration::from_secs(60),
+            pings: Vec::new(),
+            seen: 0,
+            rtts: Vec::new(),
+            sent: 0,
+            last_heard: Duration::ZERO,
+            end: End::Held,
+            proxy: None,
+        };
+        Held {
+            started: Instant::now(),
+            soak: line.soak,
+            line,
+            ping_out: None,
+        }
+    }
+
+    #[test]
+    fn a_client_pongs_engine_io_4_pings_and_pings_itself_with_engine_io_3() {
+        let mut v4 = held(Eio::V4);
+        let pong = v4.heard(&Packet::new(Kind::Ping, "")).unwrap();
+        assert_eq!(pong.map(|p| p.encode()).as_deref(), Some("3"));
+        assert_eq!((v4.line.seen, v4.line.sent, v4.line.pings.len()), (1, 1, 1));
+        assert_eq!(v4.ping_due(), None, "Engine.IO 4 clients never ping");
+        assert_eq!(
+            v4.heard(&Packet::new(Kind::Close, "")),
+            Err(Cut::EngineClose)
+        );
+        let mut v3 = held(Eio::V3);
+        assert_eq!(v3.ping_due(), None, "not before pingInterval");
+        v3.line.interval = Duration::ZERO;
+        assert_eq!(v3.ping_due().map(|p| p.encode()).as_deref(), Some("2"));
+        assert_eq!(v3.ping_due(), None, "one ping in flight at a time");
+        assert_eq!(v3.heard(&Packet::new(Kind::Pong, "")), Ok(None));
+        assert_eq!((v3.line.seen, v3.line.rtts.len()), (1, 1));
+    }
+
+    #[test]
+    fn a_stream_that_ends_without_a_close_frame_is_a_fin() {
+        let eof = ProtocolError::ResetWithoutClosingHandshake.to_string();
+        assert_eq!(cut_of(RecvError::Garbage(eof)), Cut::Fin);
+        assert_eq!(cut_of(RecvError::Failed(Failure::Reset)), Cut::Reset);
+        assert!(matches!(
+            cut_of(RecvError::Garbage("bad opcode".into())),
+            Cut::Failed(_)
+        ));
     }
 }

@@ -18,7 +18,11 @@ pub const MAX_PINGS: usize = 4096;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
     WebSocket,
+    /// No upgrade offered.
     Polling,
+    /// An upgrade offered that failed: held over polling, as clients fall
+    /// back.
+    PollingAfterUpgrade,
 }
 
 /// How the connection ended before the soak was over.
@@ -133,6 +137,9 @@ impl Timeline {
         match self.transport {
             Transport::WebSocket => "upgraded to websocket",
             Transport::Polling => "over polling (no upgrade offered)",
+            Transport::PollingAfterUpgrade => {
+                "over polling (the websocket upgrade failed: see socketio.upgrade)"
+            }
         }
     }
 }
