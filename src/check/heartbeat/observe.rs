@@ -119,18 +119,13 @@ pub async fn observe(
         started,
         soak,
         line: Timeline {
-            eio: endpoint.eio,
-            transport: Transport::Polling,
-            interval: ms(open.ping_interval, DEFAULT_INTERVAL),
-            timeout: ms(open.ping_timeout, DEFAULT_TIMEOUT),
-            soak,
-            pings: Vec::new(),
-            seen: 0,
-            rtts: Vec::new(),
-            sent: 0,
-            last_heard: Duration::ZERO,
-            end: End::Held,
             proxy,
+            ..Timeline::new(
+                endpoint.eio,
+                ms(open.ping_interval, DEFAULT_INTERVAL),
+                ms(open.ping_timeout, DEFAULT_TIMEOUT),
+                soak,
+            )
         },
         ping_out: None,
     };
@@ -328,20 +323,12 @@ mod tests {
     use super::*;
 
     fn held(eio: Eio) -> Held {
-        let line = Timeline {
+        let line = Timeline::new(
             eio,
-            transport: Transport::WebSocket,
-            interval: Duration::from_secs(25),
-            timeout: DEFAULT_TIMEOUT,
-            soak: Duration::from_secs(60),
-            pings: Vec::new(),
-            seen: 0,
-            rtts: Vec::new(),
-            sent: 0,
-            last_heard: Duration::ZERO,
-            end: End::Held,
-            proxy: None,
-        };
+            DEFAULT_INTERVAL,
+            DEFAULT_TIMEOUT,
+            Duration::from_secs(60),
+        );
         Held {
             started: Instant::now(),
             soak: line.soak,

@@ -84,6 +84,24 @@ fn secs(d: Duration) -> String {
 }
 
 impl Timeline {
+    /// A session just opened, nothing seen yet.
+    pub fn new(eio: Eio, interval: Duration, timeout: Duration, soak: Duration) -> Timeline {
+        Timeline {
+            eio,
+            transport: Transport::Polling,
+            interval,
+            timeout,
+            soak,
+            pings: Vec::new(),
+            seen: 0,
+            rtts: Vec::new(),
+            sent: 0,
+            last_heard: Duration::ZERO,
+            end: End::Held,
+            proxy: None,
+        }
+    }
+
     /// Each ping's lateness against pingInterval (the first's against the
     /// session's opening), and how many came bunched (less than half an
     /// interval after the previous one).
