@@ -40,6 +40,8 @@ pub const CATALOGUE: &[&str] = &[
     "tls.certificate",
     "mixed-content",
     "net.path",
+    // Opt-in (--soak): listed, left out of reports without it.
+    "socketio.heartbeat",
 ];
 
 /// The catalogue's ids that `--only groups` selects (a group names an id
