@@ -69,7 +69,24 @@ pub async fn run_on(
             tc.probe.clone(),
             machine.clone(),
         ));
-        let deadline = tokio::time::Instant::now() + run_budget(&tc.probe);
+        // Opt-in checks this target did not ask for are left out, unless
+        // `--only` names them by id (they are then skipped with the reason).
+        let selected: Vec<Arc<dyn Check>> = selected
+            .iter()
+            .filter(|c| {
+                c.opt_in().is_none_or(|o| {
+                    o.asked(&tc.probe) || config.selection.only.iter().any(|p| p == c.id())
+                })
+            })
+            .cloned()
+            .collect();
+        let extra = selected
+            .iter()
+            .filter_map(|c| c.opt_in().filter(|o| o.asked(&tc.probe)))
+            .map(|o| o.extra_time(&tc.probe))
+            .max()
+            .unwrap_or_default();
+        let deadline = tokio::time::Instant::now() + run_budget(&tc.probe) + extra;
         let (senders, slots): (Vec<_>, Vec<Slot>) =
             selected.iter().map(|_| watch::channel(None)).unzip();
         let (gate_senders, gates): (Vec<_>, Vec<Gate>) =
@@ -161,8 +178,16 @@ async fn run_one(
     let outcome = match wait_for_needs(needs, deadline).await {
         Some(skip) => skip,
         None => {
-            let budget = (tokio::time::Instant::now() + check_budget(&ctx.probe)).min(deadline);
+            let extra = check
+                .opt_in()
+                .map(|o| o.extra_time(&ctx.probe))
+                .unwrap_or_default();
+            let budget =
+                (tokio::time::Instant::now() + check_budget(&ctx.probe) + extra).min(deadline);
             let work = async {
+                if let Some(o) = check.opt_in().filter(|o| !o.asked(&ctx.probe)) {
+                    return o.not_asked();
+                }
                 if let Some(fails) = check.fails(ctx).await {
                     gate.send_replace(Some(fails));
                 }

@@ -57,6 +57,38 @@ pub async fn connect(
     timeout: Duration,
     tls: Arc<rustls::ClientConfig>,
 ) -> Result<Conn, ConnectError> {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(BODY_LIMIT * 16))
+        .max_frame_size(Some(BODY_LIMIT * 16))
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER);
+    connect_with(url, headers, timeout, tls, config).await
+}
+
+/// `connect` for a probe that sends (and may have echoed back) messages
+/// of up to `largest` bytes on purpose (`--payload`).
+pub async fn connect_sized(
+    url: &Url,
+    headers: &[Header],
+    timeout: Duration,
+    tls: Arc<rustls::ClientConfig>,
+    largest: usize,
+) -> Result<Conn, ConnectError> {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(largest + BODY_LIMIT))
+        .max_frame_size(Some(largest + BODY_LIMIT))
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(WRITE_BUFFER + largest + BODY_LIMIT);
+    connect_with(url, headers, timeout, tls, config).await
+}
+
+async fn connect_with(
+    url: &Url,
+    headers: &[Header],
+    timeout: Duration,
+    tls: Arc<rustls::ClientConfig>,
+    config: WebSocketConfig,
+) -> Result<Conn, ConnectError> {
     super::ensure_crypto_provider();
     let start = Instant::now();
     let mut request = url
@@ -69,11 +101,6 @@ pub async fn connect(
         let (name, value) = h.to_http();
         request.headers_mut().append(name, value);
     }
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(BODY_LIMIT * 16))
-        .max_frame_size(Some(BODY_LIMIT * 16))
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(MAX_WRITE_BUFFER);
     let attempt = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(config),

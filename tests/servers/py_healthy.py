@@ -18,6 +18,8 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
                    (as a server without WebSocket support does)
   --log            engineio/socketio logging to stderr
   --ping-interval S  ping_interval (seconds; the open packet's pingInterval)
+  --max-http-buffer-size N  max_http_buffer_size (bytes; the open packet's
+                   maxPayload; messages over it close the session)
   --server-header V  every answer's Server header is V (a platform's own, e.g.
                    cloudflare, for a proxy that passes it on)
   /echo            200 application/json: the request's headers, echoed
@@ -46,6 +48,7 @@ def main():
     p.add_argument("--log", action="store_true")
     p.add_argument("--ping-interval", type=float)
     p.add_argument("--server-header")
+    p.add_argument("--max-http-buffer-size", type=int)
     args, _ = p.parse_known_args()
 
     kw = {}
@@ -60,6 +63,8 @@ def main():
         kw["allow_upgrades"] = False
     if args.ping_interval is not None:
         kw["ping_interval"] = args.ping_interval
+    if args.max_http_buffer_size is not None:
+        kw["max_http_buffer_size"] = args.max_http_buffer_size
     if args.log:
         kw["logger"] = True
         kw["engineio_logger"] = True
