@@ -78,7 +78,9 @@ handshake's maxPayload says it).\n\
 another proxy's body limit: named with its Server header.\n\
 - no answer within the timeout: something stalls on large messages.\n\
 It fails when messages within the server's advertised maxPayload are refused on the way (a \
-proxy's limit below the server's), and warns when the two transports disagree."
+proxy's limit below the server's), and warns when the two transports disagree. Fix: the \
+proxy's body limit at least the server's maxPayload (nginx: client_max_body_size), or the \
+server's limit raised (maxHttpBufferSize, max_http_buffer_size) or messages split."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
@@ -126,7 +128,8 @@ default), python-websockets max_size (1 MiB by default), aiohttp max_msg_size (4
 - another close code, or the connection ending without one (often a proxy's buffer or a \
 crash), or no pong within the timeout (a stall).\n\
 A limit found warns, with the size that got through and the one refused; none up to 16 MiB \
-passes."
+passes. Fix: raise the server's limit (maxPayload, max_size, max_msg_size) above the largest \
+message the app sends, or split large data into several messages."
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
