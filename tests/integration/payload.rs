@@ -11,8 +11,9 @@ use serde_json::Value;
 use crate::peers::*;
 use crate::support::*;
 
-/// `rtdoctor check TARGET --payload --json --only ID --timeout 3s`.
-fn payload(target: &str, id: &str) -> Value {
+/// `rtdoctor check TARGET --payload --json --only ID --timeout 3s`: the
+/// report, after `ID`'s status was checked, and its summary.
+fn payload(target: &str, id: &str, want: &str) -> (Value, String) {
     let out = rt(&[
         "check",
         target,
@@ -24,7 +25,10 @@ fn payload(target: &str, id: &str) -> Value {
         "3s",
     ]);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    out.json()
+    let r = out.json();
+    assert_eq!(status(&r, id), want, "{r:#}");
+    let said = summary(&r, id).to_string();
+    (r, said)
 }
 
 /// The largest size through and the smallest refused on `transport`, from
@@ -64,12 +68,11 @@ fn assert_around(report: &Value, id: &str, transport: &str, limit: usize) {
 #[test]
 fn socketio_payload_python_socketio_max_http_buffer_size_closes_the_session() {
     let server = py_healthy(&["--max-http-buffer-size", "100000"]);
-    let r = payload(
+    let (r, said) = payload(
         &format!("http://127.0.0.1:{}", server.port),
         "socketio.payload",
+        "pass",
     );
-    assert_eq!(status(&r, "socketio.payload"), "pass", "{r:#}");
-    let said = summary(&r, "socketio.payload");
     assert!(said.contains("close code 1009 (message too big)"), "{said}");
     assert!(
         said.contains("is refused: the server ended the session (")
@@ -84,12 +87,11 @@ fn socketio_payload_python_socketio_max_http_buffer_size_closes_the_session() {
 #[test]
 fn socketio_payload_socketio_max_http_buffer_size_gets_1009_and_413() {
     let server = node4(&["--max-http-buffer-size", "50000"]);
-    let r = payload(
+    let (r, said) = payload(
         &format!("http://127.0.0.1:{}", server.port),
         "socketio.payload",
+        "pass",
     );
-    assert_eq!(status(&r, "socketio.payload"), "pass", "{r:#}");
-    let said = summary(&r, "socketio.payload");
     assert!(
         said.contains("is refused: close code 1009 (message too big)"),
         "{said}"
@@ -106,12 +108,11 @@ fn socketio_payload_socketio_max_http_buffer_size_gets_1009_and_413() {
 fn socketio_payload_nginx_client_max_body_size_below_the_server_fails_on_polling() {
     let server = py_healthy(&[]);
     let nginx = nginx("nginx-body.conf.template", &[server.port]);
-    let r = payload(
+    let (r, said) = payload(
         &format!("http://127.0.0.1:{}", nginx.port()),
         "socketio.payload",
+        "fail",
     );
-    assert_eq!(status(&r, "socketio.payload"), "fail", "{r:#}");
-    let said = summary(&r, "socketio.payload");
     assert!(
         said.starts_with("polling messages over ")
             && said.contains(" get HTTP 413 from nginx/")
@@ -128,12 +129,11 @@ fn socketio_payload_nginx_client_max_body_size_below_the_server_fails_on_polling
 #[test]
 fn websocket_payload_ws_max_payload_is_refused_with_1009() {
     let server = ws_server(&["--max-payload", "65536"]);
-    let r = payload(
+    let (r, said) = payload(
         &format!("ws://127.0.0.1:{}/", server.port),
         "websocket.payload",
+        "warn",
     );
-    assert_eq!(status(&r, "websocket.payload"), "warn", "{r:#}");
-    let said = summary(&r, "websocket.payload");
     assert!(
         said.contains("64 KiB gets through")
             && said.contains("is refused: close code 1009 (message too big)"),
@@ -146,12 +146,12 @@ fn websocket_payload_ws_max_payload_is_refused_with_1009() {
 #[test]
 fn websocket_payload_ws_defaults_pass_16_mib_within_the_budget() {
     let server = ws_server(&[]);
-    let r = payload(
+    let (r, said) = payload(
         &format!("ws://127.0.0.1:{}/", server.port),
         "websocket.payload",
+        "pass",
     );
-    assert_eq!(status(&r, "websocket.payload"), "pass", "{r:#}");
-    assert!(summary(&r, "websocket.payload").ends_with("/: 16 MiB gets through"));
+    assert!(said.ends_with("/: 16 MiB gets through"), "{said}");
     let sent = evidence(&r, "websocket.payload");
     assert!(sent.contains("/ sent: 33553408 bytes in all"), "{sent}");
 }
@@ -160,8 +160,7 @@ fn websocket_payload_ws_defaults_pass_16_mib_within_the_budget() {
 fn socketio_payload_socketio_defaults_pass_with_the_server_limit_and_is_opt_in() {
     let server = node4(&[]);
     let target = format!("http://127.0.0.1:{}", server.port);
-    let r = payload(&target, "socketio.payload");
-    assert_eq!(status(&r, "socketio.payload"), "pass", "{r:#}");
+    let (r, _) = payload(&target, "socketio.payload", "pass");
     assert_around(&r, "socketio.payload", "websocket", 1_000_000);
     assert_around(&r, "socketio.payload", "polling", 1_000_000);
     // Without --payload: named by --only, it is skipped with the reason;

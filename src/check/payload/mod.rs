@@ -157,6 +157,57 @@ pub struct Probe {
     pub stopped: Option<String>,
 }
 
+/// What a search over websocket connections sends, and how it tells the
+/// answer to its request.
+trait Wire {
+    /// A new connection, ready for messages.
+    async fn open(&self, timeout: Duration) -> Result<ws::Stream, String>;
+    /// The message of `size` bytes.
+    fn message(&self, size: usize) -> Message;
+    /// The request sent after it, which the server answers.
+    fn ack(&self) -> Message;
+    fn answers(&self, m: &Message) -> bool;
+}
+
+/// The search over websocket connections: one kept while messages get
+/// through, a new one after each refusal.
+async fn search_ws(
+    wire: &impl Wire,
+    search: search::Search,
+    deadline: Instant,
+    timeout: Duration,
+) -> Probe {
+    let mut probe = Probe {
+        search,
+        stopped: None,
+    };
+    let mut open: Option<ws::Stream> = None;
+    while let Some(size) = probe.search.next() {
+        let Some(t) = left(deadline, timeout) else {
+            probe.stopped = Some("stopped at the check's time bound".into());
+            break;
+        };
+        let stream = match open.take() {
+            Some(s) => s,
+            None => match wire.open(t).await {
+                Ok(s) => s,
+                Err(e) => {
+                    probe.stopped = Some(e);
+                    break;
+                }
+            },
+        };
+        let answered = |m: &Message| wire.answers(m);
+        let (back, fate) = exchange(stream, wire.message(size), wire.ack(), answered, t).await;
+        probe.search.record(size, fate);
+        open = back;
+    }
+    if let Some(mut s) = open {
+        let _ = ws::close(&mut s, timeout.min(Duration::from_secs(1))).await;
+    }
+    probe
+}
+
 /// Sends `message`, then `ack`, on `stream`, reading meanwhile (a server
 /// may close it with a close frame before the message is all sent) until
 /// `answered` says a frame answers `ack`. The stream back when the

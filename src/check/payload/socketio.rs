@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::search::{self, Fate, Refusal, Search};
-use super::{Probe, exchange, filler, left};
+use super::{Probe, Wire, filler, left, search_ws};
 use crate::check::Ctx;
 use crate::probe::Failure;
 use crate::probe::engineio::{self, Endpoint, PollError, Session};
@@ -340,40 +340,38 @@ fn failure(f: Failure) -> Refusal {
 
 /// The search over websocket-only connections (`transport=websocket`).
 async fn websocket(talk: &Talk<'_>, endpoint: &Endpoint, advertised: Option<u64>) -> Probe {
-    let mut probe = Probe {
-        search: Search::new(advertised),
-        stopped: None,
-    };
-    let mut open: Option<ws::Stream> = None;
-    let ack = talk.ack().encode();
-    while let Some(size) = probe.search.next() {
-        let Some(t) = talk.left() else {
-            probe.stopped = Some("stopped at the check's time bound".into());
-            break;
-        };
-        let stream = match open.take() {
-            Some(s) => s,
-            None => match ws_session(talk, endpoint, t).await {
-                Ok(s) => s,
-                Err(e) => {
-                    probe.stopped = Some(e);
-                    break;
-                }
-            },
-        };
-        let acked = |m: &Message| match m {
-            Message::Text(text) => eio::decode_packet(text.as_str()).is_ok_and(|p| talk.acked(&p)),
+    let wire = OverWs { talk, endpoint };
+    let timeout = talk.ctx.probe.timeout;
+    search_ws(&wire, Search::new(advertised), talk.deadline, timeout).await
+}
+
+/// EVENTs over a websocket-only Engine.IO connection.
+struct OverWs<'a> {
+    talk: &'a Talk<'a>,
+    endpoint: &'a Endpoint,
+}
+
+impl Wire for OverWs<'_> {
+    async fn open(&self, t: Duration) -> Result<ws::Stream, String> {
+        ws_session(self.talk, self.endpoint, t).await
+    }
+
+    fn message(&self, size: usize) -> Message {
+        Message::text(format!("4{}", self.talk.event(size)))
+    }
+
+    fn ack(&self) -> Message {
+        Message::text(self.talk.ack().encode())
+    }
+
+    fn answers(&self, m: &Message) -> bool {
+        match m {
+            Message::Text(text) => {
+                eio::decode_packet(text.as_str()).is_ok_and(|p| self.talk.acked(&p))
+            }
             _ => false,
-        };
-        let event = Message::text(format!("4{}", talk.event(size)));
-        let (back, fate) = exchange(stream, event, Message::text(ack.clone()), acked, t).await;
-        probe.search.record(size, fate);
-        open = back;
+        }
     }
-    if let Some(mut s) = open {
-        let _ = ws::close(&mut s, talk.ctx.probe.timeout.min(Duration::from_secs(1))).await;
-    }
-    probe
 }
 
 /// A websocket-only Engine.IO connection, connected to the namespace.

@@ -2,56 +2,48 @@
 //! plain WebSocket endpoint, each followed by a ping whose pong says the
 //! connection still works.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_tungstenite::tungstenite::Message;
 use url::Url;
 
 use super::search::{self, Search};
-use super::{Probe, exchange, filler, left};
+use super::{Probe, Wire, filler, search_ws};
 use crate::check::Ctx;
 use crate::probe::ws::{self, ConnectError};
 
 const ACK: &[u8] = b"rtdoctor-payload";
 
 pub async fn observe(ctx: &Ctx, url: &Url, deadline: Instant) -> Probe {
-    let mut probe = Probe {
-        search: Search::new(None),
-        stopped: None,
-    };
-    let mut open: Option<ws::Stream> = None;
-    while let Some(size) = probe.search.next() {
-        let Some(t) = left(deadline, ctx.probe.timeout) else {
-            probe.stopped = Some("stopped at the check's time bound".into());
-            break;
-        };
-        let stream = match open.take() {
-            Some(s) => s,
-            None => match connect(ctx, url, t).await {
-                Ok(s) => s,
-                Err(e) => {
-                    probe.stopped = Some(e);
-                    break;
-                }
-            },
-        };
-        let pinged = |m: &Message| matches!(m, Message::Pong(p) if p.as_ref() == ACK);
-        let message = Message::text(filler(size));
-        let (back, fate) = exchange(stream, message, Message::Ping(ACK.into()), pinged, t).await;
-        probe.search.record(size, fate);
-        open = back;
-    }
-    if let Some(mut s) = open {
-        let _ = ws::close(
-            &mut s,
-            ctx.probe.timeout.min(std::time::Duration::from_secs(1)),
-        )
-        .await;
-    }
-    probe
+    let wire = Plain { ctx, url };
+    search_ws(&wire, Search::new(None), deadline, ctx.probe.timeout).await
 }
 
-async fn connect(ctx: &Ctx, url: &Url, t: std::time::Duration) -> Result<ws::Stream, String> {
+/// Text frames of filler, each followed by a ping.
+struct Plain<'a> {
+    ctx: &'a Ctx,
+    url: &'a Url,
+}
+
+impl Wire for Plain<'_> {
+    async fn open(&self, t: Duration) -> Result<ws::Stream, String> {
+        connect(self.ctx, self.url, t).await
+    }
+
+    fn message(&self, size: usize) -> Message {
+        Message::text(filler(size))
+    }
+
+    fn ack(&self) -> Message {
+        Message::Ping(ACK.into())
+    }
+
+    fn answers(&self, m: &Message) -> bool {
+        matches!(m, Message::Pong(p) if p.as_ref() == ACK)
+    }
+}
+
+async fn connect(ctx: &Ctx, url: &Url, t: Duration) -> Result<ws::Stream, String> {
     let tls = ctx.machine.ws_tls_for(&ctx.probe)?;
     let headers = &ctx.probe.headers;
     match ws::connect_sized(url, headers, t, tls, search::MAX).await {
