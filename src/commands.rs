@@ -59,11 +59,17 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
         config.discover = None;
         return check(&config, checks);
     }
-    let total = config.targets.len()
-        * checks
-            .iter()
-            .filter(|c| config.selection.includes(c.id()))
-            .count();
+    let total = config
+        .targets
+        .iter()
+        .map(|tc| {
+            checks
+                .iter()
+                .filter(|c| config.selection.includes(c.id()))
+                .filter(|c| crate::runner::opted_in(c.as_ref(), config, &tc.probe))
+                .count()
+        })
+        .sum();
     let bar = spinner(config.progress, total);
     let on_done: Arc<dyn Fn() + Send + Sync> = {
         let bar = bar.clone();

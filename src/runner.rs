@@ -33,6 +33,15 @@ pub fn run_budget(probe: &ProbeSettings) -> Duration {
     probe.timeout * 6 + Duration::from_secs(2)
 }
 
+/// Whether a selected check runs on a target: opt-in checks the target
+/// did not ask for are left out, unless `--only` names them by id (they are
+/// then skipped with the reason).
+pub fn opted_in(check: &dyn Check, config: &CheckConfig, probe: &ProbeSettings) -> bool {
+    check
+        .opt_in()
+        .is_none_or(|o| o.asked(probe) || config.selection.only.iter().any(|p| p == check.id()))
+}
+
 /// `on_done` is called as each check finishes (for progress display).
 pub async fn run(
     config: &CheckConfig,
@@ -69,15 +78,9 @@ pub async fn run_on(
             tc.probe.clone(),
             machine.clone(),
         ));
-        // Opt-in checks this target did not ask for are left out, unless
-        // `--only` names them by id (they are then skipped with the reason).
         let selected: Vec<Arc<dyn Check>> = selected
             .iter()
-            .filter(|c| {
-                c.opt_in().is_none_or(|o| {
-                    o.asked(&tc.probe) || config.selection.only.iter().any(|p| p == c.id())
-                })
-            })
+            .filter(|c| opted_in(c.as_ref(), config, &tc.probe))
             .cloned()
             .collect();
         let extra = selected

@@ -306,16 +306,8 @@ mod tests {
 
     /// nginx's 413 page (WIRE.md, "Message size limits").
     fn nginx_413() -> Refusal {
-        super::super::socketio::refused_post(&recorded::answer(NGINX_413))
+        super::super::socketio::refused_post(&recorded::answer(recorded::NGINX_413))
     }
-
-    const NGINX_413: &str = "HTTP/1.1 413 Request Entity Too Large
-Server: nginx/1.22.1
-Content-Type: text/html
-Content-Length: 183
-Connection: close
-
-<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
 
     #[test]
     fn the_server_at_its_maxpayload_on_both_transports_passes_with_the_figure() {
@@ -363,6 +355,22 @@ Connection: close
             "Raise nginx/1.22.1's request body limit"
         );
         assert!(out.fixes[0].detail.contains("client_max_body_size 977k;"));
+    }
+
+    /// socket.io's own 413 has no page and no Server header: the server's
+    /// limit, not a proxy's, so a bracket at maxPayload passes.
+    #[test]
+    fn socketio_413_is_the_servers_own_limit() {
+        let node = super::super::socketio::refused_post(&recorded::answer(recorded::NODE4_413));
+        assert_eq!(cause(&node), "HTTP 413 from the server");
+        let seen = Observation {
+            max_payload: Some(50_000),
+            websocket: Some(probe(Some(50_000), 50_000, close_1009())),
+            polling: probe(Some(50_000), 50_000, node),
+        };
+        let out = socketio(&seen);
+        assert_eq!(out.status, Status::Pass, "{}", out.summary);
+        assert!(out.fixes.is_empty());
     }
 
     #[test]
