@@ -181,3 +181,22 @@ fn socketio_payload_socketio_defaults_pass_with_the_server_limit_and_is_opt_in()
         .collect();
     assert!(!ids.contains(&"socketio.payload"), "{ids:?}");
 }
+
+/// socket.io 2 (Engine.IO 3: no maxPayload in the handshake, and the
+/// client pings): its default maxHttpBufferSize of 1e6, found from 1 KiB up.
+#[test]
+fn socketio_payload_socketio_2_is_found_without_a_maxpayload() {
+    let server = node2(&[]);
+    let (r, said) = payload(
+        &format!("http://127.0.0.1:{}", server.port),
+        "socketio.payload",
+        "pass",
+    );
+    assert!(
+        said.contains("is refused: close code 1009 (message too big)"),
+        "{said}"
+    );
+    assert!(!said.contains("maxPayload"), "{said}");
+    assert_around(&r, "socketio.payload", "websocket", 1_000_000);
+    assert_around(&r, "socketio.payload", "polling", 1_000_000);
+}
