@@ -27,9 +27,10 @@ pub fn extra_time(probe: &ProbeSettings) -> Duration {
 }
 
 /// When a payload probe stops sending: a second before the runner's bound
-/// for the check, so what it found is still reported.
+/// for the check (twice the timeout, a second, and `extra_time`), so what
+/// it found is still reported.
 fn deadline(probe: &ProbeSettings) -> Instant {
-    Instant::now() + crate::runner::check_budget(probe) + extra_time(probe) - Duration::from_secs(1)
+    Instant::now() + probe.timeout * 2 + extra_time(probe)
 }
 
 /// The time one step may take: the probe timeout, within the deadline.

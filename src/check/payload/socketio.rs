@@ -23,9 +23,6 @@ use crate::protocol::socketio::{self as sio, ConnectReply};
 /// and every server answers a CONNECT (40 or 44).
 const ACK_NAMESPACE: &str = "/rtdoctor-payload";
 
-/// How long a POST may go unanswered before a poll is made beside it.
-const POLL_AFTER: Duration = Duration::from_millis(200);
-
 /// What the probe met.
 pub struct Observation {
     /// The handshake's maxPayload (Engine.IO 4).
@@ -237,29 +234,19 @@ async fn post(
     t: Duration,
 ) -> Fate {
     let event = [Packet::new(Kind::Message, talk.event(size))];
-    let answer = {
-        let posting = session.send(&event, t);
-        tokio::pin!(posting);
-        let early = tokio::select! {
-            answer = &mut posting => Some(answer),
-            _ = tokio::time::sleep(POLL_AFTER) => None,
-        };
-        // A client keeps a long-poll pending: python-engineio answers a POST
-        // it refused only once that poll took the close packet it queued.
-        match early {
-            Some(answer) => answer,
-            None => {
-                let polled = engineio::poll(http, &session.endpoint, session.sid(), t);
-                tokio::select! {
-                    answer = &mut posting => answer,
-                    polled = polled => match ended(polled, talk.eio) {
-                        Some(how) => return Fate::Refused(Refusal::SessionEnded(how)),
-                        None => posting.await,
-                    },
-                }
-            }
-        }
-    };
+    let answer = session.send(&event, t).await;
+    // python-engineio never answers a POST over its limit: it ends the
+    // session, which the next poll shows.
+    if let Err(Failure::TimedOut(d)) = answer {
+        let polled = engineio::poll(http, &session.endpoint, session.sid(), t).await;
+        return Fate::Refused(match ended(polled, talk.eio) {
+            Some(how) => Refusal::SessionEnded(format!(
+                "the POST got no answer within {} ms, {how}",
+                d.as_millis()
+            )),
+            None => Refusal::Stalled(d),
+        });
+    }
     match answer {
         Ok(a) if a.status == 200 => {}
         Ok(a) => return Fate::Refused(refused_post(&a)),
@@ -304,16 +291,15 @@ async fn post(
     ))
 }
 
-/// Whether a poll made while the POST was pending shows the session gone
-/// (python-engineio never answers a POST over its limit: it ends the
-/// session, and the next poll gets 400 "Session is disconnected").
+/// Whether a poll after an unanswered POST shows the session gone
+/// (python-engineio's next poll gets 400 "Session is disconnected").
 fn ended(polled: Result<Answer, Failure>, eio: Eio) -> Option<String> {
     let a = polled.ok()?;
     let closed = a.status == 200
         && eio::decode_payload(&a.body, eio).is_ok_and(|p| p.iter().any(|p| p.kind == Kind::Close));
     (a.status != 200 || closed).then(|| {
         format!(
-            "the POST got no answer, and a poll beside it got {}: {}",
+            "and the next poll got {}: {}",
             a.who(),
             preview(&a.body, 80)
         )
