@@ -85,7 +85,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__bundle)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --soak --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --soak --payload --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,7 +215,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__check)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --soak --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --soak --payload --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -165,6 +165,9 @@ pub struct CheckArgs {
     /// Also hold connections open for DUR and watch them: heartbeats, idle cuts
     #[arg(long, value_name = "DUR", hide_env_values = true, env = "RTDOCTOR_SOAK", value_parser = parse_duration)]
     pub soak: Option<std::time::Duration>,
+    /// Also find the largest message that gets through
+    #[arg(long, hide_env_values = true, env = "RTDOCTOR_PAYLOAD", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true")]
+    pub payload: Option<bool>,
 
     /// Where to look for the server when nothing listens on the target port (default: 10 ports either side)
     #[arg(long, value_name = "A-B", hide_env_values = true, env = "RTDOCTOR_PORT_RANGE", value_parser = parse_port_range)]

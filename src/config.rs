@@ -62,6 +62,7 @@ pub struct FileSocketIo {
     pub subprotocols: Option<Vec<String>>,
     pub cacert: Option<PathBuf>,
     pub insecure: Option<bool>,
+    pub payload: Option<bool>,
 }
 
 #[derive(Debug)]

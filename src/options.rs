@@ -248,6 +248,21 @@ Ctrl-C during the soak still prints the report of what was seen so far",
         )
     },
     Opt {
+        long: Some("payload"),
+        env: Some("RTDOCTOR_PAYLOAD"),
+        key: key("payload", Scope::Both, Toml::Bool),
+        more: "Adds `socketio.payload` and `websocket.payload`: messages of growing size, up to \
+16 MiB (at most about 32 MiB in all per transport), over websocket and over polling, until one \
+is refused; the report names the largest that got through, the first refused and what refused \
+it. Without --payload they are left out of the report (named with `--only`, they are skipped \
+with the reason)",
+        ..opt(
+            "payload",
+            "Also find the largest message that gets through",
+            CHECK,
+        )
+    },
+    Opt {
         long: Some("port-range"),
         value: Some("A-B"),
         env: Some("RTDOCTOR_PORT_RANGE"),

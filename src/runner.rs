@@ -14,7 +14,7 @@ use futures_util::FutureExt as _;
 use tokio::sync::watch;
 use tokio::time::timeout_at;
 
-use crate::check::{Check, Ctx};
+use crate::check::{Check, Ctx, OptIn};
 use crate::machine::Machine;
 use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
 use crate::settings::{CheckConfig, ProbeSettings};
@@ -35,9 +35,15 @@ pub fn check_budget(check: &dyn Check, probe: &ProbeSettings) -> Duration {
 
 /// The longest a whole run may take: a chain of checks that wait on each
 /// other (the Socket.IO probes share one server, one after another), and
-/// `--soak`'s DUR.
+/// the extra time of each opt-in check asked for (`--soak`'s DUR, the
+/// `--payload` searches).
 pub fn run_budget(probe: &ProbeSettings) -> Duration {
-    probe.timeout * 6 + Duration::from_secs(2) + probe.soak.unwrap_or_default()
+    let extra: Duration = [OptIn::Soak, OptIn::Payload]
+        .into_iter()
+        .filter(|o| o.asked(probe))
+        .map(|o| o.extra_time(probe))
+        .sum();
+    probe.timeout * 6 + Duration::from_secs(2) + extra
 }
 
 /// The checks that run on a target probed with `probe`: those `--only` and
@@ -195,6 +201,9 @@ async fn run_one(
             let budget =
                 (tokio::time::Instant::now() + check_budget(check, &ctx.probe)).min(deadline);
             let work = async {
+                if let Some(o) = check.opt_in().filter(|o| !o.asked(&ctx.probe)) {
+                    return o.not_asked();
+                }
                 if let Some(fails) = check.fails(ctx).await {
                     gate.send_replace(Some(fails));
                 }

@@ -72,6 +72,9 @@ pub struct ProbeSettings {
     pub cacert: Option<std::path::PathBuf>,
     /// Go on past an invalid certificate (still reported).
     pub insecure: bool,
+    /// `--payload`: find the largest message that gets through
+    /// (`socketio.payload`, `websocket.payload`).
+    pub payload: bool,
     /// The server behind the proxy the target is (`--backend`): probed
     /// directly when a check fails through the proxy.
     pub backend: Option<Target>,
@@ -100,6 +103,7 @@ impl ProbeSettings {
             subprotocols: Vec::new(),
             cacert: None,
             insecure: false,
+            payload: false,
             backend: None,
         }
     }

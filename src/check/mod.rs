@@ -17,6 +17,7 @@ mod mixed;
 mod namespace;
 mod net_path;
 mod opt_in;
+mod payload;
 mod proxy;
 mod reach;
 #[cfg(test)]
@@ -72,7 +73,7 @@ pub trait Check: Send + Sync {
         None
     }
     async fn run(&self, ctx: &Ctx) -> Outcome;
-    /// The option that must ask for this check (`--soak`); `None` (the
+    /// The option that must ask for this check (`--soak`, `--payload`); `None` (the
     /// default): it always runs.
     fn opt_in(&self) -> Option<OptIn> {
         None

@@ -1,7 +1,8 @@
 //! Checks that run only when asked for: they hold connections open for a
-//! while (`--soak DUR`). `rtdoctor checks` lists them and `explain` explains
-//! them; a run without their option leaves them out of the report, unless
-//! `--only` names one by its id, which is then skipped with the reason.
+//! while (`--soak DUR`) or send traffic on purpose (`--payload`).
+//! `rtdoctor checks` lists them and `explain` explains them; a run without
+//! their option leaves them out of the report, unless `--only` names one by
+//! its id, which is then skipped with the reason.
 
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use crate::settings::ProbeSettings;
 pub enum OptIn {
     /// `--soak DUR`: holds its connections for DUR.
     Soak,
+    /// `--payload`: sends messages of growing size.
+    Payload,
 }
 
 impl OptIn {
@@ -20,6 +23,7 @@ impl OptIn {
     pub fn asked(self, probe: &ProbeSettings) -> bool {
         match self {
             OptIn::Soak => probe.soak.is_some(),
+            OptIn::Payload => probe.payload,
         }
     }
 
@@ -27,6 +31,7 @@ impl OptIn {
     pub fn extra_time(self, probe: &ProbeSettings) -> Duration {
         match self {
             OptIn::Soak => probe.soak.unwrap_or_default(),
+            OptIn::Payload => crate::check::payload::extra_time(probe),
         }
     }
 
@@ -34,6 +39,7 @@ impl OptIn {
     pub fn not_asked(self) -> Outcome {
         Outcome::skip(match self {
             OptIn::Soak => "opt-in: --soak DUR holds connections open for DUR and watches them",
+            OptIn::Payload => "opt-in: --payload sends messages up to 16 MiB to find the limit",
         })
     }
 }
@@ -51,5 +57,15 @@ mod tests {
         assert!(OptIn::Soak.asked(&probe));
         assert_eq!(OptIn::Soak.extra_time(&probe), Duration::from_secs(30));
         assert!(OptIn::Soak.not_asked().summary.contains("--soak DUR"));
+    }
+
+    #[test]
+    fn payload_is_asked_by_its_flag_and_takes_longer() {
+        let mut probe = ProbeSettings::new(Duration::from_secs(1), (1, 2));
+        assert!(!OptIn::Payload.asked(&probe));
+        probe.payload = true;
+        assert!(OptIn::Payload.asked(&probe));
+        assert!(OptIn::Payload.extra_time(&probe) > Duration::ZERO);
+        assert!(OptIn::Payload.not_asked().summary.contains("--payload"));
     }
 }

@@ -335,3 +335,22 @@ Sec-WebSocket-Protocol: chat
 Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits
 
 ";
+
+/// nginx 1.22.1 with `client_max_body_size 16k`, a polling POST over it
+/// (WIRE.md, "Message size limits").
+pub const NGINX_413: &str = "HTTP/1.1 413 Request Entity Too Large
+Server: nginx/1.22.1
+Content-Type: text/html
+Content-Length: 183
+Connection: close
+
+<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
+
+/// socket.io 4 (engine.io 6.6.12) with a small maxHttpBufferSize: a POST
+/// over it (WIRE.md, "Message size limits").
+pub const NODE4_413: &str = "HTTP/1.1 413 Payload Too Large
+Connection: keep-alive
+Keep-Alive: timeout=5
+Transfer-Encoding: chunked
+
+";

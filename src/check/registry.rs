@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{
     Check, cors, declared, dualstack, fd_limit, handshake, health, heartbeat, listen, mixed,
-    namespace, net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
+    namespace, net_path, payload, proxy, sticky, time_wait, tls, upgrade, websocket,
 };
 use crate::error::Error;
 
@@ -33,6 +33,8 @@ pub fn registry() -> Registry {
         Arc::new(mixed::MixedContent),
         Arc::new(net_path::NetPath),
         Arc::new(heartbeat::Heartbeat),
+        Arc::new(payload::SocketIoPayload),
+        Arc::new(payload::WebSocketPayload),
     ]
 }
 

@@ -33,6 +33,7 @@ macro_rules! with_socketio_keys {
             "subprotocols",
             "cacert",
             "insecure",
+            "payload",
         ]
     };
 }
@@ -89,6 +90,7 @@ impl FileSocketIo {
             "subprotocols" => set(&mut self.subprotocols, "subprotocols", map)?,
             "cacert" => set(&mut self.cacert, "cacert", map)?,
             "insecure" => set(&mut self.insecure, "insecure", map)?,
+            "payload" => set(&mut self.payload, "payload", map)?,
             _ => return Ok(false),
         }
         Ok(true)

@@ -22,13 +22,6 @@ pub type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Bytes gathered before tungstenite writes them to the socket.
 const WRITE_BUFFER: usize = 16 * 1024;
-/// The most that is ever queued for a server that does not read: a full
-/// buffer and one message as large as the largest accepted. tungstenite queues a pong for
-/// every ping it reads and, with no cap (its default), a server that pings
-/// in a tight loop and never reads grows that queue without end. At the
-/// cap a pong waits in tungstenite's single pending-pong slot, where each
-/// new ping's pong replaces the last.
-const MAX_WRITE_BUFFER: usize = WRITE_BUFFER + BODY_LIMIT * 16;
 
 pub enum ConnectError {
     /// No answer to look at.
@@ -57,6 +50,20 @@ pub async fn connect(
     timeout: Duration,
     tls: Arc<rustls::ClientConfig>,
 ) -> Result<Conn, ConnectError> {
+    // Up to 1 MiB read, as ever.
+    connect_sized(url, headers, timeout, tls, BODY_LIMIT * 15).await
+}
+
+/// `connect` for a probe that sends (and may have echoed back) messages
+/// of up to `largest` bytes on purpose (`--payload`).
+pub async fn connect_sized(
+    url: &Url,
+    headers: &[Header],
+    timeout: Duration,
+    tls: Arc<rustls::ClientConfig>,
+    largest: usize,
+) -> Result<Conn, ConnectError> {
+    let config = config(largest + BODY_LIMIT);
     super::ensure_crypto_provider();
     let start = Instant::now();
     let mut request = url
@@ -69,11 +76,6 @@ pub async fn connect(
         let (name, value) = h.to_http();
         request.headers_mut().append(name, value);
     }
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(BODY_LIMIT * 16))
-        .max_frame_size(Some(BODY_LIMIT * 16))
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(MAX_WRITE_BUFFER);
     let attempt = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(config),
@@ -108,6 +110,20 @@ pub async fn connect(
         Ok(Err(WsError::Protocol(e))) => Err(ConnectError::Protocol(e.to_string())),
         Ok(Err(e)) => Err(ConnectError::Failed(classify(&e))),
     }
+}
+
+/// Messages of up to `largest` bytes read, and never more queued for a
+/// server that does not read than a full buffer and one message as large
+/// as that. tungstenite queues a pong for every ping it reads and, with no
+/// cap (its default), a server that pings in a tight loop and never reads
+/// grows that queue without end. At the cap a pong waits in tungstenite's
+/// single pending-pong slot, where each new ping's pong replaces the last.
+fn config(largest: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(largest))
+        .max_frame_size(Some(largest))
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(WRITE_BUFFER + largest)
 }
 
 fn answer_of(

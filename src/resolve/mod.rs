@@ -142,6 +142,24 @@ mod tests {
     }
 
     #[test]
+    fn payload_is_asked_by_the_flag_or_a_files_key_per_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rtdoctor.toml");
+        let text = "[[target]]\nurl = \"9000\"\npayload = true\n[[target]]\nurl = \"9100\"\n";
+        std::fs::write(&file, text).unwrap();
+        let path = file.to_str().unwrap();
+        let asked: Vec<bool> = check_config(&["check", "--config", path])
+            .targets
+            .iter()
+            .map(|t| t.probe.payload)
+            .collect();
+        assert_eq!(asked, [true, false]);
+        let flag = check_config(&["check", "--config", path, "--payload"]);
+        assert!(flag.targets.iter().all(|t| t.probe.payload));
+        assert!(!check_config(&["check", "8765"]).targets[0].probe.payload);
+    }
+
+    #[test]
     fn raw_secrets_are_the_header_values_and_the_auth_strings() {
         let cli = Cli::parse_from([
             "rtdoctor",

@@ -193,6 +193,7 @@ pub(super) fn settings(
             subprotocols,
             cacert,
             insecure: args.insecure || keys.insecure.unwrap_or(base_probe.insecure),
+            payload: args.payload.or(keys.payload).unwrap_or(base_probe.payload),
             // Per target: `resolve` sets it from the flag or the table.
             backend: None,
         },

@@ -26,6 +26,7 @@ mod listen;
 mod local_checks;
 mod misreports;
 mod net_path;
+mod payload;
 mod peers;
 mod pipes;
 mod ports;

@@ -22,8 +22,9 @@ use serde_json::Value;
 /// bare TCP listeners select (net.path asks the server over HTTP).
 pub const LOCAL: &str = "port,net.dualstack,env,system";
 
-/// The catalogue order (`rtdoctor checks`, and every report's checks),
-/// written out once: an id moved, renamed or added shows up here.
+/// The catalogue order (`rtdoctor checks`, and every report's checks;
+/// opt-in ones only when asked for), written out once: an id moved,
+/// renamed or added shows up here.
 pub const CATALOGUE: &[&str] = &[
     "port.listen",
     "port.time-wait",
@@ -40,8 +41,10 @@ pub const CATALOGUE: &[&str] = &[
     "tls.certificate",
     "mixed-content",
     "net.path",
-    // Opt-in (--soak): listed, left out of reports without it.
+    // Opt-in (--soak, --payload): listed, left out of reports without them.
     "socketio.heartbeat",
+    "socketio.payload",
+    "websocket.payload",
 ];
 
 /// The catalogue's ids that `--only groups` selects (a group names an id

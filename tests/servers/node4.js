@@ -22,6 +22,7 @@
 //   --cors ORIGIN    cors: { origin: ORIGIN } (socket.io's default: no CORS)
 //   --credentials    with --cors: credentials: true
 //   --ping-interval MS  pingInterval (the open packet's), in milliseconds
+//   --max-http-buffer-size N  maxHttpBufferSize: N (bytes; the open packet's maxPayload)
 //
 // Prints the single line "ready" on stdout once listening; runs until killed.
 'use strict';
@@ -34,7 +35,7 @@ const { Server } = peerRequire('socket.io');
 
 const argv = process.argv.slice(2);
 let pingInterval = null;
-let port = null, host = '127.0.0.1', eio3 = false, cors = null, bare = false, twoHandlers = false, credentials = false;
+let port = null, host = '127.0.0.1', eio3 = false, cors = null, bare = false, twoHandlers = false, credentials = false, maxBuffer = null;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--host') host = argv[++i];
@@ -44,6 +45,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--two-handlers') twoHandlers = true;
   else if (a === '--credentials') credentials = true;
   else if (a === '--ping-interval') pingInterval = Number(argv[++i]);
+  else if (a === '--max-http-buffer-size') maxBuffer = Number(argv[++i]);
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`node4.js: unknown argument ${a}`); process.exit(2); }
 }
@@ -62,6 +64,7 @@ const server = bare ? http.createServer() : http.createServer((req, res) => {
 const opts = {};
 if (eio3) opts.allowEIO3 = true;
 if (pingInterval !== null) opts.pingInterval = pingInterval;
+if (maxBuffer !== null) opts.maxHttpBufferSize = maxBuffer;
 if (cors !== null) opts.cors = credentials ? { origin: cors, credentials: true } : { origin: cors };
 const io = new Server(server, opts);
 if (twoHandlers) {

@@ -23,6 +23,8 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
   --block S        a background task blocks the event loop with time.sleep(S)
                    (the bug: a blocking call in async code), then yields for
                    S/2 seconds, over and over: pings go out late
+  --max-http-buffer-size N  max_http_buffer_size (bytes; the open packet's
+                   maxPayload; messages over it close the session)
   --server-header V  every answer's Server header is V (a platform's own, e.g.
                    cloudflare, for a proxy that passes it on)
   /echo            200 application/json: the request's headers, echoed
@@ -53,6 +55,7 @@ def main():
     p.add_argument("--ping-timeout", type=float)
     p.add_argument("--block", type=float)
     p.add_argument("--server-header")
+    p.add_argument("--max-http-buffer-size", type=int)
     args, _ = p.parse_known_args()
 
     kw = {}
@@ -69,6 +72,8 @@ def main():
         kw["ping_interval"] = args.ping_interval
     if args.ping_timeout is not None:
         kw["ping_timeout"] = args.ping_timeout
+    if args.max_http_buffer_size is not None:
+        kw["max_http_buffer_size"] = args.max_http_buffer_size
     if args.log:
         kw["logger"] = True
         kw["engineio_logger"] = True

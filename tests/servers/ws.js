@@ -9,6 +9,7 @@
 //   --origin O       verifyClient accepts only this Origin (others: 403)
 //   --hello TEXT     send TEXT to each client when it connects
 //   --deflate        perMessageDeflate: true (off by default in ws 8)
+//   --max-payload N  maxPayload: N bytes (larger messages: close 1009)
 //   --log-headers F  append one JSON line per request to F: method, url,
 //                    upgrade or not, user-agent, and every X-Tag header as
 //                    sent (rawHeaders: repeated names stay apart)
@@ -24,7 +25,7 @@ const peers = process.env.RTDOCTOR_PEERS || path.join(__dirname, '..', '..', 'ta
 const { WebSocketServer } = require(require.resolve('ws', { paths: [path.join(peers, 'node4')] }));
 
 const argv = process.argv.slice(2);
-let port = null, wsPath = undefined, origin = null, hello = null, deflate = false, logHeaders = null;
+let port = null, wsPath = undefined, origin = null, hello = null, deflate = false, logHeaders = null, maxPayload = null;
 const protocols = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -33,6 +34,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--origin') origin = argv[++i];
   else if (a === '--hello') hello = argv[++i];
   else if (a === '--deflate') deflate = true;
+  else if (a === '--max-payload') maxPayload = Number(argv[++i]);
   else if (a === '--log-headers') logHeaders = argv[++i];
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`ws.js: unknown argument ${a}`); process.exit(2); }
@@ -64,10 +66,13 @@ const server = http.createServer((req, res) => {
 server.on('upgrade', (req) => log(req));
 const opts = { server, perMessageDeflate: deflate };
 if (wsPath) opts.path = wsPath;
+if (maxPayload !== null) opts.maxPayload = maxPayload;
 if (origin) opts.verifyClient = (info) => info.origin === origin;
 if (protocols.length) opts.handleProtocols = (offered) => protocols.find((p) => offered.has(p)) || false;
 new WebSocketServer(opts).on('connection', (ws) => {
   if (hello !== null) ws.send(hello);
+  // A message over --max-payload: ws closes with 1009 and emits 'error'.
+  ws.on('error', () => {});
   // ws 8 hands over a Buffer: echo text as text, binary as binary.
   ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary }));
 });
