@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{
-    Check, cors, declared, dualstack, fd_limit, handshake, health, listen, mixed, namespace,
+    Check, cors, declared, dualstack, fd_limit, handshake, health, idle, listen, mixed, namespace,
     net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
 };
 use crate::error::Error;
@@ -32,6 +32,7 @@ pub fn registry() -> Registry {
         Arc::new(tls::Certificate),
         Arc::new(mixed::MixedContent),
         Arc::new(net_path::NetPath),
+        Arc::new(idle::Idle),
     ]
 }
 

@@ -2,13 +2,16 @@
 // A plain WebSocket server (the `ws` package, no Socket.IO), for rtdoctor's tests.
 //
 // usage: node tests/servers/ws.js PORT [--path /ws] [--protocol NAME]...
-//            [--origin ORIGIN] [--hello TEXT] [--deflate]
+//            [--origin ORIGIN] [--hello TEXT] [--deflate] [--ping MS]
 //
 //   --path P         only this path upgrades (ws answers others with 400)
 //   --protocol NAME  handleProtocols picks NAME when the client offers it
 //   --origin O       verifyClient accepts only this Origin (others: 403)
 //   --hello TEXT     send TEXT to each client when it connects
 //   --deflate        perMessageDeflate: true (off by default in ws 8)
+//   --ping MS        ping each client every MS milliseconds (ws itself sends
+//                    no pings: the heartbeat its README shows, without the
+//                    termination of clients that miss a pong)
 //   --log-headers F  append one JSON line per request to F: method, url,
 //                    upgrade or not, user-agent, and every X-Tag header as
 //                    sent (rawHeaders: repeated names stay apart)
@@ -25,6 +28,7 @@ const { WebSocketServer } = require(require.resolve('ws', { paths: [path.join(pe
 
 const argv = process.argv.slice(2);
 let port = null, wsPath = undefined, origin = null, hello = null, deflate = false, logHeaders = null;
+let pingMs = null;
 const protocols = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -34,6 +38,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--hello') hello = argv[++i];
   else if (a === '--deflate') deflate = true;
   else if (a === '--log-headers') logHeaders = argv[++i];
+  else if (a === '--ping') pingMs = Number(argv[++i]);
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`ws.js: unknown argument ${a}`); process.exit(2); }
 }
@@ -68,6 +73,10 @@ if (origin) opts.verifyClient = (info) => info.origin === origin;
 if (protocols.length) opts.handleProtocols = (offered) => protocols.find((p) => offered.has(p)) || false;
 new WebSocketServer(opts).on('connection', (ws) => {
   if (hello !== null) ws.send(hello);
+  if (pingMs !== null) {
+    const timer = setInterval(() => ws.ping(), pingMs);
+    ws.on('close', () => clearInterval(timer));
+  }
   // ws 8 hands over a Buffer: echo text as text, binary as binary.
   ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary }));
 });

@@ -141,7 +141,7 @@ pub async fn find(ctx: &Ctx) -> Behind {
 }
 
 /// The port holder, when it is a proxy.
-async fn proxy(ctx: &Ctx) -> Option<Proxy> {
+pub(super) async fn proxy(ctx: &Ctx) -> Option<Proxy> {
     let found = ctx.machine.holders(ctx.target.port).await.ok()?;
     let holder = found.main_holder()?;
     let kind = ProxyKind::of(&holder.process.name, &holder.command_line())?;
