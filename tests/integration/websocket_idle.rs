@@ -1,0 +1,91 @@
+//! `websocket.idle` (`--soak`) against real servers: Node's ws (which sends
+//! no pings unless told to) directly, and behind nginx and HAProxy with an
+//! idle timeout of 2 s. Each asserts the status, the cause named and the
+//! figure measured (the cut time, the ping interval) within a tolerance.
+
+use serde_json::Value;
+
+use crate::peers::*;
+use crate::support::*;
+
+/// `rtdoctor check URL --soak DUR --only websocket.idle --json`.
+fn soak(url: &str, dur: &str) -> Value {
+    let out = rt(&[
+        "check",
+        "--json",
+        url,
+        "--soak",
+        dur,
+        "--only",
+        "websocket.idle",
+    ]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    out.json()
+}
+
+/// The seconds that follow `before` in `text` (`cut after 2.0 s`).
+fn figure(text: &str, before: &str) -> f64 {
+    let at = text.find(before).unwrap_or_else(|| panic!("{before}: {text}")) + before.len();
+    text[at..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no figure after {before}: {text}"))
+}
+
+/// A quiet connection through `proxy` (2 s idle timeout) is cut after
+/// about 2 s, by the proxy, and pings keep a second one open.
+fn assert_idle_cut(r: &Value, by: &str, fix: &str) {
+    assert_eq!(status(r, "websocket.idle"), "fail", "{r:#}");
+    let s = summary(r, "websocket.idle");
+    let cut = figure(s, "cut after ");
+    assert!((1.5..=3.5).contains(&cut), "{s}");
+    assert!(s.contains(&format!("of silence by {by}")), "{s}");
+    assert!(s.contains("a TCP FIN without a close frame (1006)"), "{s}");
+    assert!(s.contains("a second connection pinged every "), "{s}");
+    assert!(s.contains("stayed open"), "{s}");
+    let fixes = fix_text(r, "websocket.idle");
+    assert!(fixes.contains("Keep the connection busy more often than every"), "{fixes}");
+    assert!(fixes.contains(fix), "{fixes}");
+}
+
+#[test]
+fn websocket_idle_nginx_proxy_read_timeout_cuts_a_quiet_connection_that_pings_keep_open() {
+    let server = ws_server(&[]);
+    let nginx = nginx_with(
+        "nginx-upgrade.conf.template",
+        &[server.port],
+        &[("HEADERS", "proxy_read_timeout 2s;")],
+    );
+    let r = soak(&format!("ws://127.0.0.1:{}/ws", nginx.port()), "5s");
+    assert_idle_cut(&r, "nginx", "Raise nginx's proxy_read_timeout");
+}
+
+#[test]
+fn websocket_idle_haproxy_without_timeout_tunnel_cuts_at_its_client_timeout() {
+    let server = ws_server(&[]);
+    let lb = haproxy("haproxy-idle.cfg.template", &[server.port]);
+    let r = soak(&format!("ws://127.0.0.1:{}/ws", lb.port()), "5s");
+    assert_idle_cut(&r, "HAProxy", "Set HAProxy's timeout tunnel");
+}
+
+#[test]
+fn websocket_idle_a_quiet_ws_server_with_nothing_in_front_passes_and_says_it_never_pings() {
+    let server = ws_server(&[]);
+    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), "3s");
+    assert_eq!(status(&r, "websocket.idle"), "pass", "{r:#}");
+    let s = summary(&r, "websocket.idle");
+    let open = figure(s, "open ");
+    assert!((2.5..=3.5).contains(&open), "{s}");
+    assert!(s.contains("nothing cut it; the server sends no pings"), "{s}");
+}
+
+#[test]
+fn websocket_idle_a_server_that_pings_passes_with_its_interval_measured() {
+    let server = ws_server(&["--ping", "1000"]);
+    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), "3s");
+    assert_eq!(status(&r, "websocket.idle"), "pass", "{r:#}");
+    let s = summary(&r, "websocket.idle");
+    let every = figure(s, "the server pings every ");
+    assert!((0.8..=1.2).contains(&every), "{s}");
+}
