@@ -85,7 +85,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__bundle)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --soak --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +132,10 @@ _rtdoctor() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --soak)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -211,7 +215,7 @@ _rtdoctor() {
             return 0
             ;;
         rtdoctor__subcmd__check)
-            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
+            opts="-o -H -v -q -h --timeout --only --skip --format --json --output --bundle --log --log-lines --config-file --anonymize --strict --wait --soak --port-range --backend --socketio-path --health-path --namespace --auth --eio --ws-path --origin --page --subprotocol --cacert --insecure --header --checks --config --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +262,10 @@ _rtdoctor() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --soak)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

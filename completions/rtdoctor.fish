@@ -46,6 +46,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l log -d 'A lo
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l log-lines -d 'How many lines of each --log to keep' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l config-file -d 'A config file copied into the bundle, redacted (repeatable)' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l wait -d 'First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l soak -d 'Also hold connections open for DUR and watch them: heartbeats, idle cuts' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l backend -d 'The server behind the proxy, probed directly to tell the proxy\'s faults from the server\'s' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand check" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r
@@ -86,6 +87,7 @@ complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l log -d 'A l
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l log-lines -d 'How many lines of each --log to keep' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l config-file -d 'A config file copied into the bundle, redacted (repeatable)' -r -F
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l wait -d 'First wait up to DUR for each target to answer (TCP, then HTTP): for CI jobs that start the server in the background' -r
+complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l soak -d 'Also hold connections open for DUR and watch them: heartbeats, idle cuts' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l port-range -d 'Where to look for the server when nothing listens on the target port (default: 10 ports either side)' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l backend -d 'The server behind the proxy, probed directly to tell the proxy\'s faults from the server\'s' -r
 complete -c rtdoctor -n "__fish_rtdoctor_using_subcommand bundle" -l socketio-path -d 'Engine.IO path [default: /socket.io/]' -r

@@ -162,6 +162,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DUR", hide_env_values = true, env = "RTDOCTOR_WAIT", value_parser = parse_duration)]
     pub wait: Option<std::time::Duration>,
 
+    /// Also hold connections open for DUR and watch them: heartbeats, idle cuts
+    #[arg(long, value_name = "DUR", hide_env_values = true, env = "RTDOCTOR_SOAK", value_parser = parse_duration)]
+    pub soak: Option<std::time::Duration>,
+
     /// Where to look for the server when nothing listens on the target port (default: 10 ports either side)
     #[arg(long, value_name = "A-B", hide_env_values = true, env = "RTDOCTOR_PORT_RANGE", value_parser = parse_port_range)]
     pub port_range: Option<(u16, u16)>,

@@ -59,11 +59,11 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
         config.discover = None;
         return check(&config, checks);
     }
-    let total = config.targets.len()
-        * checks
-            .iter()
-            .filter(|c| config.selection.includes(c.id()))
-            .count();
+    let total = config
+        .targets
+        .iter()
+        .map(|t| runner::selected(config, checks, &t.probe).len())
+        .sum();
     let bar = spinner(config.progress, total);
     let on_done: Arc<dyn Fn() + Send + Sync> = {
         let bar = bar.clone();

@@ -27,6 +27,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "rtdoctor.toml";
 #[derive(Debug, Default)]
 pub struct FileConfig {
     pub timeout: Option<Spanned<String>>,
+    /// `--soak DUR`: the whole run's.
+    pub soak: Option<Spanned<String>>,
     pub port_range: Option<Spanned<String>>,
     pub only: Option<Vec<Spanned<String>>>,
     pub skip: Option<Vec<Spanned<String>>>,

@@ -231,6 +231,23 @@ start the server in the background",
         )
     },
     Opt {
+        long: Some("soak"),
+        value: Some("DUR"),
+        env: Some("RTDOCTOR_SOAK"),
+        key: key("soak", Scope::Top, Toml::String),
+        default: Some("off"),
+        more: "Adds `socketio.heartbeat` and `websocket.idle`, which hold their connections for \
+DUR; without --soak they are left out of the report (named with `--only`, they are skipped \
+with the reason). On a terminal a progress bar shows the time left (none with `-q`, JSON or \
+JUnit). Each of those checks may take DUR longer than the others, and so may the whole run. \
+Ctrl-C during the soak still prints the report of what was seen so far",
+        ..opt(
+            "soak",
+            "Also hold connections open for DUR and watch them: heartbeats, idle cuts",
+            CHECK,
+        )
+    },
+    Opt {
         long: Some("port-range"),
         value: Some("A-B"),
         env: Some("RTDOCTOR_PORT_RANGE"),

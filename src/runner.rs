@@ -1,6 +1,8 @@
 //! Runs the selected checks of every target at once and assembles one
 //! ordered `Report`. Each check is bounded (twice the probe timeout plus a
-//! second); the whole run is bounded too, so no server can hang rtdoctor.
+//! second, and `--soak`'s DUR more for the checks that hold connections);
+//! the whole run is bounded too (DUR more with `--soak`), so no server can
+//! hang rtdoctor.
 //! A check that needs another waits until it is known whether that one
 //! fails (early, from `Check::fails`, or from its result) and is skipped,
 //! with the reason, when it does.
@@ -22,15 +24,40 @@ type Slot = watch::Receiver<Option<CheckResult>>;
 /// from its result: what the checks that need it wait on.
 type Gate = watch::Receiver<Option<bool>>;
 
-/// The longest one check may take.
-pub fn check_budget(probe: &ProbeSettings) -> Duration {
-    probe.timeout * 2 + Duration::from_secs(1)
+/// The longest one check may take: an opt-in check (`--soak`) the time
+/// it was asked to hold its connections more.
+pub fn check_budget(check: &dyn Check, probe: &ProbeSettings) -> Duration {
+    let extra = check
+        .opt_in()
+        .map_or(Duration::ZERO, |o| o.extra_time(probe));
+    probe.timeout * 2 + Duration::from_secs(1) + extra
 }
 
 /// The longest a whole run may take: a chain of checks that wait on each
-/// other (the Socket.IO probes share one server, one after another).
+/// other (the Socket.IO probes share one server, one after another), and
+/// `--soak`'s DUR.
 pub fn run_budget(probe: &ProbeSettings) -> Duration {
-    probe.timeout * 6 + Duration::from_secs(2)
+    probe.timeout * 6 + Duration::from_secs(2) + probe.soak.unwrap_or_default()
+}
+
+/// The checks that run on a target probed with `probe`: those `--only` and
+/// `--skip` select, less the opt-in ones its options did not ask for —
+/// unless `--only` names one by its id, which then runs to say it was
+/// skipped and why.
+pub fn selected(
+    config: &CheckConfig,
+    checks: &[Arc<dyn Check>],
+    probe: &ProbeSettings,
+) -> Vec<Arc<dyn Check>> {
+    checks
+        .iter()
+        .filter(|c| config.selection.includes(c.id()))
+        .filter(|c| match c.opt_in() {
+            Some(o) if !o.asked(probe) => config.selection.only.iter().any(|p| p == c.id()),
+            _ => true,
+        })
+        .cloned()
+        .collect()
 }
 
 /// `on_done` is called as each check finishes (for progress display).
@@ -53,11 +80,6 @@ pub async fn run_on(
 ) -> anyhow::Result<Report> {
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let start = Instant::now();
-    let selected: Vec<Arc<dyn Check>> = checks
-        .iter()
-        .filter(|c| config.selection.includes(c.id()))
-        .cloned()
-        .collect();
 
     if let Some(wait) = config.wait {
         crate::wait::for_targets(config, &machine, wait).await;
@@ -70,6 +92,7 @@ pub async fn run_on(
             machine.clone(),
         ));
         let deadline = tokio::time::Instant::now() + run_budget(&tc.probe);
+        let selected = selected(config, checks, &tc.probe);
         let (senders, slots): (Vec<_>, Vec<Slot>) =
             selected.iter().map(|_| watch::channel(None)).unzip();
         let (gate_senders, gates): (Vec<_>, Vec<Gate>) =
@@ -158,10 +181,19 @@ async fn run_one(
     }
     let start = Instant::now();
     let mut crashed = false;
-    let outcome = match wait_for_needs(needs, deadline).await {
+    let not_asked = check
+        .opt_in()
+        .filter(|o| !o.asked(&ctx.probe))
+        .map(|o| o.not_asked());
+    let skip = match not_asked {
+        Some(skip) => Some(skip),
+        None => wait_for_needs(needs, deadline).await,
+    };
+    let outcome = match skip {
         Some(skip) => skip,
         None => {
-            let budget = (tokio::time::Instant::now() + check_budget(&ctx.probe)).min(deadline);
+            let budget =
+                (tokio::time::Instant::now() + check_budget(check, &ctx.probe)).min(deadline);
             let work = async {
                 if let Some(fails) = check.fails(ctx).await {
                     gate.send_replace(Some(fails));
@@ -428,5 +460,65 @@ mod tests {
             "skipped because boom failed"
         );
         assert_eq!(report.crashed, ["boom on http://localhost:1"]);
+    }
+    /// A check that holds its connection for `delay_ms` under `--soak`.
+    struct Soaker {
+        delay_ms: u64,
+    }
+
+    #[async_trait]
+    impl Check for Soaker {
+        fn id(&self) -> &str {
+            "soaker"
+        }
+        fn title(&self) -> &str {
+            "soaker"
+        }
+        fn explain(&self) -> &str {
+            ""
+        }
+        fn opt_in(&self) -> Option<crate::check::OptIn> {
+            Some(crate::check::OptIn::Soak)
+        }
+        async fn run(&self, _: &Ctx) -> Outcome {
+            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
+            Outcome::pass("held")
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_opt_in_check_is_left_out_unless_asked_and_skipped_when_named_alone() {
+        let checks: [Arc<dyn Check>; 2] = [
+            fake("a", &[], Status::Pass, 0),
+            Arc::new(Soaker { delay_ms: 0 }),
+        ];
+        let mut config = config(Duration::from_secs(1));
+        let report = run(&config, &checks, Arc::new(|| {})).await.unwrap();
+        let ids: Vec<&str> = report.checks().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a"]);
+
+        config.selection.only = vec!["soaker".into()];
+        let report = run(&config, &checks, Arc::new(|| {})).await.unwrap();
+        let soaker = report.checks().next().unwrap();
+        assert_eq!(soaker.status, Status::Skip);
+        assert!(soaker.summary.contains("--soak DUR"), "{}", soaker.summary);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_soak_lengthens_the_bound_of_its_checks_and_of_the_run() {
+        // 1 s timeout: 3 s for a check, 8 s for the run, each 20 s more.
+        let checks: [Arc<dyn Check>; 2] = [
+            Arc::new(Soaker { delay_ms: 22_000 }),
+            fake("slow", &[], Status::Pass, 4_000),
+        ];
+        let mut config = config(Duration::from_secs(1));
+        config.targets[0].probe.soak = Some(Duration::from_secs(20));
+        assert_eq!(
+            run_budget(&config.targets[0].probe),
+            Duration::from_secs(28)
+        );
+        let report = run(&config, &checks, Arc::new(|| {})).await.unwrap();
+        let got: Vec<(&str, Status)> = report.checks().map(|c| (c.id.as_str(), c.status)).collect();
+        assert_eq!(got, [("soaker", Status::Pass), ("slow", Status::Fail)]);
     }
 }

@@ -43,6 +43,9 @@ pub enum EioMode {
 pub struct ProbeSettings {
     /// Limit for one probe (a connect, a request).
     pub timeout: Duration,
+    /// `--soak DUR`: how long the soak checks (`socketio.heartbeat`,
+    /// `websocket.idle`) hold their connections; `None`: they do not run.
+    pub soak: Option<Duration>,
     /// Where `port.listen` looks when nothing listens on the target port.
     pub port_range: (u16, u16),
     pub socketio_path: String,
@@ -82,6 +85,7 @@ impl ProbeSettings {
     pub fn new(timeout: Duration, port_range: (u16, u16)) -> ProbeSettings {
         ProbeSettings {
             timeout,
+            soak: None,
             port_range,
             socketio_path: DEFAULT_SOCKETIO_PATH.into(),
             health_path: DEFAULT_HEALTH_PATH.into(),

@@ -16,6 +16,7 @@ mod listen;
 mod mixed;
 mod namespace;
 mod net_path;
+mod opt_in;
 mod proxy;
 mod reach;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod tls;
 pub(crate) mod upgrade;
 mod websocket;
 
+pub use opt_in::OptIn;
 pub use registry::{Registry, registry, registry_with, unknown_check};
 
 use std::net::IpAddr;
@@ -70,6 +72,11 @@ pub trait Check: Send + Sync {
         None
     }
     async fn run(&self, ctx: &Ctx) -> Outcome;
+    /// The option that must ask for this check (`--soak`); `None` (the
+    /// default): it always runs.
+    fn opt_in(&self) -> Option<OptIn> {
+        None
+    }
     /// Whether this check's failure skips the checks that need it (the
     /// default). `tls.certificate` under --insecure fails and lets them go
     /// on, as clients told to ignore the certificate do.

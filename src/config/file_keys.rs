@@ -43,6 +43,7 @@ pub(crate) const SOCKETIO_KEYS: &[&str] = with_socketio_keys!();
 /// The keys of the top level.
 pub(crate) const TOP_KEYS: &[&str] = with_socketio_keys!(
     "timeout",
+    "soak",
     "port_range",
     "only",
     "skip",
@@ -109,6 +110,7 @@ impl<'de> Visitor<'de> for TopVisitor {
         while let Some(key) = map.next_key::<Spanned<String>>()? {
             match key.get_ref().as_str() {
                 "timeout" => set(&mut c.timeout, "timeout", &mut map)?,
+                "soak" => set(&mut c.soak, "soak", &mut map)?,
                 "port_range" => set(&mut c.port_range, "port_range", &mut map)?,
                 "only" => set(&mut c.only, "only", &mut map)?,
                 "skip" => set(&mut c.skip, "skip", &mut map)?,

@@ -199,4 +199,18 @@ mod tests {
         );
         assert_eq!(err.exit_code(), std::process::ExitCode::from(2));
     }
+    #[test]
+    fn the_soak_is_off_unless_the_flag_or_the_files_top_level_names_it() {
+        assert_eq!(check_config(&["check", "8765"]).targets[0].probe.soak, None);
+        let config = check_config(&["check", "8765", "--soak", "3s"]);
+        assert_eq!(config.targets[0].probe.soak, Some(Duration::from_secs(3)));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rtdoctor.toml");
+        std::fs::write(&file, "soak = \"2s\"\n[[target]]\nurl = \"9000\"\n").unwrap();
+        let path = file.to_str().unwrap();
+        let config = check_config(&["check", "--config", path]);
+        assert_eq!(config.targets[0].probe.soak, Some(Duration::from_secs(2)));
+        let config = check_config(&["check", "--config", path, "--soak", "1s"]);
+        assert_eq!(config.targets[0].probe.soak, Some(Duration::from_secs(1)));
+    }
 }

@@ -62,6 +62,13 @@ pub(super) fn settings(
         .map_or(&file.config.timeout, |(t, _)| &t.timeout)
         .as_ref()
         .and_then(|v| file.value(v, "timeout", parse_duration));
+    // A top-level key only: the run's, as its bound is.
+    let file_soak = file
+        .config
+        .soak
+        .as_ref()
+        .filter(|_| target.is_none())
+        .and_then(|v| file.value(v, "soak", parse_duration));
     let file_range = target
         .map_or(&file.config.port_range, |(t, _)| &t.port_range)
         .as_ref()
@@ -159,6 +166,7 @@ pub(super) fn settings(
     Settings {
         probe: ProbeSettings {
             timeout: args.timeout.or(file_timeout).unwrap_or(base_probe.timeout),
+            soak: args.soak.or(file_soak).or(base_probe.soak),
             port_range: (0, 0),
             socketio_path: args
                 .socketio_path
