@@ -40,6 +40,7 @@ pub const CATALOGUE: &[&str] = &[
     "tls.certificate",
     "mixed-content",
     "net.path",
+    "websocket.idle",
 ];
 
 /// The catalogue's ids that `--only groups` selects (a group names an id

@@ -25,7 +25,10 @@ fn soak(url: &str, dur: &str) -> Value {
 
 /// The seconds that follow `before` in `text` (`cut after 2.0 s`).
 fn figure(text: &str, before: &str) -> f64 {
-    let at = text.find(before).unwrap_or_else(|| panic!("{before}: {text}")) + before.len();
+    let at = text
+        .find(before)
+        .unwrap_or_else(|| panic!("{before}: {text}"))
+        + before.len();
     text[at..]
         .split(' ')
         .next()
@@ -41,11 +44,17 @@ fn assert_idle_cut(r: &Value, by: &str, fix: &str) {
     let cut = figure(s, "cut after ");
     assert!((1.5..=3.5).contains(&cut), "{s}");
     assert!(s.contains(&format!("of silence by {by}")), "{s}");
-    assert!(s.contains("a TCP FIN without a close frame (1006)"), "{s}");
+    assert!(
+        s.contains("with a TCP FIN and no close frame (1006)"),
+        "{s}"
+    );
     assert!(s.contains("a second connection pinged every "), "{s}");
     assert!(s.contains("stayed open"), "{s}");
     let fixes = fix_text(r, "websocket.idle");
-    assert!(fixes.contains("Keep the connection busy more often than every"), "{fixes}");
+    assert!(
+        fixes.contains("Keep the connection busy more often than every"),
+        "{fixes}"
+    );
     assert!(fixes.contains(fix), "{fixes}");
 }
 
@@ -77,7 +86,10 @@ fn websocket_idle_a_quiet_ws_server_with_nothing_in_front_passes_and_says_it_nev
     let s = summary(&r, "websocket.idle");
     let open = figure(s, "open ");
     assert!((2.5..=3.5).contains(&open), "{s}");
-    assert!(s.contains("nothing cut it; the server sends no pings"), "{s}");
+    assert!(
+        s.contains("nothing cut it; the server sends no pings"),
+        "{s}"
+    );
 }
 
 #[test]

@@ -102,8 +102,7 @@ async fn reachable(target: &Target, timeout: Duration) -> Result<(), String> {
 /// The server behind the target: named by `--backend`, else found on this
 /// machine when the target's port is held by a proxy.
 pub async fn find(ctx: &Ctx) -> Behind {
-    let local = ctx.is_local().await == Ok(true);
-    let proxy = if local { proxy(ctx).await } else { None };
+    let proxy = local_proxy(ctx).await;
     if let Some(target) = &ctx.probe.backend {
         let proxy = proxy.unwrap_or_else(|| Proxy::unnamed(ctx.target.port));
         let backend = Backend {
@@ -141,7 +140,15 @@ pub async fn find(ctx: &Ctx) -> Behind {
 }
 
 /// The port holder, when it is a proxy.
-pub(super) async fn proxy(ctx: &Ctx) -> Option<Proxy> {
+/// The proxy holding the target's port, when the target is this machine.
+pub async fn local_proxy(ctx: &Ctx) -> Option<Proxy> {
+    if ctx.is_local().await != Ok(true) {
+        return None;
+    }
+    proxy(ctx).await
+}
+
+async fn proxy(ctx: &Ctx) -> Option<Proxy> {
     let found = ctx.machine.holders(ctx.target.port).await.ok()?;
     let holder = found.main_holder()?;
     let kind = ProxyKind::of(&holder.process.name, &holder.command_line())?;

@@ -13,8 +13,9 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use super::websocket::{combine, endpoints};
-use super::{Check, Ctx, backend};
+use super::{Check, Ctx, OptIn, backend};
 use crate::report::Outcome;
+use crate::runner::check_budget;
 use verdict::InFront;
 
 /// Time kept, of the check's bound, for the verdict and the report.
@@ -34,6 +35,10 @@ impl Check for Idle {
 
     fn needs(&self) -> &[&str] {
         &["port.listen", "tls.certificate", "websocket.upgrade"]
+    }
+
+    fn opt_in(&self) -> Option<OptIn> {
+        Some(OptIn::Soak)
     }
 
     fn explain(&self) -> &str {
@@ -61,8 +66,8 @@ proxy's idle timeout longer than DUR would still cut a connection that quiet)."
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let started = tokio::time::Instant::now();
-        let Some(soak) = soak(ctx) else {
-            return Outcome::skip("runs with --soak DUR");
+        let Some(soak) = ctx.probe.soak else {
+            return OptIn::Soak.not_asked();
         };
         let urls = endpoints(ctx).await;
         if urls.is_empty() {
@@ -72,7 +77,7 @@ proxy's idle timeout longer than DUR would still cut a connection that quiet)."
         }
         let span = observe::Span {
             soak,
-            deadline: started + ctx.probe.timeout * 2 + Duration::from_secs(1) + soak - MARGIN,
+            deadline: started + check_budget(self, &ctx.probe) - MARGIN,
         };
         let holder = holder(ctx).await;
         let seen = join_all(
@@ -88,16 +93,9 @@ proxy's idle timeout longer than DUR would still cut a connection that quiet)."
     }
 }
 
-fn soak(_ctx: &Ctx) -> Option<Duration> {
-    None
-}
-
 /// The proxy holding the target's port, on this machine.
 async fn holder(ctx: &Ctx) -> Option<InFront> {
-    if ctx.is_local().await != Ok(true) {
-        return None;
-    }
-    let proxy = backend::proxy(ctx).await?;
+    let proxy = backend::local_proxy(ctx).await?;
     Some(InFront {
         name: proxy.name,
         kind: proxy.kind,

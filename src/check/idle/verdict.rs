@@ -95,7 +95,7 @@ impl End {
         }
     }
 
-    /// How it ended, in words: `a TCP FIN without a close frame (1006)`.
+    /// How it ended, in words: `with a TCP FIN and no close frame (1006)`.
     fn how(&self) -> String {
         match self {
             End::Open => "still open".into(),
@@ -107,11 +107,11 @@ impl End {
                     true => String::new(),
                     false => format!(" \"{}\"", crate::escape::escape(reason)),
                 };
-                format!("a close frame {code}{reason}")
+                format!("with a close frame {code}{reason}")
             }
-            End::Fin { .. } => "a TCP FIN without a close frame (1006)".into(),
-            End::Reset { .. } => "a TCP reset without a close frame (1006)".into(),
-            End::Failed { error, .. } => format!("an error: {error}"),
+            End::Fin { .. } => "with a TCP FIN and no close frame (1006)".into(),
+            End::Reset { .. } => "with a TCP reset and no close frame (1006)".into(),
+            End::Failed { error, .. } => format!("with an error: {error}"),
         }
     }
 }
@@ -155,7 +155,7 @@ pub fn verdict(seen: &Observation) -> Outcome {
     };
     let who = who(&quiet.end, seen.proxy.as_ref());
     let cut = format!(
-        "cut after {} of silence by {who} ({})",
+        "cut after {} of silence by {who} {}",
         secs(silence),
         quiet.end.how()
     );
@@ -188,10 +188,10 @@ fn open(quiet: &Held, pings: &str, proxy: Option<&InFront>) -> Outcome {
     };
     let risk = match proxy {
         Some(p) => format!(
-            "{} in front would cut it once it is quiet for longer than its idle timeout",
+            "{} in front would cut it if it stayed quiet longer than its idle timeout",
             p.name
         ),
-        None => "a proxy's or load balancer's idle timeout on the way would cut it once it is quiet for that long".into(),
+        None => "an idle timeout on the way (a proxy's, a load balancer's) would cut it if it stayed quiet longer".into(),
     };
     Outcome::pass(format!(
         "open {held} {quiet_words}, nothing cut it; the server sends no pings: {risk}"
@@ -218,7 +218,7 @@ fn second(cut: &str, silence: Duration, pinged: &Held, proxy: Option<&InFront>) 
             secs(pinged.held)
         )),
         Some(at) => Outcome::fail(format!(
-            "{cut}; {tried} was cut too, after {} ({}): not an idle cut, something ends connections after a while whatever their traffic (a maximum connection time, or the server closing them)",
+            "{cut}; {tried} was cut too, after {} {}: not an idle cut, something ends connections after a while whatever their traffic (a maximum connection time, or the server closing them)",
             secs(at),
             pinged.end.how()
         ))
@@ -258,7 +258,7 @@ fn timeline(label: &str, held: &Held) -> Vec<(String, String)> {
         format!("{label} connection"),
         match held.end {
             End::Open => format!("open for {}", secs(held.held)),
-            _ => format!("ended after {}: {}", secs(held.held), held.end.how()),
+            _ => format!("ended after {} {}", secs(held.held), held.end.how()),
         },
     )];
     lines.push((format!("{label} server pings"), server_pings(held)));
@@ -296,7 +296,7 @@ fn heartbeat(silence: Duration) -> Fix {
 client, so the connection is never quiet for {}: ws sends no pings by default (its README's \
 heartbeat: setInterval(() => ws.ping(), …) for each client); python-websockets pings every 20 s \
 (ping_interval); browsers cannot send ping frames: an application message.",
-            secs_round(silence / 2),
+            secs(silence / 2),
             secs_round(silence)
         ),
     )
@@ -395,7 +395,7 @@ mod tests {
         assert_eq!(out.status, Status::Fail);
         assert!(
             out.summary.starts_with(
-                "cut after 2.0 s of silence by nginx/1.22.1 (a TCP FIN without a close frame (1006)); \
+                "cut after 2.0 s of silence by nginx/1.22.1 with a TCP FIN and no close frame (1006); \
 a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of about 2 s"
             ),
             "{}",
@@ -409,7 +409,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
                 "Raise nginx's proxy_read_timeout"
             ]
         );
-        assert!(out.fixes[0].detail.contains("every 1 s or sooner"));
+        assert!(out.fixes[0].detail.contains("every 1.0 s or sooner"));
         let ev = recorded::evidence(&out);
         assert!(ev.contains(&("quiet server pings", "the server sent no ping")));
         assert!(ev.contains(&("pinged client pings", "every 1.0 s, 2 answered by a pong")));
@@ -476,7 +476,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
         assert_eq!(out.status, Status::Pass);
         assert!(
             out.summary.starts_with(
-                "open 3.0 s without traffic, nothing cut it; the server sends no pings: a proxy's"
+                "open 3.0 s without traffic, nothing cut it; the server sends no pings: an idle timeout on the way"
             ),
             "{}",
             out.summary
@@ -514,7 +514,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
         assert_eq!(out.status, Status::Fail);
         assert!(
             out.summary.starts_with(
-                "cut after 2.0 s of silence by the server (a close frame 1001 (going away) \"bye\")"
+                "cut after 2.0 s of silence by the server with a close frame 1001 (going away) \"bye\""
             ),
             "{}",
             out.summary
@@ -546,7 +546,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
         assert!(
             out.summary.starts_with(
                 "cut after 4.0 s of silence by the server or something between (a proxy, a load balancer, a NAT) \
-(a TCP reset without a close frame (1006)); no time was left"
+with a TCP reset and no close frame (1006); no time was left"
             ),
             "{}",
             out.summary
