@@ -381,25 +381,32 @@ mod tests {
         }
     }
 
+    fn begins(out: &Outcome, start: &str) {
+        assert!(out.summary.starts_with(start), "{}", out.summary);
+    }
+
     fn nginx() -> Option<InFront> {
         Some(InFront::named("nginx/1.22.1"))
     }
 
-    #[test]
-    fn an_nginx_idle_cut_is_named_with_its_time_and_both_fixes() {
-        let out = verdict(&Observation {
+    /// nginx's cut, then a second connection pinged every 1.006 s and
+    /// open for `held` ms.
+    fn through_nginx(held: u64) -> Outcome {
+        verdict(&Observation {
             proxy: nginx(),
             quiet: Ok(nginx_cut()),
-            pinged: Some(Ok(pinged_open(1006, 3000))),
-        });
+            pinged: Some(Ok(pinged_open(1006, held))),
+        })
+    }
+
+    #[test]
+    fn an_nginx_idle_cut_is_named_with_its_time_and_both_fixes() {
+        let out = through_nginx(3000);
         assert_eq!(out.status, Status::Fail);
-        assert!(
-            out.summary.starts_with(
-                "cut after 2.0 s of silence by nginx/1.22.1 with a TCP FIN and no close frame (1006); \
-a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of about 2 s"
-            ),
-            "{}",
-            out.summary
+        begins(
+            &out,
+            "cut after 2.0 s of silence by nginx/1.22.1 with a TCP FIN and no close frame (1006); \
+a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of about 2 s",
         );
         let titles: Vec<&str> = out.fixes.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
@@ -474,12 +481,9 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
             pinged: None,
         });
         assert_eq!(out.status, Status::Pass);
-        assert!(
-            out.summary.starts_with(
-                "open 3.0 s without traffic, nothing cut it; the server sends no pings: an idle timeout on the way"
-            ),
-            "{}",
-            out.summary
+        begins(
+            &out,
+            "open 3.0 s without traffic, nothing cut it; the server sends no pings: an idle timeout on the way",
         );
         let out = verdict(&Observation {
             proxy: nginx(),
@@ -512,12 +516,9 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
             })),
         });
         assert_eq!(out.status, Status::Fail);
-        assert!(
-            out.summary.starts_with(
-                "cut after 2.0 s of silence by the server with a close frame 1001 (going away) \"bye\""
-            ),
-            "{}",
-            out.summary
+        begins(
+            &out,
+            "cut after 2.0 s of silence by the server with a close frame 1001 (going away) \"bye\"",
         );
         assert!(out.summary.contains("was cut too, after 2.0 s"));
         assert!(out.summary.contains("not an idle cut"));
@@ -543,24 +544,17 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
             quiet: Ok(held),
             pinged: None,
         });
-        assert!(
-            out.summary.starts_with(
-                "cut after 4.0 s of silence by the server or something between (a proxy, a load balancer, a NAT) \
-with a TCP reset and no close frame (1006); no time was left"
-            ),
-            "{}",
-            out.summary
+        begins(
+            &out,
+            "cut after 4.0 s of silence by the server or something between (a proxy, a load balancer, a NAT) \
+with a TCP reset and no close frame (1006); no time was left",
         );
         assert!(out.summary.contains("a --soak of 12.0 s or more"));
     }
 
     #[test]
     fn a_short_second_try_or_one_that_did_not_open_tells_nothing_more() {
-        let short = verdict(&Observation {
-            proxy: nginx(),
-            quiet: Ok(nginx_cut()),
-            pinged: Some(Ok(pinged_open(1006, 2100))),
-        });
+        let short = through_nginx(2100);
         assert_eq!(short.status, Status::Fail);
         assert!(
             short.summary.contains("too short to tell"),
