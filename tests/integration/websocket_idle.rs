@@ -101,3 +101,19 @@ fn websocket_idle_a_server_that_pings_passes_with_its_interval_measured() {
     let every = figure(s, "the server pings every ");
     assert!((0.8..=1.2).contains(&every), "{s}");
 }
+
+#[test]
+fn websocket_idle_a_server_that_ends_connections_whatever_their_traffic_is_not_an_idle_cut() {
+    let server = ws_server(&["--close-after", "1000"]);
+    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), "3s");
+    assert_eq!(status(&r, "websocket.idle"), "fail", "{r:#}");
+    let s = summary(&r, "websocket.idle");
+    let cut = figure(s, "cut after ");
+    assert!((0.7..=1.5).contains(&cut), "{s}");
+    assert!(
+        s.contains("by the server with a close frame 1001 (going away) \"lifetime\""),
+        "{s}"
+    );
+    assert!(s.contains("was cut too, after "), "{s}");
+    assert!(s.contains("not an idle cut"), "{s}");
+}

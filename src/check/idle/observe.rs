@@ -137,7 +137,6 @@ async fn hold(
                 let at = opened.elapsed();
                 match frame {
                     Some(Ok(message)) => {
-                        held.last_heard = Some(at);
                         if let Some(end) = heard(&mut held, message, at) {
                             break end;
                         }
@@ -170,8 +169,12 @@ async fn hold(
     held
 }
 
-/// Count one message; the end when it was a close frame.
+/// Count one message; the end when it was a close frame (which ends a
+/// silence, and is not part of it).
 fn heard(held: &mut Held, message: Message, at: Duration) -> Option<End> {
+    if !message.is_close() {
+        held.last_heard = Some(at);
+    }
     match message {
         Message::Ping(_) => {
             held.server_ping_count += 1;
