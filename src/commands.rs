@@ -65,6 +65,7 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
         .map(|t| runner::selected(config, checks, &t.probe).len())
         .sum();
     let bar = spinner(config.progress, total);
+    let soak = config.targets.iter().filter_map(|t| t.probe.soak).max();
     let on_done: Arc<dyn Fn() + Send + Sync> = {
         let bar = bar.clone();
         Arc::new(move || bar.inc(1))
@@ -87,6 +88,10 @@ fn check(config: &CheckConfig, checks: &[Arc<dyn Check>]) -> Result<ExitCode, Er
             .unwrap_or_default();
     let (report, table) = block_on(async {
         let deadline = tokio::time::Instant::now() + bound;
+        if let Some(soak) = soak {
+            crate::interrupt::listen(config.verbosity);
+            tokio::spawn(soak_left(bar.clone(), soak));
+        }
         let report = runner::run_on(config, checks, machine.clone(), on_done).await;
         let table = match &config.bundle {
             Some(_) => tokio::time::timeout_at(deadline, machine.sockets())
@@ -233,11 +238,36 @@ fn spinner(enabled: bool, total: usize) -> ProgressBar {
     }
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} checking… {pos}/{len}")
+        ProgressStyle::with_template("{spinner} checking… {pos}/{len}{msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(80));
     bar
+}
+
+/// `--soak`: the spinner also shows the time the soak has left, once a
+/// second (a hidden spinner draws nothing).
+async fn soak_left(bar: ProgressBar, soak: Duration) {
+    let end = tokio::time::Instant::now() + soak;
+    let mut stop = crate::interrupt::stop();
+    loop {
+        let left = end.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            bar.set_message("");
+            return;
+        }
+        bar.set_message(format!(
+            " · soaking, {} s left",
+            left.as_secs_f64().ceil() as u64
+        ));
+        tokio::select! {
+            _ = stop.wait() => {
+                bar.set_message(" · interrupted");
+                return;
+            }
+            _ = tokio::time::sleep(Duration::from_secs(1).min(left)) => {}
+        }
+    }
 }
 
 fn ports(config: &PortsConfig) -> Result<ExitCode, Error> {

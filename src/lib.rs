@@ -16,6 +16,7 @@ pub mod error;
 pub mod escape;
 pub mod holders;
 pub mod input_file;
+pub mod interrupt;
 pub mod kill;
 pub mod machine;
 pub mod net;

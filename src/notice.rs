@@ -37,6 +37,8 @@ pub enum Notice<'a> {
     NotHttp(&'a [u16]),
     /// A target named twice (`given` the second time): checked once.
     Duplicate { given: &'a str, target: &'a Target },
+    /// Ctrl-C during `--soak`: the soak ends, the report follows.
+    Interrupted,
 }
 
 impl Notice<'_> {
@@ -89,6 +91,9 @@ impl Notice<'_> {
             Notice::Duplicate { given, target } => {
                 format!("rtdoctor: {given} is {target} again; checking it once")
             }
+            Notice::Interrupted => "rtdoctor: interrupted: the soak ends here and the report of \
+what was seen follows (Ctrl-C again quits at once)"
+                .to_string(),
         }
     }
 }

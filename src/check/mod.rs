@@ -11,6 +11,7 @@ mod fd_limit;
 mod fixes;
 mod handshake;
 mod health;
+mod heartbeat;
 mod idle;
 mod listen;
 mod mixed;

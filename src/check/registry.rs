@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{
-    Check, cors, declared, dualstack, fd_limit, handshake, health, idle, listen, mixed, namespace,
-    net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
+    Check, cors, declared, dualstack, fd_limit, handshake, health, heartbeat, idle, listen, mixed,
+    namespace, net_path, proxy, sticky, time_wait, tls, upgrade, websocket,
 };
 use crate::error::Error;
 
@@ -32,6 +32,7 @@ pub fn registry() -> Registry {
         Arc::new(tls::Certificate),
         Arc::new(mixed::MixedContent),
         Arc::new(net_path::NetPath),
+        Arc::new(heartbeat::Heartbeat),
         Arc::new(idle::Idle),
     ]
 }

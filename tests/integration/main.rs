@@ -17,6 +17,7 @@ mod false_alarms;
 mod flood;
 mod fuzz;
 mod generated;
+mod heartbeat;
 mod hostile;
 mod input_files;
 mod inputs;

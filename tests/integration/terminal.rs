@@ -28,6 +28,13 @@ fn long_command_line_server() -> Server {
 /// support::rtdoctor's clean environment plus `env`: what the terminal
 /// showed, colours and carriage returns taken out.
 fn pty(cols: usize, args: &[&str], env: &[(&str, &str)]) -> String {
+    in_pty(cols, args, env, false)
+}
+
+/// rtdoctor run with `args` in a pseudo-terminal `cols` wide: what the
+/// terminal showed of standard output, and of standard error too when
+/// `stderr` (the spinner's).
+pub fn in_pty(cols: usize, args: &[&str], env: &[(&str, &str)], stderr: bool) -> String {
     let present = Command::new("script")
         .arg("--version")
         .stdout(Stdio::null())
@@ -51,7 +58,9 @@ Alpine: apk add util-linux-misc)"
     }
     // The spinner is standard error's: standard error goes elsewhere, so
     // what is read is standard output's lines as the terminal showed them.
-    line.push_str(" 2>/dev/null");
+    if !stderr {
+        line.push_str(" 2>/dev/null");
+    }
     let mut cmd = Command::new("script");
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -3,6 +3,8 @@
 //! idle timeout of 2 s. Each asserts the status, the cause named and the
 //! figure measured (the cut time, the ping interval) within a tolerance.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use crate::peers::*;
@@ -116,4 +118,25 @@ fn websocket_idle_a_server_that_ends_connections_whatever_their_traffic_is_not_a
     );
     assert!(s.contains("was cut too, after "), "{s}");
     assert!(s.contains("not an idle cut"), "{s}");
+}
+
+#[test]
+fn websocket_idle_ctrl_c_mid_soak_reports_what_was_seen_so_far() {
+    let server = ws_server(&["--ping", "500"]);
+    let url = format!("ws://127.0.0.1:{}/ws", server.port);
+    let args = ["check", "--json", &url, "--only", "websocket.idle"];
+    let (out, sent) = rt_interrupted(
+        &[&args[..], &["--soak", "60s"]].concat(),
+        Duration::from_millis(2000),
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    assert_eq!(status(&r, "websocket.idle"), "skip", "{r:#}");
+    let s = summary(&r, "websocket.idle");
+    // Held from the opening until the SIGINT: no longer than the time
+    // between rtdoctor's start and the signal.
+    let after = figure(s, "interrupted (Ctrl-C) after ");
+    assert!(after <= sent + 0.1, "{s} (SIGINT after {sent:.1} s)");
+    let every = figure(s, "the server pings every ");
+    assert!((0.4..=0.6).contains(&every), "{s}");
 }

@@ -21,6 +21,7 @@
 //   --eio3           allowEIO3: true (accept Engine.IO v3 / socket.io 2 clients)
 //   --cors ORIGIN    cors: { origin: ORIGIN } (socket.io's default: no CORS)
 //   --credentials    with --cors: credentials: true
+//   --ping-interval MS  pingInterval (the open packet's), in milliseconds
 //
 // Prints the single line "ready" on stdout once listening; runs until killed.
 'use strict';
@@ -32,6 +33,7 @@ const peerRequire = (m) => require(require.resolve(m, { paths: [path.join(peers,
 const { Server } = peerRequire('socket.io');
 
 const argv = process.argv.slice(2);
+let pingInterval = null;
 let port = null, host = '127.0.0.1', eio3 = false, cors = null, bare = false, twoHandlers = false, credentials = false;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -41,6 +43,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--bare') bare = true;
   else if (a === '--two-handlers') twoHandlers = true;
   else if (a === '--credentials') credentials = true;
+  else if (a === '--ping-interval') pingInterval = Number(argv[++i]);
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`node4.js: unknown argument ${a}`); process.exit(2); }
 }
@@ -58,6 +61,7 @@ const server = bare ? http.createServer() : http.createServer((req, res) => {
 
 const opts = {};
 if (eio3) opts.allowEIO3 = true;
+if (pingInterval !== null) opts.pingInterval = pingInterval;
 if (cors !== null) opts.cors = credentials ? { origin: cors, credentials: true } : { origin: cors };
 const io = new Server(server, opts);
 if (twoHandlers) {

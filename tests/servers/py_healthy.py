@@ -3,7 +3,8 @@
 
 usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
            [--host 127.0.0.1] [--cors ORIGIN]... [--no-upgrades] [--log]
-           [--ping-interval SECONDS] [--server-header VALUE]
+           [--ping-interval SECONDS] [--ping-timeout SECONDS]
+           [--block SECONDS] [--server-header VALUE]
 
   /health          200 application/json {"status":"ok"}
   /socket.io/      Socket.IO (Engine.IO v4 only; python-engineio has no v3)
@@ -18,6 +19,10 @@ usage: target/peers/py/bin/python tests/servers/py_healthy.py PORT
                    (as a server without WebSocket support does)
   --log            engineio/socketio logging to stderr
   --ping-interval S  ping_interval (seconds; the open packet's pingInterval)
+  --ping-timeout S   ping_timeout (seconds; the open packet's pingTimeout)
+  --block S        a background task blocks the event loop with time.sleep(S)
+                   (the bug: a blocking call in async code), then yields for
+                   S/2 seconds, over and over: pings go out late
   --server-header V  every answer's Server header is V (a platform's own, e.g.
                    cloudflare, for a proxy that passes it on)
   /echo            200 application/json: the request's headers, echoed
@@ -45,6 +50,8 @@ def main():
     p.add_argument("--no-upgrades", action="store_true")
     p.add_argument("--log", action="store_true")
     p.add_argument("--ping-interval", type=float)
+    p.add_argument("--ping-timeout", type=float)
+    p.add_argument("--block", type=float)
     p.add_argument("--server-header")
     args, _ = p.parse_known_args()
 
@@ -60,6 +67,8 @@ def main():
         kw["allow_upgrades"] = False
     if args.ping_interval is not None:
         kw["ping_interval"] = args.ping_interval
+    if args.ping_timeout is not None:
+        kw["ping_timeout"] = args.ping_timeout
     if args.log:
         kw["logger"] = True
         kw["engineio_logger"] = True
@@ -114,11 +123,19 @@ def main():
     async def on_admin_ping(sid, *args):
         return "pong"
 
+    async def block(seconds):
+        import time
+        while True:
+            await asyncio.sleep(seconds / 2)
+            time.sleep(seconds)
+
     async def serve():
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, args.host, args.port)
         await site.start()
+        if args.block:
+            asyncio.get_running_loop().create_task(block(args.block))
         print("ready", flush=True)
         await asyncio.Event().wait()
 

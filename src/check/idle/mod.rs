@@ -51,7 +51,8 @@ was cut, a second connection pings the server every half of the silence the firs
 after and is held at least half as long again: whether it survives tells an idle timeout from \
 a limit on the connection's life. Who cut it: the proxy named in front (the 101's Server \
 header, or the process holding the target's port) when the connection ended without a close \
-frame; the server when a close frame came.\n\n\
+frame; the server when a close frame came. Ctrl-C during the soak ends it early, and the \
+report says what was seen so far.\n\n\
 Causes it tells apart:\n\
 - cut after N s of silence, and the pinged connection stays open: an idle timeout on the way \
 (nginx's proxy_read_timeout, 60 s by default; HAProxy's timeout client/server when timeout \

@@ -126,6 +126,7 @@ async fn hold(
         ..Held::default()
     };
     let mut next_ping = every.map(|e| opened + e);
+    let mut stop = crate::interrupt::stop();
     let end = loop {
         let ping_at = next_ping.unwrap_or(until);
         // The deadline first: a server that sends without pause keeps
@@ -133,6 +134,10 @@ async fn hold(
         tokio::select! {
             biased;
             _ = sleep_until(until) => break End::Open,
+            _ = stop.wait() => {
+                held.interrupted = true;
+                break End::Open;
+            }
             frame = stream.next() => {
                 let at = opened.elapsed();
                 match frame {

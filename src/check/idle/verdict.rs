@@ -59,6 +59,8 @@ pub struct Held {
     pub client_pings: Option<Duration>,
     pub pongs: usize,
     pub end: End,
+    /// Ctrl-C ended the soak before its time (`end` is then `Open`).
+    pub interrupted: bool,
 }
 
 /// The server's pings kept for the intervals.
@@ -176,9 +178,14 @@ pub fn verdict(seen: &Observation) -> Outcome {
     with(out, evidence)
 }
 
-/// The quiet connection outlived the soak.
+/// The quiet connection outlived the soak, or Ctrl-C ended it first.
 fn open(quiet: &Held, pings: &str, proxy: Option<&InFront>) -> Outcome {
     let held = secs(quiet.held);
+    if quiet.interrupted {
+        return Outcome::skip(format!(
+            "interrupted (Ctrl-C) after {held}: open without traffic from here so far, nothing cut it; {pings}"
+        ));
+    }
     if quiet.server_ping_count > 0 {
         return Outcome::pass(format!("open {held} without traffic from here; {pings}"));
     }
@@ -203,6 +210,10 @@ fn second(cut: &str, silence: Duration, pinged: &Held, proxy: Option<&InFront>) 
     let every = pinged.client_pings.unwrap_or_default();
     let tried = format!("a second connection pinged every {}", secs(every));
     match pinged.end.at() {
+        None if pinged.interrupted => Outcome::fail(format!(
+            "{cut}; {tried} was interrupted (Ctrl-C) after {}, before it told whether pings keep it open",
+            secs(pinged.held)
+        )),
         None if pinged.held > silence + silence / 4 => {
             let mut out = Outcome::fail(format!(
                 "{cut}; {tried} stayed open {}: an idle timeout of about {} cuts quiet connections",
@@ -578,6 +589,38 @@ with a TCP reset and no close frame (1006); no time was left",
             pinged: None,
         });
         assert_eq!(unopened.status, Status::Skip);
+    }
+
+    #[test]
+    fn ctrl_c_ends_the_soak_with_what_was_seen_so_far() {
+        let quiet = Held {
+            held: ms(1200),
+            interrupted: true,
+            ..Held::default()
+        };
+        let out = verdict(&Observation {
+            proxy: None,
+            quiet: Ok(quiet),
+            pinged: None,
+        });
+        assert_eq!(out.status, Status::Skip);
+        begins(
+            &out,
+            "interrupted (Ctrl-C) after 1.2 s: open without traffic from here so far, nothing cut it; \
+the server sent no ping",
+        );
+        let out = verdict(&Observation {
+            proxy: nginx(),
+            quiet: Ok(nginx_cut()),
+            pinged: Some(Ok(Held {
+                interrupted: true,
+                ..pinged_open(1006, 1500)
+            })),
+        });
+        assert_eq!(out.status, Status::Fail);
+        assert!(out.summary.ends_with(
+            "a second connection pinged every 1.0 s was interrupted (Ctrl-C) after 1.5 s, before it told whether pings keep it open"
+        ));
     }
 
     #[test]
