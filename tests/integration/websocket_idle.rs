@@ -80,14 +80,19 @@ fn websocket_idle_haproxy_without_timeout_tunnel_cuts_at_its_client_timeout() {
     assert_idle_cut(&r, "HAProxy", "Set HAProxy's timeout tunnel");
 }
 
+/// `ws.js` started with `ws_args`, soaked directly for `dur`: the check's
+/// summary, once its status is `want`.
+fn soaked_direct(ws_args: &[&str], dur: &str, want: &str) -> String {
+    let server = ws_server(ws_args);
+    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), dur);
+    assert_eq!(status(&r, "websocket.idle"), want, "{r:#}");
+    summary(&r, "websocket.idle").to_string()
+}
+
 #[test]
 fn websocket_idle_a_quiet_ws_server_with_nothing_in_front_passes_and_says_it_never_pings() {
-    let server = ws_server(&[]);
-    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), "3s");
-    assert_eq!(status(&r, "websocket.idle"), "pass", "{r:#}");
-    let s = summary(&r, "websocket.idle");
-    let open = figure(s, "open ");
-    assert!((2.5..=3.5).contains(&open), "{s}");
+    let s = soaked_direct(&[], "3s", "pass");
+    assert!((2.5..=3.5).contains(&figure(&s, "open ")), "{s}");
     assert!(
         s.contains("nothing cut it; the server sends no pings"),
         "{s}"
@@ -96,22 +101,15 @@ fn websocket_idle_a_quiet_ws_server_with_nothing_in_front_passes_and_says_it_nev
 
 #[test]
 fn websocket_idle_a_server_that_pings_passes_with_its_interval_measured() {
-    let server = ws_server(&["--ping", "1000"]);
-    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), "3s");
-    assert_eq!(status(&r, "websocket.idle"), "pass", "{r:#}");
-    let s = summary(&r, "websocket.idle");
-    let every = figure(s, "the server pings every ");
+    let s = soaked_direct(&["--ping", "1000"], "3s", "pass");
+    let every = figure(&s, "the server pings every ");
     assert!((0.8..=1.2).contains(&every), "{s}");
 }
 
 #[test]
 fn websocket_idle_a_server_that_ends_connections_whatever_their_traffic_is_not_an_idle_cut() {
-    let server = ws_server(&["--close-after", "1000"]);
-    let r = soak(&format!("ws://127.0.0.1:{}/ws", server.port), "3s");
-    assert_eq!(status(&r, "websocket.idle"), "fail", "{r:#}");
-    let s = summary(&r, "websocket.idle");
-    let cut = figure(s, "cut after ");
-    assert!((0.7..=1.5).contains(&cut), "{s}");
+    let s = soaked_direct(&["--close-after", "1000"], "3s", "fail");
+    assert!((0.7..=1.5).contains(&figure(&s, "cut after ")), "{s}");
     assert!(
         s.contains("by the server with a close frame 1001 (going away) \"lifetime\""),
         "{s}"

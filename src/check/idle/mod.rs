@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
+use tokio::time::timeout_at;
 
 use super::websocket::{combine, endpoints};
 use super::{Check, Ctx, OptIn, backend};
@@ -76,16 +77,16 @@ proxy's idle timeout longer than DUR would still cut a connection that quiet)."
                 "no plain WebSocket endpoint to hold open: name one with --ws-path, or a ws:// target",
             );
         }
-        let span = observe::Span {
-            soak,
-            deadline: started + check_budget(self, &ctx.probe) - MARGIN,
-        };
-        let holder = holder(ctx).await;
-        let seen = join_all(
-            urls.iter()
-                .map(|url| observe::observe(ctx, url, span, holder.clone())),
-        )
-        .await;
+        let deadline = started + check_budget(self, &ctx.probe) - MARGIN;
+        let span = observe::Span { soak, deadline };
+        // The port holder is looked for while the connections are held: on
+        // a busy machine the scan takes seconds.
+        let holds = join_all(urls.iter().map(|url| observe::observe(ctx, url, span)));
+        let holder = async { timeout_at(deadline, holder(ctx)).await.ok().flatten() };
+        let (mut seen, holder) = tokio::join!(holds, holder);
+        for seen in &mut seen {
+            seen.proxy = seen.proxy.take().or_else(|| holder.clone());
+        }
         combine(
             urls.into_iter()
                 .zip(seen.iter().map(verdict::verdict))

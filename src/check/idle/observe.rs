@@ -33,9 +33,8 @@ pub struct Span {
     pub deadline: Instant,
 }
 
-/// Hold `url` open for the soak; `holder`: the proxy holding the target's
-/// port, when one does.
-pub async fn observe(ctx: &Ctx, url: &Url, span: Span, holder: Option<InFront>) -> Observation {
+/// Hold `url` open for the soak.
+pub async fn observe(ctx: &Ctx, url: &Url, span: Span) -> Observation {
     let mut headers = ctx.probe.headers.clone();
     if let Some(origin) = &ctx.probe.origin {
         headers.extend(Header::new("Origin", origin));
@@ -47,7 +46,8 @@ pub async fn observe(ctx: &Ctx, url: &Url, span: Span, holder: Option<InFront>) 
         ));
     }
     let mut seen = Observation {
-        proxy: holder,
+        soak: span.soak,
+        proxy: None,
         quiet: Err(String::new()),
         pinged: None,
     };

@@ -10,6 +10,8 @@ use crate::report::{Fix, Outcome};
 
 /// What one endpoint did while it was held open.
 pub struct Observation {
+    /// How long the connections were to be held (`--soak`).
+    pub soak: Duration,
     /// The proxy named in front: by the 101's `Server` header, or by the
     /// process holding the target's port.
     pub proxy: Option<InFront>,
@@ -62,6 +64,10 @@ pub struct Held {
     /// Ctrl-C ended the soak before its time (`end` is then `Open`).
     pub interrupted: bool,
 }
+
+/// How much shorter than the soak a hold may be and still count as the
+/// soak (timers fire a little early or late).
+const SHORT_BY: Duration = Duration::from_millis(200);
 
 /// The server's pings kept for the intervals.
 pub const MAX_KEPT: usize = 64;
@@ -153,7 +159,10 @@ pub fn verdict(seen: &Observation) -> Outcome {
     let pings = server_pings(quiet);
     let evidence = timeline("quiet", quiet);
     let Some(silence) = quiet.silence() else {
-        return with(open(quiet, &pings, seen.proxy.as_ref()), evidence);
+        return with(
+            open(quiet, seen.soak, &pings, seen.proxy.as_ref()),
+            evidence,
+        );
     };
     let who = who(&quiet.end, seen.proxy.as_ref());
     let cut = format!(
@@ -179,11 +188,17 @@ pub fn verdict(seen: &Observation) -> Outcome {
 }
 
 /// The quiet connection outlived the soak, or Ctrl-C ended it first.
-fn open(quiet: &Held, pings: &str, proxy: Option<&InFront>) -> Outcome {
+fn open(quiet: &Held, soak: Duration, pings: &str, proxy: Option<&InFront>) -> Outcome {
     let held = secs(quiet.held);
     if quiet.interrupted {
         return Outcome::skip(format!(
             "interrupted (Ctrl-C) after {held}: open without traffic from here so far, nothing cut it; {pings}"
+        ));
+    }
+    if quiet.held + SHORT_BY < soak {
+        return Outcome::skip(format!(
+            "held only {held} of the {} asked: the check's time ran out first (the connection took long to open); nothing cut it so far; {pings}",
+            secs(soak)
         ));
     }
     if quiet.server_ping_count > 0 {
@@ -404,6 +419,7 @@ mod tests {
     /// open for `held` ms.
     fn through_nginx(held: u64) -> Outcome {
         verdict(&Observation {
+            soak: ms(3000),
             proxy: nginx(),
             quiet: Ok(nginx_cut()),
             pinged: Some(Ok(pinged_open(1006, held))),
@@ -438,6 +454,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
     #[test]
     fn haproxy_without_a_tunnel_timeout_is_told_to_set_one() {
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: Some(InFront {
                 name: "HAProxy".into(),
                 kind: Some(ProxyKind::Haproxy),
@@ -463,6 +480,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
     #[test]
     fn a_server_that_pings_passes_with_its_interval() {
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: None,
             quiet: Ok(Held {
                 held: ms(3000),
@@ -487,6 +505,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
             ..Held::default()
         };
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: None,
             quiet: Ok(quiet.clone()),
             pinged: None,
@@ -497,6 +516,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
             "open 3.0 s without traffic, nothing cut it; the server sends no pings: an idle timeout on the way",
         );
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: nginx(),
             quiet: Ok(quiet),
             pinged: None,
@@ -507,6 +527,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
     #[test]
     fn a_cut_despite_pings_is_not_an_idle_cut() {
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: None,
             quiet: Ok(Held {
                 held: ms(2000),
@@ -551,6 +572,7 @@ a second connection pinged every 1.0 s stayed open 3.0 s: an idle timeout of abo
         };
         assert_eq!(held.silence(), Some(ms(4000)));
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: None,
             quiet: Ok(held),
             pinged: None,
@@ -574,6 +596,7 @@ with a TCP reset and no close frame (1006); no time was left",
         );
         assert!(short.fixes.is_empty());
         let refused = verdict(&Observation {
+            soak: ms(3000),
             proxy: nginx(),
             quiet: Ok(nginx_cut()),
             pinged: Some(Err("connection refused".into())),
@@ -584,6 +607,7 @@ with a TCP reset and no close frame (1006); no time was left",
                 .ends_with("did not open: connection refused")
         );
         let unopened = verdict(&Observation {
+            soak: ms(3000),
             proxy: None,
             quiet: Err("HTTP 404".into()),
             pinged: None,
@@ -599,6 +623,7 @@ with a TCP reset and no close frame (1006); no time was left",
             ..Held::default()
         };
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: None,
             quiet: Ok(quiet),
             pinged: None,
@@ -610,6 +635,7 @@ with a TCP reset and no close frame (1006); no time was left",
 the server sent no ping",
         );
         let out = verdict(&Observation {
+            soak: ms(3000),
             proxy: nginx(),
             quiet: Ok(nginx_cut()),
             pinged: Some(Ok(Held {
@@ -621,6 +647,24 @@ the server sent no ping",
         assert!(out.summary.ends_with(
             "a second connection pinged every 1.0 s was interrupted (Ctrl-C) after 1.5 s, before it told whether pings keep it open"
         ));
+    }
+
+    #[test]
+    fn a_hold_shorter_than_the_soak_is_not_a_pass() {
+        let out = verdict(&Observation {
+            soak: ms(3000),
+            proxy: None,
+            quiet: Ok(Held {
+                held: ms(500),
+                ..Held::default()
+            }),
+            pinged: None,
+        });
+        assert_eq!(out.status, Status::Skip);
+        begins(
+            &out,
+            "held only 0.5 s of the 3.0 s asked: the check's time ran out first",
+        );
     }
 
     #[test]
