@@ -76,17 +76,17 @@ pub async fn observe(ctx: &Ctx, url: &Url, span: Span) -> Observation {
         ws::close(&mut conn.stream, CLOSING).await;
         return seen;
     };
-    // Long enough past the cut to tell, within the soak when it leaves
-    // that much, else within the check's bound.
+    // Held long enough past the silence to tell (from its own opening),
+    // to the soak's end when that is later, within the check's bound.
     let every = (silence / 2).max(MIN_PING_EVERY);
-    let want = Instant::now() + silence + silence / 2 + MIN_PING_EVERY;
-    let until = want.max(opened + span.soak).min(deadline);
-    if until <= Instant::now() + silence + silence / 4 {
+    let enough = silence + silence / 2 + MIN_PING_EVERY;
+    if deadline <= Instant::now() + enough {
         return seen;
     }
     seen.pinged = Some(match connect(ctx, url, &headers).await {
         Ok(mut conn) => {
             let start = Instant::now();
+            let until = (start + enough).max(opened + span.soak).min(deadline);
             let held = hold(&mut conn.stream, start, until, Some(every)).await;
             if held.end == End::Open {
                 ws::close(&mut conn.stream, CLOSING).await;
