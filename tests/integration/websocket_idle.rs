@@ -75,7 +75,7 @@ fn websocket_idle_nginx_proxy_read_timeout_cuts_a_quiet_connection_that_pings_ke
 #[test]
 fn websocket_idle_haproxy_without_timeout_tunnel_cuts_at_its_client_timeout() {
     let server = ws_server(&[]);
-    let lb = haproxy("haproxy-idle.cfg.template", &[server.port]);
+    let lb = haproxy("haproxy-no-tunnel.cfg.template", &[server.port]);
     let r = soak(&format!("ws://127.0.0.1:{}/ws", lb.port()), "5s");
     assert_idle_cut(&r, "HAProxy", "Set HAProxy's timeout tunnel");
 }
