@@ -12,6 +12,7 @@ mod fixes;
 mod handshake;
 mod health;
 mod heartbeat;
+mod idle;
 mod listen;
 mod mixed;
 mod namespace;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{
-    Check, cors, declared, dualstack, fd_limit, handshake, health, heartbeat, listen, mixed,
+    Check, cors, declared, dualstack, fd_limit, handshake, health, heartbeat, idle, listen, mixed,
     namespace, net_path, payload, proxy, sticky, time_wait, tls, upgrade, websocket,
 };
 use crate::error::Error;
@@ -33,6 +33,7 @@ pub fn registry() -> Registry {
         Arc::new(mixed::MixedContent),
         Arc::new(net_path::NetPath),
         Arc::new(heartbeat::Heartbeat),
+        Arc::new(idle::Idle),
         Arc::new(payload::SocketIoPayload),
         Arc::new(payload::WebSocketPayload),
     ]

@@ -43,3 +43,4 @@ mod target_path;
 mod terminal;
 mod tls;
 mod websocket;
+mod websocket_idle;

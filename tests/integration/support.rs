@@ -43,6 +43,7 @@ pub const CATALOGUE: &[&str] = &[
     "net.path",
     // Opt-in (--soak, --payload): listed, left out of reports without them.
     "socketio.heartbeat",
+    "websocket.idle",
     "socketio.payload",
     "websocket.payload",
 ];
@@ -99,6 +100,29 @@ pub fn run(cmd: &mut Command) -> Out {
 
 pub fn rt(args: &[&str]) -> Out {
     run(rtdoctor().args(args))
+}
+
+/// rtdoctor with `args`, sent SIGINT (Ctrl-C) `after` it started: what it
+/// printed, and how long after its start the signal went.
+pub fn rt_interrupted(args: &[&str], after: Duration) -> (Out, f64) {
+    let spawned = Instant::now();
+    let child = rtdoctor()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rtdoctor starts");
+    thread::sleep(after);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT to rtdoctor");
+    let sent = spawned.elapsed().as_secs_f64();
+    let out = child.wait_with_output().expect("rtdoctor ends");
+    let out = Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (out, sent)
 }
 
 fn scratch_dir() -> &'static Path {

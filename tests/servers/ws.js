@@ -2,7 +2,8 @@
 // A plain WebSocket server (the `ws` package, no Socket.IO), for rtdoctor's tests.
 //
 // usage: node tests/servers/ws.js PORT [--path /ws] [--protocol NAME]...
-//            [--origin ORIGIN] [--hello TEXT] [--deflate]
+//            [--origin ORIGIN] [--hello TEXT] [--deflate] [--ping MS]
+//            [--close-after MS]
 //
 //   --path P         only this path upgrades (ws answers others with 400)
 //   --protocol NAME  handleProtocols picks NAME when the client offers it
@@ -10,6 +11,11 @@
 //   --hello TEXT     send TEXT to each client when it connects
 //   --deflate        perMessageDeflate: true (off by default in ws 8)
 //   --max-payload N  maxPayload: N bytes (larger messages: close 1009)
+//   --ping MS        ping each client every MS milliseconds (ws itself sends
+//                    no pings: the heartbeat its README shows, without the
+//                    termination of clients that miss a pong)
+//   --close-after MS close each connection MS milliseconds after it opened,
+//                    whatever its traffic: close frame 1001 "lifetime"
 //   --log-headers F  append one JSON line per request to F: method, url,
 //                    upgrade or not, user-agent, and every X-Tag header as
 //                    sent (rawHeaders: repeated names stay apart)
@@ -26,6 +32,7 @@ const { WebSocketServer } = require(require.resolve('ws', { paths: [path.join(pe
 
 const argv = process.argv.slice(2);
 let port = null, wsPath = undefined, origin = null, hello = null, deflate = false, logHeaders = null, maxPayload = null;
+let pingMs = null, closeAfter = null;
 const protocols = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -36,6 +43,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--deflate') deflate = true;
   else if (a === '--max-payload') maxPayload = Number(argv[++i]);
   else if (a === '--log-headers') logHeaders = argv[++i];
+  else if (a === '--ping') pingMs = Number(argv[++i]);
+  else if (a === '--close-after') closeAfter = Number(argv[++i]);
   else if (/^\d+$/.test(a)) port = Number(a);
   else { console.error(`ws.js: unknown argument ${a}`); process.exit(2); }
 }
@@ -73,6 +82,14 @@ new WebSocketServer(opts).on('connection', (ws) => {
   if (hello !== null) ws.send(hello);
   // A message over --max-payload: ws closes with 1009 and emits 'error'.
   ws.on('error', () => {});
+  if (pingMs !== null) {
+    const timer = setInterval(() => ws.ping(), pingMs);
+    ws.on('close', () => clearInterval(timer));
+  }
+  if (closeAfter !== null) {
+    const timer = setTimeout(() => ws.close(1001, 'lifetime'), closeAfter);
+    ws.on('close', () => clearTimeout(timer));
+  }
   // ws 8 hands over a Buffer: echo text as text, binary as binary.
   ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary }));
 });

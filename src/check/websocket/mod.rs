@@ -93,7 +93,7 @@ pub async fn endpoints(ctx: &Ctx) -> Vec<Url> {
     urls
 }
 
-fn combine(results: Vec<(Url, Outcome)>) -> Outcome {
+pub(super) fn combine(results: Vec<(Url, Outcome)>) -> Outcome {
     if results.len() == 1 {
         let (url, mut out) = results.into_iter().next().expect("one result");
         out.summary = format!("{url}: {}", out.summary);
