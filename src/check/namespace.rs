@@ -577,14 +577,7 @@ mod tests {
         );
         // A path-like namespace a server refuses for credentials is not
         // said to be a path: /admin is a namespace.
-        let mut seen = polled(
-            Eio::V4,
-            "/admin",
-            false,
-            &[r#"44/admin,{"message":"authentication failed"}"#],
-        );
-        seen.from_target = true;
-        let out = verdict(&seen);
+        let out = admin_refused_from_path(None);
         assert_eq!(
             out.fixes[0].title,
             "Send what the server's connect handler or middleware wants"
@@ -593,22 +586,26 @@ mod tests {
         assert!(!looks_like_a_page("/admin"));
     }
 
+    /// WIRE.md §1/§2's refusal of /admin without a token, for a target
+    /// whose path was /admin, with what a CONNECT to `/` got (if tried).
+    fn admin_refused_from_path(root: Option<Result<ConnectReply, String>>) -> Outcome {
+        let mut seen = polled(
+            Eio::V4,
+            "/admin",
+            false,
+            &[r#"44/admin,{"message":"authentication failed"}"#],
+        );
+        seen.from_target = true;
+        seen.root = root;
+        verdict(&seen)
+    }
+
     /// A path namespace refused for credentials: a second CONNECT to `/`
     /// tells whether the path may be a page or prefix (accepted) or the
     /// server refuses every CONNECT (refused: no path fix).
     #[test]
     fn a_refused_path_namespace_is_weighed_against_a_connect_to_root() {
-        let refused = |root| {
-            let mut seen = polled(
-                Eio::V4,
-                "/admin",
-                false,
-                &[r#"44/admin,{"message":"authentication failed"}"#],
-            );
-            seen.from_target = true;
-            seen.root = Some(root);
-            verdict(&seen)
-        };
+        let refused = |root| admin_refused_from_path(Some(root));
         let out = refused(Ok(ConnectReply::Connected { sid: None }));
         assert_eq!(
             out.summary,
