@@ -1,8 +1,8 @@
 //! Runs the selected checks of every target at once and assembles one
 //! ordered `Report`. Each check is bounded (twice the probe timeout plus a
-//! second, and `--soak`'s DUR more for the checks that hold connections);
-//! the whole run is bounded too (DUR more with `--soak`), so no server can
-//! hang rtdoctor.
+//! second, and more for the opt-in checks: `--soak`'s DUR, the `--payload`
+//! searches); the whole run is bounded too (by as much more), so no server
+//! can hang rtdoctor.
 //! A check that needs another waits until it is known whether that one
 //! fails (early, from `Check::fails`, or from its result) and is skipped,
 //! with the reason, when it does.
@@ -24,8 +24,8 @@ type Slot = watch::Receiver<Option<CheckResult>>;
 /// from its result: what the checks that need it wait on.
 type Gate = watch::Receiver<Option<bool>>;
 
-/// The longest one check may take: an opt-in check (`--soak`) the time
-/// it was asked to hold its connections more.
+/// The longest one check may take: an opt-in check (`--soak`,
+/// `--payload`) its extra time more.
 pub fn check_budget(check: &dyn Check, probe: &ProbeSettings) -> Duration {
     let extra = check
         .opt_in()
@@ -201,9 +201,6 @@ async fn run_one(
             let budget =
                 (tokio::time::Instant::now() + check_budget(check, &ctx.probe)).min(deadline);
             let work = async {
-                if let Some(o) = check.opt_in().filter(|o| !o.asked(&ctx.probe)) {
-                    return o.not_asked();
-                }
                 if let Some(fails) = check.fails(ctx).await {
                     gate.send_replace(Some(fails));
                 }
@@ -470,6 +467,7 @@ mod tests {
         );
         assert_eq!(report.crashed, ["boom on http://localhost:1"]);
     }
+
     /// A check that holds its connection for `delay_ms` under `--soak`.
     struct Soaker {
         delay_ms: u64,
