@@ -89,14 +89,27 @@ fn direct_settings(probe: &ProbeSettings, backend: &Target) -> ProbeSettings {
     settings
 }
 
-/// Whether a TCP connection to `target` opens.
+/// Whether a TCP connection to `target` opens (to any of its addresses);
+/// else what the first address met.
 async fn reachable(target: &Target, timeout: Duration) -> Result<(), String> {
-    let connect = tokio::net::TcpStream::connect((target.host.as_str(), target.port));
-    match tokio::time::timeout(timeout, connect).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no connection within {} ms", timeout.as_millis())),
+    let ips = match target.ip() {
+        Some(ip) => vec![ip],
+        None => crate::net::resolve(&target.host, timeout).await?,
+    };
+    let addrs: Vec<SocketAddr> = ips
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, target.port))
+        .collect();
+    let met = crate::net::connect_all(&addrs, timeout).await;
+    if met
+        .iter()
+        .any(|(_, c)| matches!(c, crate::net::Connect::Accepted(_)))
+    {
+        return Ok(());
     }
+    Err(met
+        .first()
+        .map_or("no address".to_string(), |(_, c)| c.describe()))
 }
 
 /// The server behind the target: named by `--backend`, else found on this

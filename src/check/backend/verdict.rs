@@ -558,12 +558,12 @@ server behind nginx"
     #[test]
     fn a_server_that_does_not_answer_is_to_be_started() {
         let through = Outcome::fail("the proxy (nginx/1.22.1) answered HTTP/1.1 502 Bad Gateway");
-        let down = Direct::Down("Connection refused (os error 111)".into());
+        let down = Direct::Down("refused (ECONNREFUSED)".into());
         let out = combine(through, &nginx(), &backend(), down, &words());
         assert!(
             out.summary.ends_with(
-                "the server on :3001 (node server.js) does not answer (Connection refused (os error \
-111)): start it, or check that nginx on :8080 forwards to where it listens"
+                "the server on :3001 (node server.js) does not answer (refused \
+(ECONNREFUSED)): start it, or check that nginx on :8080 forwards to where it listens"
             ),
             "{}",
             out.summary
