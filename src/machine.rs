@@ -31,6 +31,9 @@ pub struct Machine {
     /// Scans of processes still running: a check cut off at its bound says
     /// so, for the run does not wait for them.
     scans: Arc<AtomicUsize>,
+    /// Work checks left running when they were done (closing the sessions
+    /// they opened): the run waits for it at its end, within its bound.
+    lingering: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// Counts one running scan for as long as it lives, on the blocking
@@ -131,6 +134,34 @@ impl Machine {
             sockets: Scan::new(),
             clients: Mutex::new(Vec::new()),
             scans: Arc::default(),
+            lingering: Mutex::default(),
+        }
+    }
+
+    /// Leaves `work` running after the check that started it is done: a
+    /// session's close, whose answer nothing waits for. It must be bounded
+    /// itself; the run waits for it at its end (`settle`).
+    pub fn linger(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let task = tokio::spawn(work);
+        self.lingering
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
+    }
+
+    /// Waits for the work left running (`linger`), until `deadline`; what
+    /// is still running then is stopped.
+    pub async fn settle(&self, deadline: tokio::time::Instant) {
+        loop {
+            let next = self
+                .lingering
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop();
+            let Some(mut task) = next else { return };
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort();
+            }
         }
     }
 

@@ -3,9 +3,14 @@
 //! second, and more for the opt-in checks: `--soak`'s DUR, the `--payload`
 //! searches); the whole run is bounded too (by as much more), so no server
 //! can hang rtdoctor.
-//! A check that needs another waits until it is known whether that one
-//! fails (early, from `Check::fails`, or from its result) and is skipped,
-//! with the reason, when it does.
+//! Every check starts at once. One that needs another runs meanwhile, and
+//! its result stands only once it is known that the other does not fail
+//! (early, from `Check::fails`, or from its result); when it does, the
+//! check is stopped and skipped, with the reason. Across a network this
+//! turns a chain of round trips into one: the Socket.IO checks make their
+//! own sessions while the handshake is still out. A check whose requests
+//! must not share the server with others' (`Check::after`) waits for those
+//! itself, at that point (`Ctx::after`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -14,23 +19,29 @@ use futures_util::FutureExt as _;
 use tokio::sync::watch;
 use tokio::time::timeout_at;
 
-use crate::check::{Check, Ctx, OptIn};
+use crate::check::{Check, Ctx, OptIn, Slot};
 use crate::machine::Machine;
 use crate::report::{self, CheckResult, Outcome, Report, Status, TargetReport};
 use crate::settings::{CheckConfig, ProbeSettings};
 
-type Slot = watch::Receiver<Option<CheckResult>>;
 /// Whether a check fails, as soon as that is known (`Check::fails`), else
 /// from its result: what the checks that need it wait on.
 type Gate = watch::Receiver<Option<bool>>;
 
 /// The longest one check may take: an opt-in check (`--soak`,
-/// `--payload`) its extra time more.
+/// `--payload`) its extra time more, and one that waits for others
+/// (`Check::after`) as long as they may take more.
 pub fn check_budget(check: &dyn Check, probe: &ProbeSettings) -> Duration {
+    let one = probe.timeout * 2 + Duration::from_secs(1);
     let extra = check
         .opt_in()
         .map_or(Duration::ZERO, |o| o.extra_time(probe));
-    probe.timeout * 2 + Duration::from_secs(1) + extra
+    let waits = if check.after().is_empty() {
+        Duration::ZERO
+    } else {
+        one
+    };
+    one + extra + waits
 }
 
 /// The longest a whole run may take: a chain of checks that wait on each
@@ -90,6 +101,13 @@ pub async fn run_on(
     if let Some(wait) = config.wait {
         crate::wait::for_targets(config, &machine, wait).await;
     }
+    let start_deadline = tokio::time::Instant::now();
+    let max_budget = config
+        .targets
+        .iter()
+        .map(|tc| run_budget(&tc.probe))
+        .max()
+        .unwrap_or_default();
     let mut pending = Vec::new();
     for tc in &config.targets {
         let ctx = Arc::new(Ctx::new(
@@ -103,6 +121,8 @@ pub async fn run_on(
             selected.iter().map(|_| watch::channel(None)).unzip();
         let (gate_senders, gates): (Vec<_>, Vec<Gate>) =
             selected.iter().map(|_| watch::channel(None)).unzip();
+        let ids = selected.iter().map(|c| c.id().to_string());
+        ctx.finished_by(ids.zip(slots.iter().cloned()).collect(), deadline);
         let mut handles = Vec::new();
         for ((check, tx), gate) in selected.iter().zip(senders).zip(gate_senders) {
             let index = |id: &str| selected.iter().position(|c| c.id() == id);
@@ -111,16 +131,10 @@ pub async fn run_on(
                 .iter()
                 .filter_map(|id| Some((id.to_string(), gates[index(id)?].clone())))
                 .collect();
-            let after: Vec<Slot> = check
-                .after()
-                .iter()
-                .filter_map(|id| Some(slots[index(id)?].clone()))
-                .collect();
             let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
             let named = (check.id().to_string(), check.title().to_string());
             let handle = tokio::spawn(async move {
-                let (result, crashed) =
-                    run_one(check.as_ref(), &ctx, needs, after, &gate, deadline).await;
+                let (result, crashed) = run_one(check.as_ref(), &ctx, needs, &gate, deadline).await;
                 let failed = result.status == Status::Fail && check.stops_dependents(&ctx, &result);
                 // Unless `Check::fails` answered early.
                 gate.send_if_modified(|g| {
@@ -163,6 +177,9 @@ pub async fn run_on(
             checks,
         });
     }
+    // What checks left to finish in the background (sessions being
+    // closed), within the run's bound.
+    machine.settle(start_deadline + max_budget).await;
     let mut report = Report::new(started_at, start.elapsed().as_millis() as u64, targets);
     report.crashed = crashed;
     Ok(report)
@@ -177,60 +194,107 @@ async fn run_one(
     check: &dyn Check,
     ctx: &Ctx,
     needs: Vec<(String, Gate)>,
-    after: Vec<Slot>,
     gate: &watch::Sender<Option<bool>>,
     deadline: tokio::time::Instant,
 ) -> (CheckResult, bool) {
-    for mut slot in after {
-        // Whatever they found; a crash or the run's end stops the wait too.
-        let _ = timeout_at(deadline, slot.wait_for(Option::is_some)).await;
-    }
     let start = Instant::now();
     let mut crashed = false;
     let not_asked = check
         .opt_in()
         .filter(|o| !o.asked(&ctx.probe))
         .map(|o| o.not_asked());
-    let skip = match not_asked {
-        Some(skip) => Some(skip),
-        None => wait_for_needs(needs, deadline).await,
-    };
-    let outcome = match skip {
+    let outcome = match not_asked {
         Some(skip) => skip,
-        None => {
-            let budget =
-                (tokio::time::Instant::now() + check_budget(check, &ctx.probe)).min(deadline);
-            let work = async {
-                if let Some(fails) = check.fails(ctx).await {
-                    gate.send_replace(Some(fails));
-                }
-                check.run(ctx).await
-            };
-            // A panic is this check's failure, not the end of the run.
-            match timeout_at(budget, std::panic::AssertUnwindSafe(work).catch_unwind()).await {
-                Ok(Ok(outcome)) => outcome,
-                Ok(Err(_panic)) => {
-                    crashed = true;
-                    Outcome::fail(CRASHED)
-                }
-                Err(_) => Outcome::fail(format!(
-                    "did not finish within {} ms (the probe timeout is {} ms){}",
-                    start.elapsed().as_millis(),
-                    ctx.probe.timeout.as_millis(),
-                    if ctx.machine.scanning() {
-                        "; the scan of this machine's sockets and processes was still running, \
-and rtdoctor did not wait for it"
-                    } else {
-                        ""
-                    }
-                )),
+        None => match speculate(check, ctx, needs, gate, deadline).await {
+            Ran::Skipped(skip) => skip,
+            Ran::Done(Ok(outcome)) => outcome,
+            Ran::Done(Err(Stopped::Panicked)) => {
+                crashed = true;
+                Outcome::fail(CRASHED)
             }
-        }
+            Ran::Done(Err(Stopped::OverBudget)) => Outcome::fail(format!(
+                "did not finish within {} ms (the probe timeout is {} ms){}",
+                start.elapsed().as_millis(),
+                ctx.probe.timeout.as_millis(),
+                if ctx.machine.scanning() {
+                    "; the scan of this machine's sockets and processes was still running, \
+and rtdoctor did not wait for it"
+                } else {
+                    ""
+                }
+            )),
+        },
     };
     (
         stamp(check.id(), check.title(), outcome, start.elapsed()),
         crashed,
     )
+}
+
+/// How a check's own work ended, when it did not give an outcome.
+enum Stopped {
+    Panicked,
+    OverBudget,
+}
+
+/// What became of a check run while its needs were still open.
+enum Ran {
+    /// A need failed: the check was stopped (or its result dropped).
+    Skipped(Outcome),
+    Done(Result<Outcome, Stopped>),
+}
+
+/// Runs `check` at once while its needs are settled. Its early answer
+/// (`Check::fails`) reaches the gate only once its needs are known not to
+/// fail, so what needs it never starts on a result that will be dropped.
+async fn speculate(
+    check: &dyn Check,
+    ctx: &Ctx,
+    needs: Vec<(String, Gate)>,
+    gate: &watch::Sender<Option<bool>>,
+    deadline: tokio::time::Instant,
+) -> Ran {
+    let budget = (tokio::time::Instant::now() + check_budget(check, &ctx.probe)).min(deadline);
+    let (early_tx, mut early) = watch::channel(None);
+    let work = async {
+        if let Some(fails) = check.fails(ctx).await {
+            early_tx.send_replace(Some(fails));
+        }
+        check.run(ctx).await
+    };
+    // A panic is this check's failure, not the end of the run.
+    let work = async {
+        match timeout_at(budget, std::panic::AssertUnwindSafe(work).catch_unwind()).await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_panic)) => Err(Stopped::Panicked),
+            Err(_) => Err(Stopped::OverBudget),
+        }
+    };
+    let settled = wait_for_needs(needs, deadline);
+    tokio::pin!(work, settled);
+    let mut finished = None;
+    let skip = loop {
+        tokio::select! {
+            skip = &mut settled => break skip,
+            done = &mut work, if finished.is_none() => finished = Some(done),
+        }
+    };
+    if let Some(skip) = skip {
+        return Ran::Skipped(skip);
+    }
+    if let Some(done) = finished {
+        return Ran::Done(done);
+    }
+    loop {
+        if let Some(fails) = *early.borrow_and_update() {
+            gate.send_replace(Some(fails));
+        }
+        tokio::select! {
+            done = &mut work => return Ran::Done(done),
+            // The sender lives as long as this function: no error.
+            _ = early.changed() => {}
+        }
+    }
 }
 
 fn stamp(id: &str, title: &str, outcome: Outcome, took: Duration) -> CheckResult {

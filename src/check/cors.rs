@@ -35,10 +35,6 @@ impl Check for Cors {
         &["port.listen", "tls.certificate"]
     }
 
-    fn after(&self) -> &[&str] {
-        &["socketio.handshake"]
-    }
-
     fn explain(&self) -> &str {
         "With --origin (or --page's origin), as a browser on that origin would: GETs the Engine.IO \
 polling handshake with that Origin and reads Access-Control-Allow-Origin and \

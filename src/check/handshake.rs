@@ -9,7 +9,7 @@ use crate::probe::eio_version::{Family, family, refuses_version};
 use crate::probe::engineio::{Endpoint, Handshake as Answered};
 use crate::probe::proxy_name::proxy_name;
 use crate::protocol::engineio::{Eio, ErrorKind};
-use crate::report::{Fix, Outcome};
+use crate::report::{Fix, Outcome, Status};
 use crate::settings::EioMode;
 use crate::target::Scheme;
 
@@ -61,26 +61,39 @@ values (socket.io's defaults are 25000, 20000 and 1e6).\n\
 - another Engine.IO error, or no answer: named with what the server said."
     }
 
-    async fn run(&self, ctx: &Ctx) -> Outcome {
-        let d = ctx.engineio().await;
-        let mode = ctx.probe.eio;
-        let stalled = matches!(
-            primary(mode, d.v4.as_ref(), d.v3.as_ref()),
-            Some(Answered::Failed(Failure::TimedOut(_)))
-        );
-        let seen = Observation {
-            error: d.error.as_deref(),
-            v4: d.v4.as_ref(),
-            v3: d.v3.as_ref(),
-            endpoint: &d.endpoint,
-            mode,
-            ws_target: matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss),
-            stuck_local: stalled && ctx.is_local().await == Ok(true),
-            port: ctx.target.port,
-            under_prefix: d.under_prefix.as_deref(),
-        };
-        verdict(&seen)
+    /// Known once the handshakes are answered: the checks that need this
+    /// one need not wait for the sessions to be closed.
+    async fn fails(&self, ctx: &Ctx) -> Option<bool> {
+        Some(judge(ctx).await.status == Status::Fail)
     }
+
+    async fn run(&self, ctx: &Ctx) -> Outcome {
+        let out = judge(ctx).await;
+        ctx.engineio().await.closed().await;
+        out
+    }
+}
+
+/// What the version probe's handshakes mean.
+async fn judge(ctx: &Ctx) -> Outcome {
+    let d = ctx.engineio().await;
+    let mode = ctx.probe.eio;
+    let stalled = matches!(
+        primary(mode, d.v4.as_ref(), d.v3.as_ref()),
+        Some(Answered::Failed(Failure::TimedOut(_)))
+    );
+    let seen = Observation {
+        error: d.error.as_deref(),
+        v4: d.v4.as_ref(),
+        v3: d.v3.as_ref(),
+        endpoint: &d.endpoint,
+        mode,
+        ws_target: matches!(ctx.target.scheme, Scheme::Ws | Scheme::Wss),
+        stuck_local: stalled && ctx.is_local().await == Ok(true),
+        port: ctx.target.port,
+        under_prefix: d.under_prefix.as_deref(),
+    };
+    verdict(&seen)
 }
 
 /// What the handshakes met, and the facts about the target the verdict

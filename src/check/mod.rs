@@ -61,8 +61,11 @@ pub trait Check: Send + Sync {
     fn needs(&self) -> &[&str] {
         &[]
     }
-    /// Checks to wait for (whatever their result) before this one starts:
-    /// probes that must not share the server with others' requests.
+    /// Checks whose requests must be over (whatever their result) before
+    /// this one makes requests that must not share the server with
+    /// others': it waits for them itself, at that point, with
+    /// `Ctx::after` (the upgrade's pending long-poll). It starts at once
+    /// like every check.
     fn after(&self) -> &[&str] {
         &[]
     }
@@ -106,7 +109,19 @@ pub struct Ctx {
     reach: OnceCell<reach::Reach>,
     behind: OnceCell<backend::Behind>,
     tls: OnceCell<Result<TlsReport, Failure>>,
+    /// The results of this target's checks as they come, and the run's
+    /// deadline: what `after` waits on. Set once by the runner.
+    finished: std::sync::OnceLock<Finished>,
 }
+
+/// Each selected check's result slot, by id, and the run's deadline.
+struct Finished {
+    slots: Vec<(String, Slot)>,
+    deadline: tokio::time::Instant,
+}
+
+/// Where a check's result appears when it is done.
+pub type Slot = tokio::sync::watch::Receiver<Option<CheckResult>>;
 
 impl Ctx {
     pub fn new(target: Target, probe: ProbeSettings, machine: Arc<Machine>) -> Self {
@@ -120,6 +135,32 @@ impl Ctx {
             reach: OnceCell::new(),
             behind: OnceCell::new(),
             tls: OnceCell::new(),
+            finished: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Where the runner puts each selected check's result, and the run's
+    /// deadline.
+    pub fn finished_by(&self, slots: Vec<(String, Slot)>, deadline: tokio::time::Instant) {
+        let _ = self.finished.set(Finished { slots, deadline });
+    }
+
+    /// Waits until the checks `ids` of this target are done (those not
+    /// run count as done), or the run's time is up. In a run straight at
+    /// the server behind a proxy (`backend::split`) there is nothing to
+    /// wait for: the first run's checks are over.
+    pub async fn after(&self, ids: &[&str]) {
+        let Some(finished) = self.finished.get() else {
+            return;
+        };
+        for (_, slot) in finished
+            .slots
+            .iter()
+            .filter(|(id, _)| ids.contains(&id.as_str()))
+        {
+            let mut slot = slot.clone();
+            let waiting = slot.wait_for(Option::is_some);
+            let _ = tokio::time::timeout_at(finished.deadline, waiting).await;
         }
     }
 

@@ -33,12 +33,6 @@ impl Check for Sticky {
         &["socketio.handshake"]
     }
 
-    fn after(&self) -> &[&str] {
-        // Others' requests interleaved with this check's could line up with
-        // a round-robin and hide the fault.
-        &["socketio.namespace", "http.health"]
-    }
-
     fn explain(&self) -> &str {
         "Opens a session and sends several posts and polls on it (6 rounds, each a post and, when \
 the server has something to deliver, a poll), every one over a fresh TCP connection, as a \

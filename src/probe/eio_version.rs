@@ -29,6 +29,8 @@ pub struct EioVersion {
     /// The HTTP client for this target's TLS settings, shared by the
     /// checks that use the session.
     http: Option<Http>,
+    /// The close of the sessions these handshakes opened, under way.
+    closing: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// `http` is the client for the target's TLS settings, or why there is none.
@@ -49,6 +51,7 @@ pub async fn discover(
                 error: Some(e),
                 under_prefix: None,
                 http: None,
+                closing: std::sync::Mutex::default(),
             };
         }
     };
@@ -65,17 +68,30 @@ pub async fn discover(
         EioMode::V4 => (Some(ask(Eio::V4).await), None),
         EioMode::V3 => (None, Some(ask(Eio::V3).await)),
     };
-    // Hand the sessions these handshakes opened back to the server.
-    for (h, eio) in [(&v4, Eio::V4), (&v3, Eio::V3)] {
-        if let Some(Handshake::Open {
-            open, eio: framing, ..
-        }) = h
-        {
-            let ep = base.with_eio(if *framing == eio { eio } else { *framing });
+    // Hand the sessions these handshakes opened back to the server, both
+    // at once, while the checks go on with what was found.
+    let closes: Vec<_> = [(&v4, Eio::V4), (&v3, Eio::V3)]
+        .into_iter()
+        .filter_map(|(h, eio)| match h {
+            Some(Handshake::Open {
+                open, eio: framing, ..
+            }) => Some((
+                base.with_eio(if *framing == eio { eio } else { *framing }),
+                open.sid.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let closing = {
+        let (http, timeout) = (http.clone(), p.timeout);
+        tokio::spawn(async move {
             let close = [Packet::new(Kind::Close, "")];
-            let _ = engineio::post(http, &ep, &open.sid, &close, p.timeout).await;
-        }
-    }
+            let each = closes
+                .iter()
+                .map(|(ep, sid)| engineio::post(&http, ep, sid, &close, timeout));
+            futures_util::future::join_all(each).await;
+        })
+    };
     let opened = |h: &Option<Handshake>| match h {
         Some(Handshake::Open { eio, .. }) => Some(*eio),
         _ => None,
@@ -101,6 +117,7 @@ pub async fn discover(
         speaks,
         error: None,
         http: Some(http.clone()),
+        closing: std::sync::Mutex::new(Some(closing)),
     }
 }
 
@@ -139,6 +156,19 @@ impl EioVersion {
 
     /// For the checks that need a session: the endpoint and the shared
     /// client, or the skip that says why there is none.
+    /// Once the sessions the version probe opened are closed (each close
+    /// is bounded by the probe timeout).
+    pub async fn closed(&self) {
+        let closing = self
+            .closing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(closing) = closing {
+            let _ = closing.await;
+        }
+    }
+
     pub fn session(&self) -> Result<(&Endpoint, &Http), Outcome> {
         if self.speaks.is_none() {
             return Err(Outcome::skip(

@@ -35,9 +35,17 @@ impl Check for Upgrade {
     }
 
     fn after(&self) -> &[&str] {
-        // Last of the Socket.IO probes: a server with one single-threaded
-        // worker stays stuck on the long-poll this check leaves pending.
-        &["socketio.sticky", "socketio.namespace", "http.health"]
+        // A server with one single-threaded worker stays stuck on the
+        // long-poll this check leaves pending: every other request to it
+        // goes first.
+        &[
+            "socketio.handshake",
+            "socketio.namespace",
+            "socketio.sticky",
+            "http.health",
+            "websocket.upgrade",
+            "cors",
+        ]
     }
 
     fn explain(&self) -> &str {
@@ -82,7 +90,7 @@ rtdoctor finds it when the proxy runs on this machine), it runs again straight a
             Ok(s) => s,
             Err(skip) => return skip,
         };
-        let through = verdict::verdict(&observe::observe(ctx, endpoint, http).await);
+        let through = verdict::verdict(&observe::observe(ctx, endpoint, http, self.after()).await);
         backend::split(ctx, started, through, self, &words).await
     }
 }

@@ -53,25 +53,47 @@ async fn holder(ctx: &Ctx) -> Option<String> {
     })
 }
 
-pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http) -> Observation {
-    let mut attempt = Attempt {
+/// `after`: the checks whose requests must be over before the long-poll
+/// is left pending (`Check::after`).
+pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http, after: &[&str]) -> Observation {
+    let attempt = |endpoint: Endpoint| Attempt {
         ctx,
         http,
-        endpoint: endpoint.clone(),
+        endpoint,
         deadline: Instant::now() + ctx.probe.timeout * 2,
         evidence: Vec::new(),
         server: None,
     };
-    let upgraded = attempt.upgrade().await;
+    let mut upgrading = attempt(endpoint.clone());
+    let opened = upgrading.open().await;
+    let mut alone = attempt(upgrading.endpoint.clone());
+    let (upgraded, only) = match opened {
+        Ok(sid) => {
+            // The websocket-only connect needs no pending poll: it goes
+            // while the other checks finish, then the upgrade has the
+            // server to itself.
+            let ((), only) = tokio::join!(ctx.after(after), alone.websocket_only());
+            upgrading.deadline = Instant::now() + ctx.probe.timeout * 2;
+            (upgrading.upgrade(sid).await, Some(only))
+        }
+        Err(stop) => (Err(stop), None),
+    };
     let only = match &upgraded {
         // Without an upgrade offer, or with a worker already stuck, the
         // websocket-only connect would only wait on the same worker.
         Err(Stop::NoUpgrades(_) | Stop::Silent(_)) => None,
-        _ => Some(attempt.websocket_only().await),
+        _ => match only {
+            Some(only) => Some(only),
+            None => Some(alone.websocket_only().await),
+        },
     };
+    let mut evidence = upgrading.evidence;
+    if only.is_some() {
+        evidence.append(&mut alone.evidence);
+    }
     Observation {
-        evidence: attempt.evidence,
-        server: attempt.server,
+        evidence,
+        server: upgrading.server,
         holder: holder(ctx).await,
         path: endpoint.path().to_string(),
         upgraded,
@@ -136,7 +158,8 @@ impl Attempt<'_> {
         self.evidence.push((label.to_string(), value.into()));
     }
 
-    async fn upgrade(&mut self) -> Result<u128, Stop> {
+    /// The polling session to upgrade: its sid, once it offers websocket.
+    async fn open(&mut self) -> Result<String, Stop> {
         let timeout = self.left();
         let session = match engineio::handshake(self.http, &self.endpoint, timeout).await {
             engineio::Handshake::Open { open, answer, .. } => {
@@ -158,7 +181,11 @@ impl Attempt<'_> {
         if !session.offers_websocket() {
             return Err(Stop::NoUpgrades(session.upgrades.clone()));
         }
-        let sid = session.sid.clone();
+        Ok(session.sid)
+    }
+
+    /// The upgrade of session `sid`, with a long-poll pending.
+    async fn upgrade(&mut self, sid: String) -> Result<u128, Stop> {
         // The long-poll a real client keeps open while it upgrades, on a
         // client that says when its connection is made (or, woken the
         // same way, that the poll is over).
@@ -235,14 +262,18 @@ impl Attempt<'_> {
             .await
             .map_err(|f| Stop::NoAnswer(format!("sending 5: {f}")))?;
         self.use_session(&mut conn.stream).await?;
-        let code = ws::close(&mut conn.stream, self.left()).await;
-        self.note(
-            "close",
-            code.map_or("no close frame from the server".into(), |c| {
-                format!("close code {c}")
-            }),
-        );
+        self.close(conn);
         Ok(ms)
+    }
+
+    /// A clean close, whose answer nothing waits for: the close frame goes
+    /// now, the server's is read after the check is done.
+    fn close(&mut self, mut conn: ws::Conn) {
+        self.note("close", "close frame sent (1000)");
+        let t = self.left();
+        self.ctx.machine.linger(async move {
+            ws::close(&mut conn.stream, t).await;
+        });
     }
 
     /// What engine.io-client does with a fresh websocket-only connection.
@@ -265,7 +296,7 @@ impl Attempt<'_> {
             }
         }
         self.use_session(&mut conn.stream).await?;
-        let _ = ws::close(&mut conn.stream, self.left()).await;
+        self.close(conn);
         Ok(())
     }
 
