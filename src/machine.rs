@@ -245,6 +245,13 @@ impl Machine {
     }
 
     /// A client of its own, with the same trust as `http_for`'s, that
+    /// keeps its connection for the next request (`Http::keep_alive`).
+    pub fn keep_alive_http_for(&self, probe: &ProbeSettings) -> Result<Http, String> {
+        let tls = self.clients_for(probe)?.ws_tls;
+        Http::keep_alive(tls.as_ref().clone())
+    }
+
+    /// A client of its own, with the same trust as `http_for`'s, that
     /// notifies `connected` each time it has made a connection.
     pub fn observed_http_for(
         &self,

@@ -24,6 +24,7 @@ mod reach;
 #[cfg(test)]
 pub(crate) mod recorded;
 mod registry;
+mod sessions;
 mod sticky;
 mod time_wait;
 mod tls;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{Check, Ctx};
+use super::{Check, Ctx, sessions};
 use crate::probe::Failure;
 use crate::probe::engineio::{PollError, Session};
 use crate::probe::http::Answer;
@@ -54,17 +54,24 @@ as such, with its size or depth, not as \"no reply\".\n\
     }
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session() {
-            Ok(s) => s,
+        // One session's requests one after the other: one connection, as
+        // a browser keeps it.
+        let http = match ctx.machine.keep_alive_http_for(&ctx.probe) {
+            Ok(http) => http,
+            Err(_) => return sessions::unopened(ctx).await,
+        };
+        let http = &http;
+        let (endpoint, mut opened) = match sessions::open(ctx, http, 1).await {
+            Ok(opened) => opened,
             Err(skip) => return skip,
         };
         let timeout = ctx.probe.timeout;
-        let mut session = match Session::open(http, endpoint, timeout).await {
-            Ok(s) => s,
-            Err(h) => {
+        let mut session = match opened.pop() {
+            Some(Ok(s)) => s,
+            Some(Err(h)) => {
                 return Outcome::fail(format!("a new session did not open: {}", h.summary()));
             }
+            None => return sessions::unopened(ctx).await,
         };
         let mut seen = Observation {
             target: ctx.target.to_string(),
@@ -81,9 +88,10 @@ as such, with its size or depth, not as \"no reply\".\n\
         let auth = ctx.probe.auth.as_ref().map(crate::secret::Secret::expose);
         seen.end = exchange(&mut session, &mut seen, auth, timeout).await;
         // After a CONNECT that could not be sent (often a timeout), a
-        // close would most likely wait out the timeout again.
+        // close would most likely wait out the timeout again. Nothing
+        // waits for its answer.
         if !matches!(seen.end, End::PostFailed(_)) {
-            session.close(timeout).await;
+            ctx.machine.linger(session.closing(timeout));
         }
         if seen.from_target
             && seen.nsp != "/"

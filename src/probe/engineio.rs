@@ -318,10 +318,20 @@ impl<'a> Session<'a> {
     /// Handshake; the answer itself when it did not open a session.
     pub async fn open(
         http: &'a Http,
-        endpoint: &'a Endpoint,
+        endpoint: &Endpoint,
         timeout: Duration,
     ) -> Result<Session<'a>, Handshake> {
-        match handshake(http, endpoint, timeout).await {
+        Session::from(http, endpoint, handshake(http, endpoint, timeout).await)
+    }
+
+    /// The session a handshake to `endpoint` opened; the answer itself
+    /// when it did not open one.
+    pub fn from(
+        http: &'a Http,
+        endpoint: &Endpoint,
+        answered: Handshake,
+    ) -> Result<Session<'a>, Handshake> {
+        match answered {
             Handshake::Open {
                 open, rest, answer, ..
             } => Ok(Session {
@@ -363,9 +373,17 @@ impl<'a> Session<'a> {
     /// Tell the server the session is over (a close packet), so it does
     /// not keep it until its ping timeout. Best effort.
     pub async fn close(&self, timeout: Duration) {
-        let _ = self
-            .send(&[Packet::new(engineio::Kind::Close, "")], timeout)
-            .await;
+        self.closing(timeout).await
+    }
+
+    /// The same close, as work of its own that outlives the session (for
+    /// `Machine::linger`).
+    pub fn closing(&self, timeout: Duration) -> impl Future<Output = ()> + Send + 'static {
+        let (http, ep, sid) = (self.http.clone(), self.endpoint.clone(), self.open.sid.clone());
+        async move {
+            let close = [Packet::new(engineio::Kind::Close, "")];
+            let _ = post(&http, &ep, &sid, &close, timeout).await;
+        }
     }
 }
 

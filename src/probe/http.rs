@@ -1,5 +1,6 @@
 //! Bounded HTTP requests over reqwest: a fresh TCP connection per request
-//! (as a browser behind a load balancer may get), no redirects followed
+//! (as a browser behind a load balancer may get; `Http::keep_alive` keeps
+//! its connection for the next request), no redirects followed
 //! (a redirect is evidence), no proxy (`env.proxy` reports what a proxy
 //! would do), at most `BODY_LIMIT` bytes read, one deadline per request.
 
@@ -181,6 +182,14 @@ impl Http {
     /// A client whose TLS is `tls` (trust, `--insecure`; see `probe::tls`).
     pub fn new(tls: rustls::ClientConfig) -> Result<Http, String> {
         Http::build(builder(tls))
+    }
+
+    /// A client like `new`'s that keeps its connection open for the next
+    /// request, as a browser does: one session's requests, one after the
+    /// other, cost a round trip each instead of a new connection's two or
+    /// three (TLS). Not shared between checks.
+    pub fn keep_alive(tls: rustls::ClientConfig) -> Result<Http, String> {
+        Http::build(builder(tls).pool_max_idle_per_host(1))
     }
 
     /// A client like `new`'s that signals `connected` each time it has

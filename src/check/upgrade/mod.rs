@@ -13,7 +13,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
-use super::{Check, Ctx};
+use super::{Check, Ctx, sessions};
+use crate::probe::engineio::{self, Endpoint, Handshake, Session};
 use crate::report::Outcome;
 
 pub use stack::DevServer;
@@ -85,12 +86,27 @@ rtdoctor finds it when the proxy runs on this machine), it runs again straight a
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let started = Instant::now();
-        let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session() {
-            Ok(s) => s,
+        let Ok(http) = ctx.machine.http_for(&ctx.probe) else {
+            return sessions::unopened(ctx).await;
+        };
+        let http = &http;
+        let timeout = ctx.probe.timeout;
+        // The session to upgrade opens while the version probe is out.
+        let make = |endpoint: Endpoint| async move {
+            let answered = engineio::handshake(http, &endpoint, timeout).await;
+            (endpoint, answered)
+        };
+        let undo = |ctx: &Ctx, (endpoint, answered): (Endpoint, Handshake)| {
+            if let Ok(session) = Session::from(http, &endpoint, answered) {
+                ctx.machine.linger(session.closing(timeout));
+            }
+        };
+        let (endpoint, answered) = match sessions::early(ctx, make, undo).await {
+            Ok((_, made)) => made,
             Err(skip) => return skip,
         };
-        let through = verdict::verdict(&observe::observe(ctx, endpoint, http, self.after()).await);
+        let seen = observe::observe(ctx, &endpoint, answered, self.after()).await;
+        let through = verdict::verdict(&seen);
         backend::split(ctx, started, through, self, &words).await
     }
 }

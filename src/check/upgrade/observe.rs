@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 use crate::check::Ctx;
 use crate::probe::engineio::{self, Endpoint};
-use crate::probe::http::{Answer, Http};
+use crate::probe::http::Answer;
 use crate::probe::ws::{self, ConnectError, Received, RecvError};
 use crate::protocol::engineio::{self as eio, Eio};
 use crate::protocol::preview;
@@ -53,19 +53,24 @@ async fn holder(ctx: &Ctx) -> Option<String> {
     })
 }
 
-/// `after`: the checks whose requests must be over before the long-poll
-/// is left pending (`Check::after`).
-pub async fn observe(ctx: &Ctx, endpoint: &Endpoint, http: &Http, after: &[&str]) -> Observation {
+/// `answered`: the handshake to `endpoint` that opens the session to
+/// upgrade. `after`: the checks whose requests must be over before the
+/// long-poll is left pending (`Check::after`).
+pub async fn observe(
+    ctx: &Ctx,
+    endpoint: &Endpoint,
+    answered: engineio::Handshake,
+    after: &[&str],
+) -> Observation {
     let attempt = |endpoint: Endpoint| Attempt {
         ctx,
-        http,
         endpoint,
         deadline: Instant::now() + ctx.probe.timeout * 2,
         evidence: Vec::new(),
         server: None,
     };
     let mut upgrading = attempt(endpoint.clone());
-    let opened = upgrading.open().await;
+    let opened = upgrading.open(answered);
     let mut alone = attempt(upgrading.endpoint.clone());
     let (upgraded, only) = match opened {
         Ok(sid) => {
@@ -137,7 +142,6 @@ pub enum Stop {
 /// it has seen so far.
 struct Attempt<'a> {
     ctx: &'a Ctx,
-    http: &'a Http,
     /// The target's endpoint; after the handshake, with the cookies it set.
     endpoint: Endpoint,
     deadline: Instant,
@@ -159,9 +163,8 @@ impl Attempt<'_> {
     }
 
     /// The polling session to upgrade: its sid, once it offers websocket.
-    async fn open(&mut self) -> Result<String, Stop> {
-        let timeout = self.left();
-        let session = match engineio::handshake(self.http, &self.endpoint, timeout).await {
+    fn open(&mut self, answered: engineio::Handshake) -> Result<String, Stop> {
+        let session = match answered {
             engineio::Handshake::Open { open, answer, .. } => {
                 self.server = answer.server().map(str::to_owned);
                 // As a browser: a load balancer's affinity cookie goes along.
