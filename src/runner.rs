@@ -484,6 +484,95 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_check_runs_while_its_need_is_out_and_stands_only_if_the_need_does() {
+        for (need, want) in [(Status::Pass, Status::Pass), (Status::Fail, Status::Skip)] {
+            let begin = tokio::time::Instant::now();
+            let b = Fake {
+                id: "b",
+                needs: &["a"],
+                status: Status::Pass,
+                delay_ms: 50,
+                early: false,
+                started: Arc::default(),
+            };
+            let b_started = b.started.clone();
+            let checks: [Arc<dyn Check>; 2] = [fake("a", &[], need, 300), Arc::new(b)];
+            let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+                .await
+                .unwrap();
+            // b began at once, not after a's 300 ms.
+            let started = b_started.lock().unwrap().expect("b ran");
+            assert_eq!(started, begin);
+            let b = report.checks().nth(1).unwrap();
+            assert_eq!(b.status, want, "{}", b.summary);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_need_stops_a_check_still_running() {
+        let begin = tokio::time::Instant::now();
+        let checks = [
+            fake("a", &[], Status::Fail, 100),
+            fake("b", &["a"], Status::Pass, 3_600_000),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
+        let b = report.checks().nth(1).unwrap();
+        assert_eq!(
+            (b.status, b.summary.as_str()),
+            (Status::Skip, "skipped because a failed")
+        );
+        // Stopped when a failed, not cut off at its bound: the run was
+        // over then (tokio's paused clock).
+        assert_eq!(begin.elapsed(), Duration::from_millis(100));
+    }
+
+    /// A check that waits for "a" itself (`Ctx::after`) and says when.
+    struct Waiter {
+        waited: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
+    }
+
+    #[async_trait]
+    impl Check for Waiter {
+        fn id(&self) -> &str {
+            "waiter"
+        }
+        fn title(&self) -> &str {
+            "waiter"
+        }
+        fn explain(&self) -> &str {
+            ""
+        }
+        fn after(&self) -> &[&str] {
+            &["a", "not-selected"]
+        }
+        async fn run(&self, ctx: &Ctx) -> Outcome {
+            ctx.after(self.after()).await;
+            *self.waited.lock().unwrap() = Some(tokio::time::Instant::now());
+            Outcome::pass("waited")
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_waits_for_the_checks_named_whatever_their_result() {
+        let begin = tokio::time::Instant::now();
+        let waited = Arc::default();
+        let checks: [Arc<dyn Check>; 2] = [
+            fake("a", &[], Status::Fail, 300),
+            Arc::new(Waiter {
+                waited: Arc::clone(&waited),
+            }),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
+        let at = waited.lock().unwrap().expect("waiter ran");
+        assert_eq!(at - begin, Duration::from_millis(300));
+        assert_eq!(report.checks().nth(1).unwrap().status, Status::Pass);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_hanging_check_is_cut_off_as_a_failure() {
         let checks = [
             fake("slow", &[], Status::Pass, 3_600_000),

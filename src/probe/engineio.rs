@@ -379,7 +379,11 @@ impl<'a> Session<'a> {
     /// The same close, as work of its own that outlives the session (for
     /// `Machine::linger`).
     pub fn closing(&self, timeout: Duration) -> impl Future<Output = ()> + Send + 'static {
-        let (http, ep, sid) = (self.http.clone(), self.endpoint.clone(), self.open.sid.clone());
+        let (http, ep, sid) = (
+            self.http.clone(),
+            self.endpoint.clone(),
+            self.open.sid.clone(),
+        );
         async move {
             let close = [Packet::new(engineio::Kind::Close, "")];
             let _ = post(&http, &ep, &sid, &close, timeout).await;

@@ -74,12 +74,17 @@ pub async fn observe(
     let mut alone = attempt(upgrading.endpoint.clone());
     let (upgraded, only) = match opened {
         Ok(sid) => {
-            // The websocket-only connect needs no pending poll: it goes
-            // while the other checks finish, then the upgrade has the
-            // server to itself.
-            let ((), only) = tokio::join!(ctx.after(after), alone.websocket_only());
-            upgrading.deadline = Instant::now() + ctx.probe.timeout * 2;
-            (upgrading.upgrade(sid).await, Some(only))
+            // The websocket-only connect needs no pending poll: it starts
+            // while the other checks finish, so its connection is made
+            // before the poll's (a worker serving one connection at a time
+            // serves it first); the upgrade waits for the others.
+            let upgrade = async {
+                ctx.after(after).await;
+                upgrading.deadline = Instant::now() + ctx.probe.timeout * 2;
+                upgrading.upgrade(sid).await
+            };
+            let (upgraded, only) = tokio::join!(upgrade, alone.websocket_only());
+            (upgraded, Some(only))
         }
         Err(stop) => (Err(stop), None),
     };
