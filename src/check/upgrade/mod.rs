@@ -53,8 +53,10 @@ impl Check for Upgrade {
         "Behaves like engine.io-client: opens a polling session, keeps a long-poll GET pending, \
 opens {path}?transport=websocket&sid=…, sends 2probe, expects 3probe, sends 5 (upgrade), \
 then uses the session over the websocket (a Socket.IO CONNECT, or a ping with Engine.IO 3) \
-and closes it cleanly. Then connects websocket-only (no sid), as clients with \
-transports: ['websocket'] do, and expects the open packet.\n\n\
+and closes it cleanly. The long-poll is left pending only once the other checks' requests to \
+the server are over, so a worker that serves one request at a time has nothing else to do. \
+Meanwhile it connects websocket-only (no sid), as clients with transports: ['websocket'] \
+do, and expects the open packet.\n\n\
 Causes it tells apart:\n\
 - \"upgrades\":[] in the handshake: the server runs without WebSocket support, e.g. \
 Flask-SocketIO under gunicorn's sync worker. Fix: gunicorn -k gevent -w 1 (gevent + \
