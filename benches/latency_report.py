@@ -23,9 +23,10 @@ def ms(seconds):
 
 
 def hyperfine(work, case):
-    """(rtdoctor's median, the two curls' median), in seconds."""
+    """[(rtdoctor's median, exit codes), (the two curls' median, exit codes)],
+    in seconds."""
     results = json.load(open(f"{work}/latency-{case}.json"))["results"]
-    return results[0]["median"], results[1]["median"]
+    return [(r["median"], r.get("exit_codes", [])) for r in results[:2]]
 
 
 def reports(work, case):
@@ -78,15 +79,20 @@ def tables(work):
         f"| D = {delay:g} ms each way | rtdoctor `check` (all default checks) | two curls | ratio | target | |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
+    failed = []
     for case, label in CASES:
-        rt, curls = hyperfine(work, case)
+        (rt, rt_codes), (curls, curl_codes) = hyperfine(work, case)
         lines.append(f"| {label} | {ms(rt)} | {ms(curls)} | {rt / curls:.2f}× | ≤ {TARGET:g}× | {goal(rt <= TARGET * curls)} |")
+        for what, codes in (("rtdoctor", rt_codes), ("the two curls", curl_codes)):
+            if any(codes):
+                failed.append(f"- {label}: {what} exited non-zero in {sum(1 for c in codes if c)} of {len(codes)} timed runs ({codes})")
     lines += [
         "",
         "The two curls: `curl -s -m 5 /health`, then `curl` the polling handshake "
         "(`/socket.io/?EIO=4&transport=polling`), through the same proxy (over TLS with `--cacert`).",
         "",
     ]
+    lines += failed + ([""] if failed else [])
     runs = {case: reports(work, case) for case, _ in CASES}
     checks = {case: per_check(runs[case]) for case, _ in CASES}
     n = len(runs["plain"])
@@ -109,7 +115,8 @@ def tables(work):
     codes = []
     for case, label in CASES:
         rcs = [rc for rc, _ in runs[case]]
-        codes.append(f"{label}: " + ("0 in every run" if rcs and not any(rcs) else ", ".join(map(str, rcs))))
+        text = "0 in every run" if not any(rcs) else ", ".join(map(str, rcs))
+        codes.append(f"{label}: " + (text if rcs else "no run"))
     lines += [f"rtdoctor's exit code through the proxy (a healthy server): {'; '.join(codes)}.", ""]
     for case, label in CASES:
         for i, seen in checks[case].items():

@@ -98,11 +98,12 @@ bench() { # name, runs, warm-up runs, commands…
 }
 
 # Two `curl`s, as a person checks a Socket.IO server: /health, then the
-# polling handshake. Written to $WORK/NAME.sh.
+# polling handshake. Written to $WORK/NAME.sh; fails if either fails.
 two_curls() { # name, base URL, curl options…
     local name="$1" base="$2"; shift 2
     {
         echo "#!/bin/sh"
+        echo "set -e"
         echo "curl -s -m 5 -o /dev/null $* $base/health"
         echo "curl -s -m 5 -o /dev/null $* \"$base/socket.io/?EIO=4&transport=polling\""
     } > "$WORK/$name.sh"
