@@ -11,8 +11,9 @@
 #   bench NAME RUNS WARM CMD…  hyperfine into $WORK/NAME.json (and NAME.txt)
 #   latency_case QUICK    rtdoctor vs two curls through the latency proxy (25 ms each
 #                         way), plain and TLS: 10 runs (2 warm-up) and 5 JSON reports,
-#                         or with QUICK=1 3 runs (1 warm-up) and 2 reports;
-#                         benches/latency_report.py reads what it leaves in $WORK
+#                         or with QUICK=1 3 runs (1 warm-up) and 2 reports; stops the
+#                         servers it started; benches/latency_report.py reads what it
+#                         leaves in $WORK
 
 # Loopback only: no proxy in between, nothing from the caller's rtdoctor settings.
 unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY no_proxy NO_PROXY NO_COLOR
@@ -47,17 +48,24 @@ bench_build() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-wait_http() { # URL [curl options…]
-    local url="$1"; shift
+wait_http() { # URL, the server's log, [curl options…]
+    local url="$1" log="$2"; shift 2
     for _ in $(seq 1 100); do curl -s -m 1 -o /dev/null "$@" "$url" && return 0; sleep 0.1; done
-    echo "benches: $url did not come up" >&2; exit 1
+    echo "benches: $url did not come up; its log:" >&2
+    cat "$log" >&2
+    exit 1
 }
 
 start_py_healthy() {
     PY_PORT="$(free_port)"
     target/peers/py/bin/python tests/servers/py_healthy.py "$PY_PORT" > "$WORK/py-$PY_PORT.log" 2>&1 &
     PIDS+=($!)
-    wait_http "http://127.0.0.1:$PY_PORT/health"
+    wait_http "http://127.0.0.1:$PY_PORT/health" "$WORK/py-$PY_PORT.log"
+}
+
+# Run a command with its stderr kept back, and shown only if it fails.
+quiet() {
+    "$@" 2> "$WORK/quiet.log" || { cat "$WORK/quiet.log" >&2; return 1; }
 }
 
 start_nginx_tls() { # upstream port
@@ -66,14 +74,14 @@ start_nginx_tls() { # upstream port
     mkdir -p "$dir"
     CA="$dir/ca.pem"
     local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-    openssl req -x509 "${ec[@]}" -keyout "$dir/ca.key" -out "$CA" -days 365 \
+    quiet openssl req -x509 "${ec[@]}" -keyout "$dir/ca.key" -out "$CA" -days 365 \
         -subj "/CN=rtdoctor bench CA" \
-        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-    openssl req "${ec[@]}" -keyout "$dir/leaf.key" -out "$dir/leaf.csr" -subj /CN=localhost 2>/dev/null
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+    quiet openssl req "${ec[@]}" -keyout "$dir/leaf.key" -out "$dir/leaf.csr" -subj /CN=localhost
     printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
         "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$dir/leaf.ext"
-    openssl x509 -req -in "$dir/leaf.csr" -CA "$CA" -CAkey "$dir/ca.key" -CAcreateserial \
-        -days 365 -extfile "$dir/leaf.ext" -out "$dir/leaf.pem" 2>/dev/null
+    quiet openssl x509 -req -in "$dir/leaf.csr" -CA "$CA" -CAkey "$dir/ca.key" -CAcreateserial \
+        -days 365 -extfile "$dir/leaf.ext" -out "$dir/leaf.pem"
     NGINX_PORT="$(free_port)"
     sed -e "s|{{PREFIX}}|$dir|g" -e "s|{{LISTEN_PORT}}|$NGINX_PORT|g" \
         -e "s|{{UPSTREAM_1}}|127.0.0.1:$1|g" -e "s|{{CERT}}|$dir/leaf.pem|g" \
@@ -81,15 +89,18 @@ start_nginx_tls() { # upstream port
     target/peers/bin/nginx -e stderr -p "$dir/" -c "$dir/nginx.conf" -g "daemon off;" \
         > "$dir/stderr" 2>&1 &
     PIDS+=($!)
-    wait_http "https://localhost:$NGINX_PORT/health" --cacert "$CA"
+    wait_http "https://localhost:$NGINX_PORT/health" "$dir/stderr" --cacert "$CA"
 }
 
 start_latency() { # upstream port, delay in ms each way
     LATENCY_PORT="$(free_port)"
     python3 benches/latency_proxy.py "$LATENCY_PORT" "127.0.0.1:$1" "$2" > "$WORK/latency-$LATENCY_PORT.log" 2>&1 &
     PIDS+=($!)
-    for _ in $(seq 1 100); do grep -q ready "$WORK/latency-$LATENCY_PORT.log" && return 0; sleep 0.1; done
-    echo "benches: the latency proxy on $LATENCY_PORT did not come up" >&2; exit 1
+    local log="$WORK/latency-$LATENCY_PORT.log"
+    for _ in $(seq 1 100); do grep -q ready "$log" && return 0; sleep 0.1; done
+    echo "benches: the latency proxy on $LATENCY_PORT did not come up; its log:" >&2
+    cat "$log" >&2
+    exit 1
 }
 
 bench() { # name, runs, warm-up runs, commands…
@@ -124,6 +135,7 @@ latency_case() { # quick
     local runs=10 warm=2 json_runs=5 delay=25
     [ "$1" = 1 ] && { runs=3; warm=1; json_runs=2; }
     echo "{\"delay_ms\": $delay, \"runs\": $runs, \"warmup\": $warm}" > "$WORK/latency-meta.json"
+    local first="${#PIDS[@]}"
     local app; start_py_healthy; app="$PY_PORT"
     start_latency "$app" "$delay"
     local plain="$LATENCY_PORT"
@@ -137,4 +149,9 @@ latency_case() { # quick
     bench latency-tls "$runs" "$warm" "$BIN check https://localhost:$tls --cacert $CA" "sh $WORK/latency-tls-curls.sh"
     check_json_runs latency-plain "$json_runs" "127.0.0.1:$plain"
     check_json_runs latency-tls "$json_runs" "https://localhost:$tls" --cacert "$CA"
+
+    # Its servers and proxies are not left running beside what is measured next.
+    local p
+    for p in "${PIDS[@]:first}"; do kill "$p" 2>/dev/null || true; done
+    PIDS=("${PIDS[@]:0:first}")
 }
