@@ -64,8 +64,8 @@ def cell(seen, runs):
     return text
 
 
-def tables(work):
-    meta = json.load(open(f"{work}/latency-meta.json"))
+def ratio_table(work, meta):
+    """rtdoctor against the two curls, plain and TLS, with the goal."""
     delay = meta["delay_ms"]
     lines = [
         f"## Through a {2 * delay:g} ms round trip",
@@ -92,12 +92,13 @@ def tables(work):
         "(`/socket.io/?EIO=4&transport=polling`), through the same proxy (over TLS with `--cacert`).",
         "",
     ]
-    lines += failed + ([""] if failed else [])
-    runs = {case: reports(work, case) for case, _ in CASES}
-    checks = {case: per_check(runs[case]) for case, _ in CASES}
-    n = len(runs["plain"])
-    lines += [
-        f"Per-check durations through the same proxies: the median `duration_ms` of each check in {n} "
+    return lines + failed + ([""] if failed else [])
+
+
+def check_table(runs, checks):
+    """The median duration of each check, plain and TLS."""
+    lines = [
+        f"Per-check durations through the same proxies: the median `duration_ms` of each check in {len(runs['plain'])} "
         "`check --format json` reports (a status other than pass is shown with how often it came).",
         "",
         "| check | " + " | ".join(label for _, label in CASES) + " |",
@@ -110,20 +111,30 @@ def tables(work):
     for case, _ in CASES:
         durations = [r["duration_ms"] for _, r in runs[case] if "duration_ms" in r]
         whole.append(f"{statistics.median(durations):.0f} ms" if durations else "—")
-    lines.append("| whole report (`duration_ms`) | " + " | ".join(whole) + " |")
-    lines.append("")
+    return lines + ["| whole report (`duration_ms`) | " + " | ".join(whole) + " |", ""]
+
+
+def attention(runs, checks):
+    """The exit codes of the JSON runs, and every warning or failure."""
     codes = []
     for case, label in CASES:
         rcs = [rc for rc, _ in runs[case]]
         text = "0 in every run" if not any(rcs) else ", ".join(map(str, rcs))
         codes.append(f"{label}: " + (text if rcs else "no run"))
-    lines += [f"rtdoctor's exit code through the proxy (a healthy server): {'; '.join(codes)}.", ""]
+    lines = [f"rtdoctor's exit code through the proxy (a healthy server): {'; '.join(codes)}.", ""]
     for case, label in CASES:
         for i, seen in checks[case].items():
             for status in dict.fromkeys(s for s, _, _ in seen if s not in ("pass", "skip")):
                 summary = next(text for s, _, text in seen if s == status)
                 lines.append(f"- {label}: `{i}` {status}: {summary}")
     return lines
+
+
+def tables(work):
+    meta = json.load(open(f"{work}/latency-meta.json"))
+    runs = {case: reports(work, case) for case, _ in CASES}
+    checks = {case: per_check(runs[case]) for case, _ in CASES}
+    return ratio_table(work, meta) + check_table(runs, checks) + attention(runs, checks)
 
 
 if __name__ == "__main__":
