@@ -252,7 +252,8 @@ impl Machine {
     }
 
     /// A client of its own, with the same trust as `http_for`'s, that
-    /// notifies `connected` each time it has made a connection.
+    /// keeps its connection for the next request and notifies `connected`
+    /// each time it has made a connection (`Http::observed`).
     pub fn observed_http_for(
         &self,
         probe: &ProbeSettings,

@@ -192,12 +192,13 @@ impl Http {
         Http::build(builder(tls).pool_max_idle_per_host(1))
     }
 
-    /// A client like `new`'s that signals `connected` each time it has
-    /// made a connection (TCP, then TLS for https://): the moment the
+    /// A client like `keep_alive`'s that signals `connected` each time it
+    /// has made a connection (TCP, then TLS for https://): the moment the
     /// server's kernel has queued it, so a server that accepts one
     /// connection at a time will take it before any made later.
     pub fn observed(tls: rustls::ClientConfig, connected: Arc<Notify>) -> Result<Http, String> {
-        Http::build(builder(tls).connector_layer(OnConnect(connected)))
+        let kept = builder(tls).pool_max_idle_per_host(1);
+        Http::build(kept.connector_layer(OnConnect(connected)))
     }
 
     fn build(builder: reqwest::ClientBuilder) -> Result<Http, String> {

@@ -88,10 +88,10 @@ rtdoctor finds it when the proxy runs on this machine), it runs again straight a
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let started = Instant::now();
-        let Ok(http) = ctx.machine.http_for(&ctx.probe) else {
+        let Ok(client) = observe::Client::new(ctx) else {
             return sessions::unopened(ctx).await;
         };
-        let http = &http;
+        let http = &client.http;
         let timeout = ctx.probe.timeout;
         // The session to upgrade opens while the version probe is out.
         let make = |endpoint: Endpoint| async move {
@@ -107,7 +107,7 @@ rtdoctor finds it when the proxy runs on this machine), it runs again straight a
             Ok((_, made)) => made,
             Err(skip) => return skip,
         };
-        let seen = observe::observe(ctx, &endpoint, answered, self.after()).await;
+        let seen = observe::observe(ctx, &endpoint, &client, answered, self.after()).await;
         let through = verdict::verdict(&seen);
         backend::split(ctx, started, through, self, &words).await
     }

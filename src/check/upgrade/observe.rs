@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt as _;
 use tokio::sync::Notify;
 
 use crate::check::Ctx;
 use crate::probe::engineio::{self, Endpoint};
-use crate::probe::http::Answer;
+use crate::probe::http::{Answer, Http};
 use crate::probe::ws::{self, ConnectError, Received, RecvError};
 use crate::protocol::engineio::{self as eio, Eio};
 use crate::protocol::preview;
@@ -53,17 +54,39 @@ async fn holder(ctx: &Ctx) -> Option<String> {
     })
 }
 
-/// `answered`: the handshake to `endpoint` that opens the session to
-/// upgrade. `after`: the checks whose requests must be over before the
-/// long-poll is left pending (`Check::after`).
+/// The client of the session to upgrade: it keeps its connection for
+/// the long-poll, and says when it makes a new one.
+pub struct Client {
+    pub http: Http,
+    /// Notified each time `http` has made a connection (and when the
+    /// poll is over).
+    pub connected: Arc<Notify>,
+}
+
+impl Client {
+    pub fn new(ctx: &Ctx) -> Result<Client, String> {
+        let connected = Arc::new(Notify::new());
+        let http = ctx
+            .machine
+            .observed_http_for(&ctx.probe, connected.clone())?;
+        Ok(Client { http, connected })
+    }
+}
+
+/// `answered`: the handshake to `endpoint`, made on `client`, that opens
+/// the session to upgrade. `after`: the checks whose requests must be over
+/// before the long-poll is left pending (`Check::after`).
 pub async fn observe(
     ctx: &Ctx,
     endpoint: &Endpoint,
+    client: &Client,
     answered: engineio::Handshake,
     after: &[&str],
 ) -> Observation {
     let attempt = |endpoint: Endpoint| Attempt {
         ctx,
+        client,
+        kept: false,
         endpoint,
         deadline: Instant::now() + ctx.probe.timeout * 2,
         evidence: Vec::new(),
@@ -147,6 +170,10 @@ pub enum Stop {
 /// it has seen so far.
 struct Attempt<'a> {
     ctx: &'a Ctx,
+    client: &'a Client,
+    /// The handshake's connection stays open for the poll (HTTP/1.1
+    /// without `Connection: close`).
+    kept: bool,
     /// The target's endpoint; after the handshake, with the cookies it set.
     endpoint: Endpoint,
     deadline: Instant,
@@ -172,6 +199,10 @@ impl Attempt<'_> {
         let session = match answered {
             engineio::Handshake::Open { open, answer, .. } => {
                 self.server = answer.server().map(str::to_owned);
+                self.kept = answer.version == "HTTP/1.1"
+                    && !answer
+                        .header("connection")
+                        .is_some_and(|c| c.eq_ignore_ascii_case("close"));
                 // As a browser: a load balancer's affinity cookie goes along.
                 self.endpoint = self.endpoint.with_cookies(&answer);
                 open
@@ -194,15 +225,13 @@ impl Attempt<'_> {
 
     /// The upgrade of session `sid`, with a long-poll pending.
     async fn upgrade(&mut self, sid: String) -> Result<u128, Stop> {
-        // The long-poll a real client keeps open while it upgrades, on a
-        // client that says when its connection is made (or, woken the
-        // same way, that the poll is over).
-        let connected = Arc::new(Notify::new());
-        let poll_http = self
-            .ctx
-            .machine
-            .observed_http_for(&self.ctx.probe, connected.clone())
-            .map_err(Stop::Session)?;
+        // The long-poll a real client keeps open while it upgrades, on the
+        // handshake's client, which says when it makes a connection (or,
+        // woken the same way, that the poll is over). The handshake's own
+        // connection was said long ago.
+        let connected = self.client.connected.clone();
+        while connected.notified().now_or_never().is_some() {}
+        let poll_http = self.client.http.clone();
         let poll = {
             let (ep, sid, t) = (self.endpoint.clone(), sid.clone(), self.ctx.probe.timeout);
             let done = connected.clone();
@@ -215,9 +244,14 @@ impl Attempt<'_> {
         // engine.io-client's poll reaches the server before its upgrade
         // does, or a worker that serves one request at a time would take
         // the upgrade first and look healthy. Such a worker accepts
-        // connections in the order they were made, so the upgrade starts
-        // once the poll's connection is made.
-        let _ = tokio::time::timeout(self.left(), connected.notified()).await;
+        // connections in the order they were made (and closes each after
+        // its answer), so the upgrade starts once the poll's connection is
+        // made. A poll on the handshake's open connection is written at
+        // once, a round trip or more before the upgrade's new connection
+        // can carry anything.
+        if !self.kept {
+            let _ = tokio::time::timeout(self.left(), connected.notified()).await;
+        }
         let mut poll = Some(poll);
         if let Some(over) = poll.take_if(|p| p.is_finished()) {
             let how = poll_result(over.await);
