@@ -32,11 +32,11 @@ fn guess(ctx: &Ctx) -> Endpoint {
 /// the endpoint it found when the guess was wrong, after `undo` has been
 /// given what the guess made. The probe's skip or failure when no session
 /// can be opened there.
-pub async fn early<'c, T, F>(
-    ctx: &'c Ctx,
+pub async fn early<T, F>(
+    ctx: &Ctx,
     make: impl Fn(Endpoint) -> F,
     undo: impl FnOnce(&Ctx, T),
-) -> Result<(&'c Endpoint, T), Outcome>
+) -> Result<(&Endpoint, T), Outcome>
 where
     F: Future<Output = T>,
 {

@@ -260,6 +260,21 @@ pub async fn poll(
     http.get(&ep.polling(Some(sid)), &ep.headers, timeout).await
 }
 
+/// The close of session `sid` (a close packet), as work of its own that
+/// outlives what opened the session (for `Machine::linger`). Best effort.
+pub fn closing(
+    http: &Http,
+    ep: &Endpoint,
+    sid: &str,
+    timeout: Duration,
+) -> impl Future<Output = ()> + Send + 'static {
+    let (http, ep, sid) = (http.clone(), ep.clone(), sid.to_string());
+    async move {
+        let close = [Packet::new(engineio::Kind::Close, "")];
+        let _ = post(&http, &ep, &sid, &close, timeout).await;
+    }
+}
+
 /// Why a poll gave no packets.
 #[derive(Clone, Debug)]
 pub enum PollError {
@@ -321,17 +336,7 @@ impl<'a> Session<'a> {
         endpoint: &Endpoint,
         timeout: Duration,
     ) -> Result<Session<'a>, Handshake> {
-        Session::from(http, endpoint, handshake(http, endpoint, timeout).await)
-    }
-
-    /// The session a handshake to `endpoint` opened; the answer itself
-    /// when it did not open one.
-    pub fn from(
-        http: &'a Http,
-        endpoint: &Endpoint,
-        answered: Handshake,
-    ) -> Result<Session<'a>, Handshake> {
-        match answered {
+        match handshake(http, endpoint, timeout).await {
             Handshake::Open {
                 open, rest, answer, ..
             } => Ok(Session {
@@ -379,15 +384,7 @@ impl<'a> Session<'a> {
     /// The same close, as work of its own that outlives the session (for
     /// `Machine::linger`).
     pub fn closing(&self, timeout: Duration) -> impl Future<Output = ()> + Send + 'static {
-        let (http, ep, sid) = (
-            self.http.clone(),
-            self.endpoint.clone(),
-            self.open.sid.clone(),
-        );
-        async move {
-            let close = [Packet::new(engineio::Kind::Close, "")];
-            let _ = post(&http, &ep, &sid, &close, timeout).await;
-        }
+        closing(self.http, &self.endpoint, &self.open.sid, timeout)
     }
 }
 

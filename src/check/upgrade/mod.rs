@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
 use super::{Check, Ctx, sessions};
-use crate::probe::engineio::{self, Endpoint, Handshake, Session};
+use crate::probe::engineio::{self, Endpoint, Handshake};
 use crate::report::Outcome;
 
 pub use stack::DevServer;
@@ -99,8 +99,9 @@ rtdoctor finds it when the proxy runs on this machine), it runs again straight a
             (endpoint, answered)
         };
         let undo = |ctx: &Ctx, (endpoint, answered): (Endpoint, Handshake)| {
-            if let Ok(session) = Session::from(http, &endpoint, answered) {
-                ctx.machine.linger(session.closing(timeout));
+            if let Handshake::Open { open, .. } = answered {
+                let close = engineio::closing(http, &endpoint, &open.sid, timeout);
+                ctx.machine.linger(close);
             }
         };
         let (endpoint, answered) = match sessions::early(ctx, make, undo).await {
