@@ -66,6 +66,86 @@ pub async fn connect_sized(
     let config = config(largest + BODY_LIMIT);
     super::ensure_crypto_provider();
     let start = Instant::now();
+    let request = request(url, headers)?;
+    let attempt = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(config),
+        true,
+        Some(Connector::Rustls(tls)),
+    );
+    answered(tokio::time::timeout(timeout, attempt).await, timeout, start)
+}
+
+/// A connection made before its upgrade request is written (TCP, then TLS
+/// for wss://), as a browser may hold one ready: `connect_on` upgrades it.
+pub struct Dialed {
+    stream: MaybeTlsStream<TcpStream>,
+    /// When it was made: a server may close a connection that stays
+    /// silent too long.
+    pub at: Instant,
+}
+
+/// The connection `connect` would make for `url`, without its request.
+pub async fn dial(
+    url: &Url,
+    timeout: Duration,
+    tls: Arc<rustls::ClientConfig>,
+) -> Result<Dialed, Failure> {
+    super::ensure_crypto_provider();
+    let attempt = async {
+        let host = url
+            .host_str()
+            .unwrap_or("localhost")
+            .trim_matches(|c| c == '[' || c == ']')
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let tcp = TcpStream::connect((host.as_str(), port))
+            .await
+            .map_err(|e| classify(&e))?;
+        let _ = tcp.set_nodelay(true);
+        if url.scheme() != "wss" {
+            return Ok(MaybeTlsStream::Plain(tcp));
+        }
+        let name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| Failure::Other(format!("{host} is not a name TLS can check ({e})")))?;
+        let stream = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(MaybeTlsStream::Rustls(stream))
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(Ok(stream)) => Ok(Dialed {
+            stream,
+            at: Instant::now(),
+        }),
+        Ok(Err(f)) => Err(f),
+        Err(_) => Err(Failure::TimedOut(timeout)),
+    }
+}
+
+/// `connect` on a connection made already.
+pub async fn connect_on(
+    dialed: Dialed,
+    url: &Url,
+    headers: &[Header],
+    timeout: Duration,
+) -> Result<Conn, ConnectError> {
+    let start = Instant::now();
+    let request = request(url, headers)?;
+    let attempt = tokio_tungstenite::client_async_with_config(
+        request,
+        dialed.stream,
+        Some(config(BODY_LIMIT * 16)),
+    );
+    answered(tokio::time::timeout(timeout, attempt).await, timeout, start)
+}
+
+/// The upgrade request for `url`, with `headers`.
+fn request(
+    url: &Url,
+    headers: &[Header],
+) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request, ConnectError> {
     let mut request = url
         .as_str()
         .into_client_request()
@@ -76,13 +156,24 @@ pub async fn connect_sized(
         let (name, value) = h.to_http();
         request.headers_mut().append(name, value);
     }
-    let attempt = tokio_tungstenite::connect_async_tls_with_config(
-        request,
-        Some(config),
-        true,
-        Some(Connector::Rustls(tls)),
-    );
-    match tokio::time::timeout(timeout, attempt).await {
+    Ok(request)
+}
+
+type Handshook = Result<
+    (
+        Stream,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    WsError,
+>;
+
+/// What an upgrade attempt bounded by `timeout` met.
+fn answered(
+    attempt: Result<Handshook, tokio::time::error::Elapsed>,
+    timeout: Duration,
+    start: Instant,
+) -> Result<Conn, ConnectError> {
+    match attempt {
         Err(_) => Err(ConnectError::Failed(Failure::TimedOut(timeout))),
         Ok(Ok((stream, response))) => Ok(Conn {
             stream,

@@ -21,6 +21,10 @@ use crate::protocol::preview;
 /// of its own to make before the server sees it.
 const POLL_MARGIN: Duration = Duration::from_millis(1);
 
+/// How long a connection made ahead of its upgrade request is used: well
+/// under the seconds servers give a new connection to send its request.
+const DIALED_FOR: Duration = Duration::from_secs(2);
+
 /// What the probe met.
 pub struct Observation {
     /// What the probe did and saw, in order.
@@ -102,9 +106,20 @@ pub async fn observe(
             // before the poll's (a worker serving one connection at a time
             // serves it first); the upgrade waits for the others.
             let upgrade = async {
-                ctx.after(after).await;
+                // A server that keeps connections open does not stall on
+                // an idle one: the upgrade's connection is made meanwhile
+                // too, as a browser may hold one ready.
+                let dial = async {
+                    let url = upgrading.endpoint.websocket(Some(&sid));
+                    let tls = ctx.machine.ws_tls_for(&ctx.probe).ok()?;
+                    let kept = upgrading.kept;
+                    kept.then(|| ws::dial(&url, ctx.probe.timeout, tls))?
+                        .await
+                        .ok()
+                };
+                let ((), dialed) = tokio::join!(ctx.after(after), dial);
                 upgrading.deadline = Instant::now() + ctx.probe.timeout * 2;
-                upgrading.upgrade(sid).await
+                upgrading.upgrade(sid, dialed).await
             };
             let (upgraded, only) = tokio::join!(upgrade, alone.websocket_only());
             (upgraded, Some(only))
@@ -223,8 +238,9 @@ impl Attempt<'_> {
         Ok(session.sid)
     }
 
-    /// The upgrade of session `sid`, with a long-poll pending.
-    async fn upgrade(&mut self, sid: String) -> Result<u128, Stop> {
+    /// The upgrade of session `sid`, with a long-poll pending, on
+    /// `dialed` when its connection was made already.
+    async fn upgrade(&mut self, sid: String, dialed: Option<ws::Dialed>) -> Result<u128, Stop> {
         // The long-poll a real client keeps open while it upgrades, on the
         // handshake's client, which says when it makes a connection (or,
         // woken the same way, that the poll is over). The handshake's own
@@ -270,7 +286,7 @@ impl Attempt<'_> {
             ""
         };
         self.note("upgrade", format!("GET {url}{pending}"));
-        let result = self.upgrade_on(&url, start).await;
+        let result = self.upgrade_on(&url, dialed, start).await;
         if let Some(poll) = poll {
             let abort = poll.abort_handle();
             // After an upgrade the server answers the pending poll (a
@@ -290,8 +306,13 @@ impl Attempt<'_> {
         result
     }
 
-    async fn upgrade_on(&mut self, url: &url::Url, start: Instant) -> Result<u128, Stop> {
-        let mut conn = self.connect(url).await?;
+    async fn upgrade_on(
+        &mut self,
+        url: &url::Url,
+        dialed: Option<ws::Dialed>,
+        start: Instant,
+    ) -> Result<u128, Stop> {
+        let mut conn = self.connect(url, dialed).await?;
         let t = self.left();
         ws::send(&mut conn.stream, "2probe", t)
             .await
@@ -322,7 +343,7 @@ impl Attempt<'_> {
     async fn websocket_only(&mut self) -> Result<(), Stop> {
         let url = self.endpoint.websocket(None);
         self.note("websocket-only", format!("GET {url}"));
-        let mut conn = self.connect(&url).await?;
+        let mut conn = self.connect(&url, None).await?;
         let first = self
             .next_text(&mut conn.stream, "waiting for the open packet")
             .await?;
@@ -342,14 +363,25 @@ impl Attempt<'_> {
         Ok(())
     }
 
-    async fn connect(&mut self, url: &url::Url) -> Result<ws::Conn, Stop> {
+    /// The upgrade request for `url`, on `dialed` unless it has waited so
+    /// long that the server may have given up on it.
+    async fn connect(
+        &mut self,
+        url: &url::Url,
+        dialed: Option<ws::Dialed>,
+    ) -> Result<ws::Conn, Stop> {
         let t = self.left();
         let tls = self
             .ctx
             .machine
             .ws_tls_for(&self.ctx.probe)
             .map_err(Stop::NoAnswer)?;
-        match ws::connect(url, &self.endpoint.headers, t, tls).await {
+        let headers = &self.endpoint.headers;
+        let connected = match dialed.filter(|d| d.at.elapsed() < DIALED_FOR) {
+            Some(dialed) => ws::connect_on(dialed, url, headers, t).await,
+            None => ws::connect(url, headers, t, tls).await,
+        };
+        match connected {
             Ok(conn) => {
                 self.note("upgrade answer", conn.answer.status_line());
                 Ok(conn)
