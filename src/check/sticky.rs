@@ -1,7 +1,7 @@
-//! `socketio.sticky`: do all requests of one session reach the process that
-//! owns it? Behind a load balancer without sticky sessions, or with several
-//! workers, some polls and posts land on a process that answers "Session ID
-//! unknown".
+//! `socketio.sticky`: do a session's requests reach the process that owns
+//! it? Behind a load balancer without sticky sessions, or with several
+//! workers, some land on a process that answers "Session ID unknown". Many
+//! sessions at once, one request each, catch it in two round trips.
 
 use std::time::{Duration, Instant};
 
