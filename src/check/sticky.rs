@@ -116,14 +116,17 @@ async fn sessions(ctx: &Ctx) -> Outcome {
 }
 
 /// `SESSIONS` handshakes at once, in the order they completed: about the
-/// order a balancer received them in.
+/// order a balancer received them in. Each a session, or what the
+/// handshake met instead.
 async fn open_all<'a>(
     http: &'a Http,
     endpoint: &'a Endpoint,
     timeout: Duration,
-) -> Vec<Result<Session<'a>, Handshake>> {
+) -> Vec<Result<Session<'a>, Box<Handshake>>> {
     let opens = (0..SESSIONS).map(|_| async {
-        let opened = Session::open(http, endpoint, timeout).await;
+        let opened = Session::open(http, endpoint, timeout)
+            .await
+            .map_err(Box::new);
         (Instant::now(), opened)
     });
     let mut done = join_all(opens).await;
@@ -136,7 +139,7 @@ async fn open_all<'a>(
 /// makes its connection): the nudge and a close packet, which ends the
 /// session. What each session met, in the order of `opened`.
 async fn follow_up(
-    opened: &[Result<Session<'_>, Handshake>],
+    opened: &[Result<Session<'_>, Box<Handshake>>],
     eio: Eio,
     timeout: Duration,
 ) -> Vec<Seen> {
@@ -149,7 +152,7 @@ async fn follow_up(
                     answer: session.send(&packets, timeout).await,
                 }
             }
-            Err(handshake) => Seen::Unopened(handshake.clone()),
+            Err(handshake) => Seen::Unopened((**handshake).clone()),
         };
         (i, seen)
     });
@@ -259,20 +262,24 @@ their session's process"
         ))
     };
     for (i, s) in seen.sessions.iter().enumerate() {
-        let value = match s {
-            Seen::Unopened(h) => format!("did not open: {}", h.summary()),
-            Seen::Opened { sid, answer: Ok(a) } if a.status == 200 => {
-                format!("sid {sid}: {}", a.status_line())
-            }
-            Seen::Opened { sid, answer: Ok(a) } => format!("sid {sid}: {}", refused(a)),
-            Seen::Opened {
-                sid,
-                answer: Err(f),
-            } => format!("sid {sid}: the post failed: {f}"),
-        };
-        out.push_evidence(format!("session {}", i + 1), value);
+        out.push_evidence(format!("session {}", i + 1), met(s));
     }
     out
+}
+
+/// What one session met, for the evidence.
+fn met(seen: &Seen) -> String {
+    match seen {
+        Seen::Unopened(h) => format!("did not open: {}", h.summary()),
+        Seen::Opened { sid, answer: Ok(a) } if a.status == 200 => {
+            format!("sid {sid}: {}", a.status_line())
+        }
+        Seen::Opened { sid, answer: Ok(a) } => format!("sid {sid}: {}", refused(a)),
+        Seen::Opened {
+            sid,
+            answer: Err(f),
+        } => format!("sid {sid}: the post failed: {f}"),
+    }
 }
 
 /// A request answered with something other than 200, for the evidence.
