@@ -3,7 +3,7 @@
 //! workers, some land on a process that answers "Session ID unknown". Many
 //! sessions at once, one request each, catch it in two round trips.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
@@ -20,9 +20,10 @@ use crate::report::{Fix, Outcome};
 pub struct Sticky;
 
 /// Sessions opened at once, each with one follow-up over a fresh
-/// connection: a random balancer over two processes sends all 12 to the
-/// session's own process once in 4096 runs.
-const SESSIONS: usize = 12;
+/// connection: a random balancer over two processes sends all 13 to the
+/// session's own process once in 8192 runs. A prime, for a round-robin
+/// balancer (`the_counts_defeat_any_round_robin`).
+const SESSIONS: usize = 13;
 
 #[async_trait]
 impl Check for Sticky {
@@ -39,15 +40,16 @@ impl Check for Sticky {
     }
 
     fn explain(&self) -> &str {
-        "Opens 12 sessions at once, then sends one request on each, all at once, every one over \
+        "Opens 13 sessions at once, then sends one request on each, all at once, every one over \
 a fresh TCP connection, as browsers behind a load balancer do, with the cookies its handshake \
 set (a load balancer's affinity cookie, such as HAProxy's cookie SERVERID insert). The request \
 is a post of a harmless packet (Engine.IO 4: a CONNECT to a namespace of rtdoctor's own; \
 Engine.IO 3: a ping) and a close packet, which ends the session: the process that owns the \
-session answers 200 \"ok\", any other one refuses it. The posts go out in another order than \
-the handshakes came back (last, first, second-to-last, second, ...), so a round-robin balancer \
-cannot send each post to the process of its own handshake by lockstep; a random one with two \
-servers is missed once in 4096 runs. No request waits on the server: no poll is made.\n\n\
+session answers 200 \"ok\", any other one refuses it. No request waits on the server: no poll \
+is made. A random balancer over two servers sends all 13 to their session's process once in \
+8192 runs; a round-robin one over 2 to 12 servers never does, whatever order the requests \
+race in, as long as no other request comes between: 13 is divisible by none of \
+them, so some server gets more posts than it opened sessions.\n\n\
 Any \"Session ID unknown\" (Node, code 1) or \"Invalid session\" (python-engineio) means \
 several server processes share the traffic and the session lives in only one of them. Fix: \
 sticky sessions (nginx: ip_hash; or hash $remote_addr consistent; in the upstream block; \
@@ -115,36 +117,30 @@ async fn sessions(ctx: &Ctx) -> Outcome {
     verdict(&Observation { sessions })
 }
 
-/// `SESSIONS` handshakes at once, in the order they completed: about the
-/// order a balancer received them in. Each a session, or what the
-/// handshake met instead.
+/// `SESSIONS` handshakes at once; each a session, or what the handshake
+/// met instead.
 async fn open_all<'a>(
     http: &'a Http,
     endpoint: &'a Endpoint,
     timeout: Duration,
 ) -> Vec<Result<Session<'a>, Box<Handshake>>> {
     let opens = (0..SESSIONS).map(|_| async {
-        let opened = Session::open(http, endpoint, timeout)
+        Session::open(http, endpoint, timeout)
             .await
-            .map_err(Box::new);
-        (Instant::now(), opened)
+            .map_err(Box::new)
     });
-    let mut done = join_all(opens).await;
-    done.sort_by_key(|(at, _)| *at);
-    done.into_iter().map(|(_, opened)| opened).collect()
+    join_all(opens).await
 }
 
-/// One post on each open session, all at once, started in `zigzag` order
-/// (`join_all` polls them first in that order, and a request's first poll
-/// makes its connection): the nudge and a close packet, which ends the
-/// session. What each session met, in the order of `opened`.
+/// One post on each open session, all at once: the nudge and a close
+/// packet, which ends the session. What each session met.
 async fn follow_up(
     opened: &[Result<Session<'_>, Box<Handshake>>],
     eio: Eio,
     timeout: Duration,
 ) -> Vec<Seen> {
-    let posts = zigzag(opened.len()).into_iter().map(|i| async move {
-        let seen = match &opened[i] {
+    let posts = opened.iter().enumerate().map(|(i, open)| async move {
+        match open {
             Ok(session) => {
                 let packets = [nudge(eio, i + 1), Packet::new(Kind::Close, "")];
                 Seen::Opened {
@@ -153,26 +149,12 @@ async fn follow_up(
                 }
             }
             Err(handshake) => Seen::Unopened((**handshake).clone()),
-        };
-        (i, seen)
+        }
     });
-    let mut seen = join_all(posts).await;
-    seen.sort_by_key(|(i, _)| *i);
-    seen.into_iter().map(|(_, s)| s).collect()
+    join_all(posts).await
 }
 
-/// The order to send `n` follow-ups in, as places in the order the
-/// handshakes completed: last, first, second-to-last, second, ... A
-/// round-robin balancer sends the j-th request it receives to backend
-/// j mod k; sent in the handshakes' order, each post would land n places
-/// after its handshake, on its own backend whenever k divides n.
-fn zigzag(n: usize) -> Vec<usize> {
-    (0..n)
-        .map(|m| if m % 2 == 0 { n - 1 - m / 2 } else { m / 2 })
-        .collect()
-}
-
-/// What each session met, in the order the handshakes completed.
+/// What each session met.
 struct Observation {
     sessions: Vec<Seen>,
 }
@@ -351,7 +333,7 @@ mod tests {
             said(&out),
             (
                 Status::Pass,
-                "12 requests over fresh connections, one on each of 12 sessions, all reached \
+                "13 requests over fresh connections, one on each of 13 sessions, all reached \
 their session's process"
             )
         );
@@ -363,8 +345,8 @@ their session's process"
             ("session 1", "sid COb7mQuhJsaZDYsCAA01: HTTP/1.1 200 OK")
         );
         assert_eq!(
-            ev[11],
-            ("session 12", "sid COb7mQuhJsaZDYsCAA12: HTTP/1.1 200 OK")
+            ev[12],
+            ("session 13", "sid COb7mQuhJsaZDYsCAA13: HTTP/1.1 200 OK")
         );
     }
 
@@ -383,7 +365,7 @@ their session's process"
         assert_eq!(
             out.summary,
             format!(
-                "6 of 12 requests, each on its own session over a fresh connection, were answered \
+                "6 of 13 requests, each on its own session over a fresh connection, were answered \
 {NODE_UNKNOWN}: several server processes share the traffic without sticky sessions"
             )
         );
@@ -420,7 +402,7 @@ their session's process"
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
-            "1 of 12 requests, each on its own session over a fresh connection, were answered \
+            "1 of 13 requests, each on its own session over a fresh connection, were answered \
 \"Invalid session dzctmJZrnCIZWMETAAAA\": several server processes share the traffic without \
 sticky sessions"
         );
@@ -447,7 +429,7 @@ sticky sessions"
             said(&out),
             (
                 Status::Fail,
-                "1 of 12 sessions broke: the post on sid COb7mQuhJsaZDYsCAA05: the connection was \
+                "1 of 13 sessions broke: the post on sid COb7mQuhJsaZDYsCAA05: the connection was \
 reset"
             )
         );
@@ -465,7 +447,7 @@ reset"
             said(&out),
             (
                 Status::Fail,
-                "2 of 12 sessions broke: a handshake: no answer within 3000 ms"
+                "2 of 13 sessions broke: a handshake: no answer within 3000 ms"
             )
         );
         assert_eq!(
@@ -493,7 +475,7 @@ reset"
             said(&out),
             (
                 Status::Pass,
-                "11 requests over fresh connections, one on each of 11 sessions, met no process \
+                "12 requests over fresh connections, one on each of 12 sessions, met no process \
 that did not know their session (2 answers were not 200: see the evidence)"
             )
         );
@@ -521,36 +503,33 @@ that did not know their session (2 answers were not 200: see the evidence)"
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
-            format!("none of 12 new sessions opened: {}", refused.summary())
+            format!("none of 13 new sessions opened: {}", refused.summary())
         );
         assert_eq!(evidence(&out).len(), SESSIONS);
     }
 
-    /// Lockstep through a round-robin over k backends: the handshakes
-    /// reach it at places 0..n in the order they completed, the posts at
-    /// n.. in `zigzag` order. A post lands on its handshake's backend when
-    /// k divides the distance between them, plus whatever other traffic
-    /// came in between. Two distances that are consecutive integers are
-    /// never both divisible by a k >= 2, so whatever the shift, at least
-    /// one post meets a process that does not know its session.
+    /// A round-robin balancer over k backends sends the j-th request it
+    /// receives to backend j mod k, whatever order the requests raced in.
+    /// The handshakes take places p..p+n, the posts the n after them: a
+    /// backend that gets more posts than handshakes gets a post on a
+    /// session it never saw. The counts differ whenever k does not divide
+    /// n, and no k from 2 to 12 divides 13.
     #[test]
-    fn the_posts_order_defeats_any_round_robin_in_lockstep() {
+    fn the_counts_defeat_any_round_robin() {
         let n = SESSIONS;
-        let order = zigzag(n);
-        let mut sorted = order.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "a permutation");
-        assert_eq!(&order[..4], &[11, 0, 10, 1]);
-        let offsets: Vec<usize> = order.iter().enumerate().map(|(m, h)| n + m - h).collect();
-        assert!(
-            offsets.iter().any(|o| offsets.contains(&(o + 1))),
-            "{offsets:?}"
-        );
-        for k in 2..=4 * n {
-            for shift in 0..k {
-                assert!(
-                    offsets.iter().any(|o| (o + shift) % k != 0),
-                    "k {k}, shift {shift}: {offsets:?}"
+        let per_backend = |first: usize, k: usize| {
+            let mut counts = vec![0; k];
+            for j in first..first + n {
+                counts[j % k] += 1;
+            }
+            counts
+        };
+        for k in 2..n {
+            for p in 0..k {
+                assert_ne!(
+                    per_backend(p, k),
+                    per_backend(p + n, k),
+                    "k {k}, first place {p}"
                 );
             }
         }

@@ -35,7 +35,7 @@ fn python_socketio_healthy_is_clean() {
         "{hs}"
     );
     assert!(summary(&r, "socketio.upgrade").contains("websocket-only connect works"));
-    assert!(summary(&r, "socketio.sticky").starts_with("12 requests"));
+    assert!(summary(&r, "socketio.sticky").starts_with("13 requests"));
 }
 
 #[test]
