@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
-use super::{Check, Ctx};
+use super::{Check, Ctx, sessions};
 use crate::probe::Failure;
-use crate::probe::engineio::{Endpoint, Handshake, Session};
-use crate::probe::http::{Answer, Http};
+use crate::probe::engineio::{Handshake, Session};
+use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
 use crate::report::{Fix, Outcome};
@@ -47,9 +47,10 @@ is a post of a harmless packet (Engine.IO 4: a CONNECT to a namespace of rtdocto
 Engine.IO 3: a ping) and a close packet, which ends the session: the process that owns the \
 session answers 200 \"ok\", any other one refuses it. No request waits on the server: no poll \
 is made. A random balancer over two servers sends all 13 to their session's process once in \
-8192 runs; a round-robin one over 2 to 12 servers never does, whatever order the requests \
-race in, as long as no other request comes between: 13 is divisible by none of \
-them, so some server gets more posts than it opened sessions.\n\n\
+8192 runs. A round-robin one over 2 to 12 servers never does when these are all the requests \
+it gets, whatever order they race in: 13 is divisible by none of them, so some server gets \
+more posts than it opened sessions. Among others' requests (other clients', the other \
+checks'), a miss is rare.\n\n\
 Any \"Session ID unknown\" (Node, code 1) or \"Invalid session\" (python-engineio) means \
 several server processes share the traffic and the session lives in only one of them. Fix: \
 sticky sessions (nginx: ip_hash; or hash $remote_addr consistent; in the upstream block; \
@@ -64,7 +65,7 @@ cookie, Traefik sticky.cookie)."
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let started = std::time::Instant::now();
-        let through = sessions(ctx).await;
+        let through = observed(ctx).await;
         backend::split(ctx, started, through, self, &words).await
     }
 }
@@ -104,38 +105,28 @@ cookie).",
     }
 }
 
-/// The sessions, their follow-ups, and what they mean.
-async fn sessions(ctx: &Ctx) -> Outcome {
-    let d = ctx.engineio().await;
-    let (endpoint, http) = match d.session() {
-        Ok(s) => s,
+/// The sessions, their follow-ups, and what they mean. The sessions open
+/// while the version probe is out (`sessions::open`), on the shared
+/// client, which makes a fresh connection for each request.
+async fn observed(ctx: &Ctx) -> Outcome {
+    let Ok(http) = ctx.machine.http_for(&ctx.probe) else {
+        return sessions::unopened(ctx).await;
+    };
+    let (endpoint, opened) = match sessions::open(ctx, &http, SESSIONS).await {
+        Ok(found) => found,
         Err(skip) => return skip,
     };
-    let timeout = ctx.probe.timeout;
-    let opened = open_all(http, endpoint, timeout).await;
-    let sessions = follow_up(&opened, endpoint.eio, timeout).await;
-    verdict(&Observation { sessions })
-}
-
-/// `SESSIONS` handshakes at once; each a session, or what the handshake
-/// met instead.
-async fn open_all<'a>(
-    http: &'a Http,
-    endpoint: &'a Endpoint,
-    timeout: Duration,
-) -> Vec<Result<Session<'a>, Box<Handshake>>> {
-    let opens = (0..SESSIONS).map(|_| async {
-        Session::open(http, endpoint, timeout)
-            .await
-            .map_err(Box::new)
-    });
-    join_all(opens).await
+    // The version probe's closes are requests too: ended before the posts
+    // start, they cannot even out a round-robin's counts (SESSIONS).
+    ctx.engineio().await.closed().await;
+    let seen = follow_up(&opened, endpoint.eio, ctx.probe.timeout).await;
+    verdict(&Observation { sessions: seen })
 }
 
 /// One post on each open session, all at once: the nudge and a close
 /// packet, which ends the session. What each session met.
 async fn follow_up(
-    opened: &[Result<Session<'_>, Box<Handshake>>],
+    opened: &[Result<Session<'_>, Handshake>],
     eio: Eio,
     timeout: Duration,
 ) -> Vec<Seen> {
@@ -148,7 +139,7 @@ async fn follow_up(
                     answer: session.send(&packets, timeout).await,
                 }
             }
-            Err(handshake) => Seen::Unopened((**handshake).clone()),
+            Err(handshake) => Seen::Unopened(handshake.clone()),
         }
     });
     join_all(posts).await
