@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
-use super::{Check, Ctx, sessions};
+use super::{Check, Ctx};
 use crate::probe::Failure;
 use crate::probe::engineio::{Handshake, Session};
 use crate::probe::http::Answer;
@@ -47,10 +47,12 @@ is a post of a harmless packet (Engine.IO 4: a CONNECT to a namespace of rtdocto
 Engine.IO 3: a ping) and a close packet, which ends the session: the process that owns the \
 session answers 200 \"ok\", any other one refuses it. No request waits on the server: no poll \
 is made. A random balancer over two servers sends all 13 to their session's process once in \
-8192 runs. A round-robin one over 2 to 12 servers never does when these are all the requests \
-it gets, whatever order they race in: 13 is divisible by none of them, so some server gets \
-more posts than it opened sessions. Among others' requests (other clients', the other \
-checks'), a miss is rare.\n\n\
+8192 runs. A round-robin one over 2 to 12 servers cannot when these are all the requests it \
+gets, whatever order they race in: 13 is divisible by none of them, so some server gets more \
+posts than it opened sessions. Nor when the requests keep the order they were sent in: the \
+posts go out in another order than the handshakes (last, first, second-to-last, second, ...). \
+Among others' requests (other clients', the version probe's, the other checks'), a miss is \
+rare.\n\n\
 Any \"Session ID unknown\" (Node, code 1) or \"Invalid session\" (python-engineio) means \
 several server processes share the traffic and the session lives in only one of them. Fix: \
 sticky sessions (nginx: ip_hash; or hash $remote_addr consistent; in the upstream block; \
@@ -106,32 +108,37 @@ cookie).",
 }
 
 /// The sessions, their follow-ups, and what they mean. The sessions open
-/// while the version probe is out (`sessions::open`), on the shared
-/// client, which makes a fresh connection for each request.
+/// once the version probe has found Engine.IO, not while it is out (as
+/// `sessions::open` does for one session): 13 connections at once to a
+/// server not known to speak it could fill a small accept queue (Python's
+/// socketserver keeps 5), so that `port.listen` sees a stuck server, or
+/// let a server that streams an endless answer fill 13 sockets' buffers.
 async fn observed(ctx: &Ctx) -> Outcome {
-    let Ok(http) = ctx.machine.http_for(&ctx.probe) else {
-        return sessions::unopened(ctx).await;
-    };
-    let (endpoint, opened) = match sessions::open(ctx, &http, SESSIONS).await {
-        Ok(found) => found,
+    let d = ctx.engineio().await;
+    let (endpoint, http) = match d.session() {
+        Ok(s) => s,
         Err(skip) => return skip,
     };
-    // The version probe's closes are requests too: ended before the posts
-    // start, they cannot even out a round-robin's counts (SESSIONS).
-    ctx.engineio().await.closed().await;
-    let seen = follow_up(&opened, endpoint.eio, ctx.probe.timeout).await;
+    let timeout = ctx.probe.timeout;
+    let opens = (0..SESSIONS).map(|_| Session::open(http, endpoint, timeout));
+    let opened = join_all(opens).await;
+    // The version probe's closes went out with the handshakes: ended
+    // before the posts, none comes between the handshakes and the posts.
+    d.closed().await;
+    let seen = follow_up(&opened, endpoint.eio, timeout).await;
     verdict(&Observation { sessions: seen })
 }
 
-/// One post on each open session, all at once: the nudge and a close
-/// packet, which ends the session. What each session met.
+/// One post on each open session, all at once, started in `zigzag`
+/// order: the nudge and a close packet, which ends the session. What each
+/// session met, in the order of `opened`.
 async fn follow_up(
     opened: &[Result<Session<'_>, Handshake>],
     eio: Eio,
     timeout: Duration,
 ) -> Vec<Seen> {
-    let posts = opened.iter().enumerate().map(|(i, open)| async move {
-        match open {
+    let posts = zigzag(opened.len()).into_iter().map(|i| async move {
+        let seen = match &opened[i] {
             Ok(session) => {
                 let packets = [nudge(eio, i + 1), Packet::new(Kind::Close, "")];
                 Seen::Opened {
@@ -140,9 +147,24 @@ async fn follow_up(
                 }
             }
             Err(handshake) => Seen::Unopened(handshake.clone()),
-        }
+        };
+        (i, seen)
     });
-    join_all(posts).await
+    let mut seen = join_all(posts).await;
+    seen.sort_by_key(|(i, _)| *i);
+    seen.into_iter().map(|(_, s)| s).collect()
+}
+
+/// The order to send `n` follow-ups in, as places in the order the
+/// handshakes were sent: last, first, second-to-last, second, ... Where
+/// requests keep the order they were sent in, a round-robin balancer's
+/// j-th goes to backend j mod k: in the handshakes' order, each post would
+/// land n places after its handshake, on its own backend whenever k
+/// divides n (plus whatever came between).
+fn zigzag(n: usize) -> Vec<usize> {
+    (0..n)
+        .map(|m| if m % 2 == 0 { n - 1 - m / 2 } else { m / 2 })
+        .collect()
 }
 
 /// What each session met.
@@ -521,6 +543,36 @@ that did not know their session (2 answers were not 200: see the evidence)"
                     per_backend(p, k),
                     per_backend(p + n, k),
                     "k {k}, first place {p}"
+                );
+            }
+        }
+    }
+
+    /// Where requests keep the order they were sent in: the handshakes
+    /// reach a round-robin balancer at places 0..n, the posts at n.. in
+    /// `zigzag` order. A post lands on its handshake's backend when k
+    /// divides the distance between them, plus whatever other requests came
+    /// between. Two distances that are consecutive integers are never both
+    /// divisible by a k >= 2, so whatever the shift, some post meets a
+    /// process that does not know its session.
+    #[test]
+    fn the_posts_order_defeats_a_round_robin_that_keeps_the_order() {
+        let n = SESSIONS;
+        let order = zigzag(n);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "a permutation");
+        assert_eq!(&order[..4], &[12, 0, 11, 1]);
+        let offsets: Vec<usize> = order.iter().enumerate().map(|(m, h)| n + m - h).collect();
+        assert!(
+            offsets.iter().any(|o| offsets.contains(&(o + 1))),
+            "{offsets:?}"
+        );
+        for k in 2..=4 * n {
+            for shift in 0..k {
+                assert!(
+                    offsets.iter().any(|o| (o + shift) % k != 0),
+                    "k {k}, shift {shift}: {offsets:?}"
                 );
             }
         }
