@@ -1,14 +1,17 @@
-//! `socketio.sticky`: do all requests of one session reach the process that
-//! owns it? Behind a load balancer without sticky sessions, or with several
-//! workers, some polls and posts land on a process that answers "Session ID
-//! unknown".
+//! `socketio.sticky`: do a session's requests reach the process that owns
+//! it? Behind a load balancer without sticky sessions, or with several
+//! workers, some land on a process that answers "Session ID unknown". Many
+//! sessions at once, one request each, catch it in two round trips.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::future::join_all;
 
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
 use super::{Check, Ctx};
 use crate::probe::Failure;
-use crate::probe::engineio::{PollError, Session};
+use crate::probe::engineio::{Handshake, Session};
 use crate::probe::http::Answer;
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
@@ -16,8 +19,11 @@ use crate::report::{Fix, Outcome};
 
 pub struct Sticky;
 
-/// Requests on the session after the handshake, over fresh connections.
-const ROUNDS: usize = 6;
+/// Sessions opened at once, each with one follow-up over a fresh
+/// connection: a random balancer over two processes sends all 13 to the
+/// session's own process once in 8192 runs. A prime, for a round-robin
+/// balancer (`the_counts_defeat_any_round_robin`).
+const SESSIONS: usize = 13;
 
 #[async_trait]
 impl Check for Sticky {
@@ -34,12 +40,19 @@ impl Check for Sticky {
     }
 
     fn explain(&self) -> &str {
-        "Opens a session and sends several posts and polls on it (6 rounds, each a post and, when \
-the server has something to deliver, a poll), every one over a fresh TCP connection, as a \
-browser behind a load balancer does, with the cookies the handshake set (a load balancer's \
-affinity cookie, such as HAProxy's cookie SERVERID insert). A post carries a harmless packet that makes the server \
-answer (Engine.IO 4: a CONNECT to a namespace of rtdoctor's own, answered by a CONNECT or \
-CONNECT_ERROR; Engine.IO 3: a ping), so no poll waits for the ping interval.\n\n\
+        "Opens 13 sessions at once, then sends one request on each, all at once, every one over \
+a fresh TCP connection, as browsers behind a load balancer do, with the cookies its handshake \
+set (a load balancer's affinity cookie, such as HAProxy's cookie SERVERID insert). The request \
+is a post of a harmless packet (Engine.IO 4: a CONNECT to a namespace of rtdoctor's own; \
+Engine.IO 3: a ping) and a close packet, which ends the session: the process that owns the \
+session answers 200 \"ok\", any other one refuses it. No request waits on the server: no poll \
+is made. A random balancer over two servers sends all 13 to their session's process once in \
+8192 runs. A round-robin one over 2 to 12 servers cannot when these are all the requests it \
+gets, whatever order they race in: 13 is divisible by none of them, so some server gets more \
+posts than it opened sessions. Nor when the requests keep the order they were sent in: the \
+posts go out in another order than the handshakes (last, first, second-to-last, second, ...). \
+Among others' requests (other clients', the version probe's, the other checks'), a miss is \
+rare.\n\n\
 Any \"Session ID unknown\" (Node, code 1) or \"Invalid session\" (python-engineio) means \
 several server processes share the traffic and the session lives in only one of them. Fix: \
 sticky sessions (nginx: ip_hash; or hash $remote_addr consistent; in the upstream block; \
@@ -54,7 +67,7 @@ cookie, Traefik sticky.cookie)."
 
     async fn run(&self, ctx: &Ctx) -> Outcome {
         let started = std::time::Instant::now();
-        let through = rounds(ctx).await;
+        let through = observed(ctx).await;
         backend::split(ctx, started, through, self, &words).await
     }
 }
@@ -94,157 +107,174 @@ cookie).",
     }
 }
 
-/// The rounds on one session, and what they mean.
-async fn rounds(ctx: &Ctx) -> Outcome {
-    {
-        let d = ctx.engineio().await;
-        let (endpoint, http) = match d.session() {
-            Ok(s) => s,
-            Err(skip) => return skip,
-        };
-        let timeout = ctx.probe.timeout;
-        let mut session = match Session::open(http, endpoint, timeout).await {
-            Ok(s) => s,
-            Err(h) => {
-                return Outcome::fail(format!("a new session did not open: {}", h.summary()));
-            }
-        };
-        let mut seen = Observation {
-            sid: session.sid().to_string(),
-            steps: Vec::new(),
-            broke: None,
-        };
-        let mut pending = 0usize;
-        for round in 1..=ROUNDS {
-            match session.send(&[nudge(endpoint.eio, round)], timeout).await {
-                Ok(a) => {
-                    if a.status == 200 {
-                        pending += 1;
-                    }
-                    seen.steps.push(Step::Post(round, a));
-                }
-                Err(f) => {
-                    seen.broke = Some(Break::Post(round, f));
-                    break;
-                }
-            }
-            // Poll only when something is waiting, so no poll hangs.
-            if pending == 0 {
-                continue;
-            }
-            match session.receive(timeout).await {
-                Ok(packets) => {
-                    pending = 0;
-                    let closed = packets.iter().any(|p| p.kind == Kind::Close);
-                    seen.steps.push(Step::Polled(round, packets));
-                    if closed {
-                        seen.broke = Some(Break::Closed);
-                        break;
-                    }
-                }
-                Err(PollError::Status(a)) => seen.steps.push(Step::PollRefused(round, a)),
-                Err(e) => {
-                    seen.broke = Some(Break::Poll(round, e));
-                    break;
-                }
-            }
-        }
-        session.close(timeout).await;
-        verdict(&seen)
-    }
+/// The sessions, their follow-ups, and what they mean. The sessions open
+/// once the version probe has found Engine.IO, not while it is out (as
+/// `sessions::open` does for one session): 13 connections at once to a
+/// server not known to speak it could fill a small accept queue (Python's
+/// socketserver keeps 5), so that `port.listen` sees a stuck server, or
+/// let a server that streams an endless answer fill 13 sockets' buffers.
+async fn observed(ctx: &Ctx) -> Outcome {
+    let d = ctx.engineio().await;
+    let (endpoint, http) = match d.session() {
+        Ok(s) => s,
+        Err(skip) => return skip,
+    };
+    let timeout = ctx.probe.timeout;
+    let opens = (0..SESSIONS).map(|_| Session::open(http, endpoint, timeout));
+    let opened = join_all(opens).await;
+    // The version probe's closes went out with the handshakes: ended
+    // before the posts, none comes between the handshakes and the posts.
+    d.closed().await;
+    let seen = follow_up(&opened, endpoint.eio, timeout).await;
+    verdict(&Observation { sessions: seen })
 }
 
-/// What the rounds on one session met, in order.
+/// One post on each open session, all at once, started in `zigzag`
+/// order: the nudge and a close packet, which ends the session. What each
+/// session met, in the order of `opened`.
+async fn follow_up(
+    opened: &[Result<Session<'_>, Handshake>],
+    eio: Eio,
+    timeout: Duration,
+) -> Vec<Seen> {
+    let posts = zigzag(opened.len()).into_iter().map(|i| async move {
+        let seen = match &opened[i] {
+            Ok(session) => {
+                let packets = [nudge(eio, i + 1), Packet::new(Kind::Close, "")];
+                Seen::Opened {
+                    sid: session.sid().to_string(),
+                    answer: session.send(&packets, timeout).await,
+                }
+            }
+            Err(handshake) => Seen::Unopened(handshake.clone()),
+        };
+        (i, seen)
+    });
+    let mut seen = join_all(posts).await;
+    seen.sort_by_key(|(i, _)| *i);
+    seen.into_iter().map(|(_, s)| s).collect()
+}
+
+/// The order to send `n` follow-ups in, as places in the order the
+/// handshakes were sent: last, first, second-to-last, second, ... Where
+/// requests keep the order they were sent in, a round-robin balancer's
+/// j-th goes to backend j mod k: in the handshakes' order, each post would
+/// land n places after its handshake, on its own backend whenever k
+/// divides n (plus whatever came between).
+fn zigzag(n: usize) -> Vec<usize> {
+    (0..n)
+        .map(|m| if m % 2 == 0 { n - 1 - m / 2 } else { m / 2 })
+        .collect()
+}
+
+/// What each session met.
 struct Observation {
-    sid: String,
-    steps: Vec<Step>,
-    /// What ended the rounds early, if anything did.
-    broke: Option<Break>,
+    sessions: Vec<Seen>,
 }
 
-/// One answered request of a round.
-enum Step {
-    /// A post and its answer, whatever the status.
-    Post(usize, Answer),
-    /// A poll answered 200, with what it delivered.
-    Polled(usize, Vec<Packet>),
-    /// A poll answered with something other than 200.
-    PollRefused(usize, Answer),
-}
-
-/// Why the rounds stopped before `ROUNDS`.
-enum Break {
-    Post(usize, Failure),
-    Poll(usize, PollError),
-    /// A poll delivered a close packet.
-    Closed,
+/// One session: its handshake, and what its follow-up got.
+enum Seen {
+    /// The handshake did not open a session.
+    Unopened(Handshake),
+    /// The post on the session: an answer, whatever its status, or why
+    /// there was none.
+    Opened {
+        sid: String,
+        answer: Result<Answer, Failure>,
+    },
 }
 
 impl Observation {
-    /// Requests sent: the answered ones and the one that failed.
+    /// The follow-ups sent: one per session that opened.
     fn sent(&self) -> usize {
-        self.steps.len()
-            + usize::from(matches!(
-                self.broke,
-                Some(Break::Post(..) | Break::Poll(..))
-            ))
+        self.sessions
+            .iter()
+            .filter(|s| matches!(s, Seen::Opened { .. }))
+            .count()
     }
 
-    /// The answers that were not 200.
+    /// The follow-ups answered with something other than 200.
     fn refusals(&self) -> impl Iterator<Item = &Answer> {
-        self.steps.iter().filter_map(|s| match s {
-            Step::Post(_, a) | Step::PollRefused(_, a) if a.status != 200 => Some(a),
+        self.sessions.iter().filter_map(|s| match s {
+            Seen::Opened { answer: Ok(a), .. } if a.status != 200 => Some(a),
+            _ => None,
+        })
+    }
+
+    /// What broke: handshakes and follow-ups that got no answer.
+    fn broken(&self) -> impl Iterator<Item = String> + '_ {
+        self.sessions.iter().filter_map(|s| match s {
+            Seen::Unopened(Handshake::Failed(f)) => Some(format!("a handshake: {f}")),
+            Seen::Opened {
+                sid,
+                answer: Err(f),
+            } => Some(format!("the post on sid {sid}: {f}")),
             _ => None,
         })
     }
 }
 
-/// Status, summary, fix and evidence of the rounds on one session.
+/// Status, summary, fix and evidence of the sessions.
 fn verdict(seen: &Observation) -> Outcome {
     let sent = seen.sent();
     let mut unknown = seen.refusals().filter(|a| unknown_session(&a.body));
     let rejection = unknown.next().map(|a| preview(&a.body, 120));
     let rejected = rejection.as_ref().map_or(0, |_| 1 + unknown.count());
+    let mut broken = seen.broken();
+    let broke = broken.next().map(|first| (first, 1 + broken.count()));
+    let others = seen.sessions.len() - sent + seen.refusals().count();
     let mut out = if rejected > 0 {
         Outcome::fail(format!(
-            "{rejected} of {sent} requests on one session were answered {}: several server processes \
-share the traffic without sticky sessions",
+            "{rejected} of {sent} requests, each on its own session over a fresh connection, were \
+answered {}: several server processes share the traffic without sticky sessions",
             rejection.unwrap_or_default()
         ))
         .fix(super::fixes::sticky())
-    } else if let Some(b) = &seen.broke {
-        let f = match b {
-            Break::Post(round, f) => format!("post {round}: {f}"),
-            Break::Poll(round, e) => format!("poll {round}: {e}"),
-            Break::Closed => "the server closed the session".into(),
-        };
-        Outcome::fail(format!("the session broke after {sent} requests: {f}"))
+    } else if let Some((first, n)) = broke {
+        Outcome::fail(format!(
+            "{n} of {} sessions broke: {first}",
+            seen.sessions.len()
+        ))
+    } else if sent == 0 {
+        let first = seen.sessions.iter().find_map(|s| match s {
+            Seen::Unopened(h) => Some(h.summary()),
+            Seen::Opened { .. } => None,
+        });
+        Outcome::fail(format!(
+            "none of {} new sessions opened: {}",
+            seen.sessions.len(),
+            first.unwrap_or_default()
+        ))
+    } else if others > 0 {
+        Outcome::pass(format!(
+            "{sent} requests over fresh connections, one on each of {sent} sessions, met no \
+process that did not know their session ({others} answers were not 200: see the evidence)"
+        ))
     } else {
         Outcome::pass(format!(
-            "{sent} requests over fresh connections all reached the session's process"
+            "{sent} requests over fresh connections, one on each of {sent} sessions, all reached \
+their session's process"
         ))
     };
-    out.push_evidence("session", format!("sid {}", seen.sid));
-    for step in &seen.steps {
-        let (label, value) = match step {
-            Step::Post(round, a) if a.status == 200 => (format!("post {round}"), a.status_line()),
-            Step::Post(round, a) => (format!("post {round}"), refused(a)),
-            Step::PollRefused(round, a) => (format!("poll {round}"), refused(a)),
-            Step::Polled(round, packets) => {
-                let text = packets
-                    .iter()
-                    .map(Packet::encode)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                (
-                    format!("poll {round}"),
-                    format!("200 OK: {}", preview(text.as_bytes(), 120)),
-                )
-            }
-        };
-        out.push_evidence(label, value);
+    for (i, s) in seen.sessions.iter().enumerate() {
+        out.push_evidence(format!("session {}", i + 1), met(s));
     }
     out
+}
+
+/// What one session met, for the evidence.
+fn met(seen: &Seen) -> String {
+    match seen {
+        Seen::Unopened(h) => format!("did not open: {}", h.summary()),
+        Seen::Opened { sid, answer: Ok(a) } if a.status == 200 => {
+            format!("sid {sid}: {}", a.status_line())
+        }
+        Seen::Opened { sid, answer: Ok(a) } => format!("sid {sid}: {}", refused(a)),
+        Seen::Opened {
+            sid,
+            answer: Err(f),
+        } => format!("sid {sid}: the post failed: {f}"),
+    }
 }
 
 /// A request answered with something other than 200, for the evidence.
@@ -255,9 +285,9 @@ fn refused(answer: &Answer) -> String {
 /// A packet the server answers at once, without touching the application:
 /// Engine.IO 4 servers answer a CONNECT to an unknown namespace with a
 /// CONNECT_ERROR; Engine.IO 3 clients ping and servers pong.
-fn nudge(eio: Eio, round: usize) -> Packet {
+fn nudge(eio: Eio, session: usize) -> Packet {
     match eio {
-        Eio::V4 => Packet::new(Kind::Message, format!("0/rtdoctor-sticky-{round},")),
+        Eio::V4 => Packet::new(Kind::Message, format!("0/rtdoctor-sticky-{session},")),
         Eio::V3 => Packet::new(Kind::Ping, ""),
     }
 }
@@ -269,11 +299,10 @@ fn unknown_session(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::recorded::{evidence, recorded, said};
+    use crate::check::recorded::{self, evidence, recorded, said};
+    use crate::probe::engineio::classify_handshake;
     use crate::report::Status;
-    use std::time::Duration;
 
-    const SID: &str = "COb7mQuhJsaZDYsCAAAL";
     /// WIRE.md §7: nginx round-robin over two node4 processes; the one
     /// that does not own the session answers this.
     const NODE_UNKNOWN: &str = r#"{"code":1,"message":"Session ID unknown"}"#;
@@ -293,86 +322,83 @@ mod tests {
         )
     }
 
-    /// The CONNECT_ERROR node4 answers the nudge of `round` with.
-    fn nudged(round: usize) -> Vec<Packet> {
-        let body = format!("44/rtdoctor-sticky-{round},{{\"message\":\"Invalid namespace\"}}");
-        eio::decode_payload(body.as_bytes(), Eio::V4).unwrap()
+    fn sid(i: usize) -> String {
+        format!("COb7mQuhJsaZDYsCAA{i:02}")
     }
 
-    fn observed(steps: Vec<Step>, broke: Option<Break>) -> Observation {
+    /// `SESSIONS` sessions that opened, the i-th one's post answered
+    /// `answer(i)`.
+    fn observed(answer: impl Fn(usize) -> Result<Answer, Failure>) -> Observation {
         Observation {
-            sid: SID.into(),
-            steps,
-            broke,
+            sessions: (1..=SESSIONS)
+                .map(|i| Seen::Opened {
+                    sid: sid(i),
+                    answer: answer(i),
+                })
+                .collect(),
         }
     }
 
     #[test]
     fn one_process_passes() {
-        let steps = (1..=ROUNDS)
-            .flat_map(|r| [Step::Post(r, node_ok()), Step::Polled(r, nudged(r))])
-            .collect();
-        let out = verdict(&observed(steps, None));
+        let out = verdict(&observed(|_| Ok(node_ok())));
         assert_eq!(
             said(&out),
             (
                 Status::Pass,
-                "12 requests over fresh connections all reached the session's process"
+                "13 requests over fresh connections, one on each of 13 sessions, all reached \
+their session's process"
             )
         );
         assert!(out.fixes.is_empty());
         let ev = evidence(&out);
-        assert_eq!(ev[0], ("session", "sid COb7mQuhJsaZDYsCAAAL"));
-        assert_eq!(ev[1], ("post 1", "HTTP/1.1 200 OK"));
+        assert_eq!(ev.len(), SESSIONS);
         assert_eq!(
-            ev[2],
-            (
-                "poll 1",
-                "200 OK: 44/rtdoctor-sticky-1,{\"message\":\"Invalid namespace\"}"
-            )
+            ev[0],
+            ("session 1", "sid COb7mQuhJsaZDYsCAA01: HTTP/1.1 200 OK")
+        );
+        assert_eq!(
+            ev[12],
+            ("session 13", "sid COb7mQuhJsaZDYsCAA13: HTTP/1.1 200 OK")
         );
     }
 
-    /// WIRE.md §7: strictly alternating, every other request lands on the
-    /// process that does not know the session.
+    /// WIRE.md §7: round-robin over two processes, every other post lands
+    /// on the process that does not know its session.
     #[test]
     fn round_robin_without_sticky_sessions_fails_with_the_fix() {
-        let steps = vec![
-            Step::Post(1, node_unknown()),
-            Step::Post(2, node_ok()),
-            Step::PollRefused(2, node_unknown()),
-            Step::Post(3, node_ok()),
-            Step::Polled(3, nudged(2)),
-        ];
-        let out = verdict(&observed(steps, None));
+        let out = verdict(&observed(|i| {
+            Ok(if i % 2 == 0 {
+                node_unknown()
+            } else {
+                node_ok()
+            })
+        }));
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
             format!(
-                "2 of 5 requests on one session were answered {NODE_UNKNOWN}: several server \
-processes share the traffic without sticky sessions"
+                "6 of 13 requests, each on its own session over a fresh connection, were answered \
+{NODE_UNKNOWN}: several server processes share the traffic without sticky sessions"
             )
         );
         assert_eq!(out.fixes, vec![super::super::fixes::sticky()]);
         let ev = evidence(&out);
         assert_eq!(
-            ev[1],
-            (
-                "post 1",
-                &*format!("HTTP/1.1 400 Bad Request: {NODE_UNKNOWN}")
-            )
+            ev[0],
+            ("session 1", "sid COb7mQuhJsaZDYsCAA01: HTTP/1.1 200 OK")
         );
         assert_eq!(
-            ev[3],
+            ev[1],
             (
-                "poll 2",
-                &*format!("HTTP/1.1 400 Bad Request: {NODE_UNKNOWN}")
+                "session 2",
+                &*format!("sid COb7mQuhJsaZDYsCAA02: HTTP/1.1 400 Bad Request: {NODE_UNKNOWN}")
             )
         );
     }
 
     /// WIRE.md §5: Flask-SocketIO under gunicorn -w 2, python-engineio's
-    /// words for the same fault.
+    /// words for the same fault; it is named even when another post broke.
     #[test]
     fn gunicorn_workers_without_sticky_sessions_fail() {
         let invalid = recorded(
@@ -381,69 +407,66 @@ processes share the traffic without sticky sessions"
             "\"Invalid session dzctmJZrnCIZWMETAAAA\"",
         );
         let ok = recorded("HTTP/1.1 200 OK", &[("Server", "gunicorn")], "OK");
-        let out = verdict(&observed(
-            vec![Step::Post(1, ok), Step::Post(2, invalid)],
-            Some(Break::Post(3, Failure::Reset)),
-        ));
+        let out = verdict(&observed(|i| match i {
+            3 => Ok(invalid.clone()),
+            7 => Err(Failure::Reset),
+            _ => Ok(ok.clone()),
+        }));
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
-            "1 of 3 requests on one session were answered \"Invalid session dzctmJZrnCIZWMETAAAA\": \
-several server processes share the traffic without sticky sessions"
+            "1 of 13 requests, each on its own session over a fresh connection, were answered \
+\"Invalid session dzctmJZrnCIZWMETAAAA\": several server processes share the traffic without \
+sticky sessions"
         );
         assert_eq!(out.fixes, vec![super::super::fixes::sticky()]);
+        assert_eq!(
+            evidence(&out)[6],
+            (
+                "session 7",
+                "sid COb7mQuhJsaZDYsCAA07: the post failed: the connection was reset"
+            )
+        );
     }
 
     #[test]
-    fn a_failed_post_breaks_the_session() {
-        let out = verdict(&observed(
-            vec![Step::Post(1, node_ok()), Step::Polled(1, nudged(1))],
-            Some(Break::Post(2, Failure::Reset)),
-        ));
+    fn a_failed_post_breaks_its_session() {
+        let out = verdict(&observed(|i| {
+            if i == 5 {
+                Err(Failure::Reset)
+            } else {
+                Ok(node_ok())
+            }
+        }));
         assert_eq!(
             said(&out),
             (
                 Status::Fail,
-                "the session broke after 3 requests: post 2: the connection was reset"
+                "1 of 13 sessions broke: the post on sid COb7mQuhJsaZDYsCAA05: the connection was \
+reset"
             )
         );
         assert!(out.fixes.is_empty());
     }
 
     #[test]
-    fn a_failed_poll_breaks_the_session() {
-        let out = verdict(&observed(
-            vec![Step::Post(1, node_ok())],
-            Some(Break::Poll(
-                1,
-                PollError::Failed(Failure::TimedOut(Duration::from_millis(3000))),
-            )),
-        ));
-        assert_eq!(out.status, Status::Fail);
-        assert!(
-            out.summary
-                .starts_with("the session broke after 2 requests: poll 1: "),
-            "{}",
-            out.summary
-        );
-        assert!(out.summary.contains("3000 ms"), "{}", out.summary);
-    }
-
-    #[test]
-    fn a_close_packet_breaks_the_session() {
-        let close = eio::decode_payload(b"1", Eio::V4).unwrap();
-        let out = verdict(&observed(
-            vec![Step::Post(1, node_ok()), Step::Polled(1, close)],
-            Some(Break::Closed),
-        ));
+    fn a_failed_handshake_breaks_its_session() {
+        let mut seen = observed(|_| Ok(node_ok()));
+        let timed_out = Failure::TimedOut(Duration::from_millis(3000));
+        seen.sessions[11] = Seen::Unopened(Handshake::Failed(timed_out.clone()));
+        seen.sessions[4] = Seen::Unopened(Handshake::Failed(timed_out));
+        let out = verdict(&seen);
         assert_eq!(
             said(&out),
             (
                 Status::Fail,
-                "the session broke after 2 requests: the server closed the session"
+                "2 of 13 sessions broke: a handshake: no answer within 3000 ms"
             )
         );
-        assert_eq!(evidence(&out)[2], ("poll 1", "200 OK: 1"));
+        assert_eq!(
+            evidence(&out)[4],
+            ("session 5", "did not open: no answer within 3000 ms")
+        );
     }
 
     /// WIRE.md §8: nginx with its upstream down answers 502 to everything;
@@ -451,20 +474,108 @@ several server processes share the traffic without sticky sessions"
     /// name it.
     #[test]
     fn other_refusals_are_evidence_not_a_sticky_fault() {
-        let bad_gateway = recorded(
-            "HTTP/1.1 502 Bad Gateway",
-            &[("Server", "nginx/1.22.1"), ("Content-Type", "text/html")],
-            "<html>\r\n<head><title>502 Bad Gateway</title></head>",
-        );
-        let out = verdict(&observed(vec![Step::Post(1, bad_gateway)], None));
-        assert_eq!(out.status, Status::Pass);
+        let bad_gateway = recorded::answer(recorded::NGINX_502);
+        let mut seen = observed(|i| {
+            if i == 2 {
+                Ok(bad_gateway.clone())
+            } else {
+                Ok(node_ok())
+            }
+        });
+        seen.sessions[0] = Seen::Unopened(classify_handshake(bad_gateway.clone()));
+        let out = verdict(&seen);
         assert_eq!(
-            evidence(&out)[1],
+            said(&out),
             (
-                "post 1",
-                "HTTP/1.1 502 Bad Gateway: <html>\\r\\n<head><title>502 Bad Gateway</title></head>"
+                Status::Pass,
+                "12 requests over fresh connections, one on each of 12 sessions, met no process \
+that did not know their session (2 answers were not 200: see the evidence)"
             )
         );
+        let ev = evidence(&out);
+        assert!(
+            ev[0].1.starts_with("did not open: ") && ev[0].1.contains("502"),
+            "{ev:?}"
+        );
+        assert!(
+            ev[1]
+                .1
+                .starts_with("sid COb7mQuhJsaZDYsCAA02: HTTP/1.1 502 Bad Gateway: "),
+            "{ev:?}"
+        );
+    }
+
+    #[test]
+    fn no_session_opening_fails() {
+        let refused = classify_handshake(recorded::answer(recorded::NODE4_EIO3_REFUSED));
+        let out = verdict(&Observation {
+            sessions: (0..SESSIONS)
+                .map(|_| Seen::Unopened(refused.clone()))
+                .collect(),
+        });
+        assert_eq!(out.status, Status::Fail);
+        assert_eq!(
+            out.summary,
+            format!("none of 13 new sessions opened: {}", refused.summary())
+        );
+        assert_eq!(evidence(&out).len(), SESSIONS);
+    }
+
+    /// A round-robin balancer over k backends sends the j-th request it
+    /// receives to backend j mod k, whatever order the requests raced in.
+    /// The handshakes take places p..p+n, the posts the n after them: a
+    /// backend that gets more posts than handshakes gets a post on a
+    /// session it never saw. The counts differ whenever k does not divide
+    /// n, and no k from 2 to 12 divides 13.
+    #[test]
+    fn the_counts_defeat_any_round_robin() {
+        let n = SESSIONS;
+        let per_backend = |first: usize, k: usize| {
+            let mut counts = vec![0; k];
+            for j in first..first + n {
+                counts[j % k] += 1;
+            }
+            counts
+        };
+        for k in 2..n {
+            for p in 0..k {
+                assert_ne!(
+                    per_backend(p, k),
+                    per_backend(p + n, k),
+                    "k {k}, first place {p}"
+                );
+            }
+        }
+    }
+
+    /// Where requests keep the order they were sent in: the handshakes
+    /// reach a round-robin balancer at places 0..n, the posts at n.. in
+    /// `zigzag` order. A post lands on its handshake's backend when k
+    /// divides the distance between them, plus whatever other requests came
+    /// between. Two distances that are consecutive integers are never both
+    /// divisible by a k >= 2, so whatever the shift, some post meets a
+    /// process that does not know its session.
+    #[test]
+    fn the_posts_order_defeats_a_round_robin_that_keeps_the_order() {
+        let n = SESSIONS;
+        let order = zigzag(n);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "a permutation");
+        assert_eq!(&order[..4], &[12, 0, 11, 1]);
+        let offsets: Vec<usize> = order.iter().enumerate().map(|(m, h)| n + m - h).collect();
+        assert!(
+            offsets.iter().any(|o| offsets.contains(&(o + 1))),
+            "{offsets:?}"
+        );
+        for k in 2..=4 * n {
+            for shift in 0..k {
+                assert!(
+                    offsets.iter().any(|o| (o + shift) % k != 0),
+                    "k {k}, shift {shift}: {offsets:?}"
+                );
+            }
+        }
     }
 
     #[test]

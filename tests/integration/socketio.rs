@@ -35,7 +35,7 @@ fn python_socketio_healthy_is_clean() {
         "{hs}"
     );
     assert!(summary(&r, "socketio.upgrade").contains("websocket-only connect works"));
-    assert!(summary(&r, "socketio.sticky").starts_with("12 requests"));
+    assert!(summary(&r, "socketio.sticky").starts_with("13 requests"));
 }
 
 #[test]
@@ -234,7 +234,8 @@ fn socketio_sticky_nginx_round_robin_without_sticky_sessions_fails() {
     let s = evidence(&r, "socketio.sticky");
     assert!(
         s.contains(
-            "requests on one session were answered {\"code\":1,\"message\":\"Session ID unknown\"}"
+            "requests, each on its own session over a fresh connection, were answered \
+{\"code\":1,\"message\":\"Session ID unknown\"}"
         ),
         "{s}"
     );
