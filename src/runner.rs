@@ -131,10 +131,15 @@ pub async fn run_on(
                 .iter()
                 .filter_map(|id| Some((id.to_string(), gates[index(id)?].clone())))
                 .collect();
+            let held: Vec<(Arc<dyn Check>, Gate)> = ancestors(check.as_ref(), &selected)
+                .into_iter()
+                .map(|i| (selected[i].clone(), gates[i].clone()))
+                .collect();
             let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
             let named = (check.id().to_string(), check.title().to_string());
             let handle = tokio::spawn(async move {
-                let (result, crashed) = run_one(check.as_ref(), &ctx, needs, &gate, deadline).await;
+                let (result, crashed) =
+                    run_one(check.as_ref(), &ctx, needs, held, &gate, deadline).await;
                 let failed = result.status == Status::Fail && check.stops_dependents(&ctx, &result);
                 // Unless `Check::fails` answered early.
                 gate.send_if_modified(|g| {
@@ -190,14 +195,23 @@ pub async fn run_on(
 const CRASHED: &str = "internal error: this check crashed (a bug in rtdoctor); \
 the other checks' results stand";
 
+/// `held`: the checks this one needs, directly or through others, each
+/// with its gate; those that hold back (`Check::holds_back`) are waited
+/// for before it starts.
 async fn run_one(
     check: &dyn Check,
     ctx: &Ctx,
     needs: Vec<(String, Gate)>,
+    held: Vec<(Arc<dyn Check>, Gate)>,
     gate: &watch::Sender<Option<bool>>,
     deadline: tokio::time::Instant,
 ) -> (CheckResult, bool) {
     let start = Instant::now();
+    for (before, mut gate) in held {
+        if before.holds_back(ctx).await {
+            let _ = timeout_at(deadline, gate.wait_for(Option::is_some)).await;
+        }
+    }
     let mut crashed = false;
     let not_asked = check
         .opt_in()
@@ -229,6 +243,21 @@ and rtdoctor did not wait for it"
         stamp(check.id(), check.title(), outcome, start.elapsed()),
         crashed,
     )
+}
+
+/// The indexes in `selected` of the checks `check` needs, directly or
+/// through others.
+fn ancestors(check: &dyn Check, selected: &[Arc<dyn Check>]) -> Vec<usize> {
+    let index = |id: &str| selected.iter().position(|c| c.id() == id);
+    let mut found: Vec<usize> = Vec::new();
+    let mut todo: Vec<usize> = check.needs().iter().filter_map(|id| index(id)).collect();
+    while let Some(i) = todo.pop() {
+        if !found.contains(&i) {
+            found.push(i);
+            todo.extend(selected[i].needs().iter().filter_map(|id| index(id)));
+        }
+    }
+    found
 }
 
 /// How a check's own work ended, when it did not give an outcome.
@@ -526,6 +555,55 @@ mod tests {
         // Stopped when a failed, not cut off at its bound: the run was
         // over then (tokio's paused clock).
         assert_eq!(begin.elapsed(), Duration::from_millis(100));
+    }
+
+    /// "a", which holds back what needs it, directly or not, until its
+    /// answer: its result, after 300 ms.
+    struct Holder;
+
+    #[async_trait]
+    impl Check for Holder {
+        fn id(&self) -> &str {
+            "a"
+        }
+        fn title(&self) -> &str {
+            "a"
+        }
+        fn explain(&self) -> &str {
+            ""
+        }
+        async fn holds_back(&self, _: &Ctx) -> bool {
+            true
+        }
+        async fn run(&self, _: &Ctx) -> Outcome {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Outcome::pass("held")
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_check_that_holds_back_starts_what_needs_it_even_through_others_only_after_it() {
+        let begin = tokio::time::Instant::now();
+        let c = Fake {
+            id: "c",
+            needs: &["b"],
+            status: Status::Pass,
+            delay_ms: 0,
+            early: false,
+            started: Arc::default(),
+        };
+        let c_started = c.started.clone();
+        let checks: [Arc<dyn Check>; 3] = [
+            Arc::new(Holder),
+            fake("b", &["a"], Status::Pass, 0),
+            Arc::new(c),
+        ];
+        let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
+            .await
+            .unwrap();
+        let started = c_started.lock().unwrap().expect("c ran");
+        assert_eq!(started - begin, Duration::from_millis(300));
+        assert!(report.checks().all(|c| c.status == Status::Pass));
     }
 
     /// A check that waits for "a" itself (`Ctx::after`) and says when.

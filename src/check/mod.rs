@@ -70,6 +70,14 @@ pub trait Check: Send + Sync {
     fn after(&self) -> &[&str] {
         &[]
     }
+    /// Whether the checks that need this one, directly or through others,
+    /// wait for its early answer (`fails`) before they start instead of
+    /// running meanwhile: `port.listen` on this machine, whose picture of
+    /// the port (its accept queue, a connect) their burst of connections
+    /// would change. The default: they run meanwhile.
+    async fn holds_back(&self, _ctx: &Ctx) -> bool {
+        false
+    }
     /// Whether `run` will fail, when that is known before it ends: the
     /// checks that need this one start on this answer instead of waiting
     /// for the whole result. It must agree with `run`'s status. `None`

@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
-use super::{Check, Ctx};
+use super::{Check, Ctx, sessions};
 use crate::probe::Failure;
 use crate::probe::engineio::{Handshake, Session};
-use crate::probe::http::Answer;
+use crate::probe::http::{Answer, Http};
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
 use crate::report::{Fix, Outcome};
@@ -113,37 +113,61 @@ cookie).",
 /// server not known to speak it could fill a small accept queue (Python's
 /// socketserver keeps 5), so that `port.listen` sees a stuck server, or
 /// let a server that streams an endless answer fill 13 sockets' buffers.
+/// Each session's handshake has a client of its own, which keeps its
+/// connection: a session's post goes over the connection of another
+/// session's handshake (`follow_up`).
 async fn observed(ctx: &Ctx) -> Outcome {
     let d = ctx.engineio().await;
-    let (endpoint, http) = match d.session() {
-        Ok(s) => s,
+    let endpoint = match d.session() {
+        Ok((endpoint, _)) => endpoint,
         Err(skip) => return skip,
     };
+    let clients: Result<Vec<Http>, String> = (0..SESSIONS)
+        .map(|_| ctx.machine.keep_alive_http_for(&ctx.probe))
+        .collect();
+    let Ok(clients) = clients else {
+        return sessions::unopened(ctx).await;
+    };
     let timeout = ctx.probe.timeout;
-    let opens = (0..SESSIONS).map(|_| Session::open(http, endpoint, timeout));
+    let opens = clients
+        .iter()
+        .map(|http| Session::open(http, endpoint, timeout));
     let opened = join_all(opens).await;
     // The version probe's closes went out with the handshakes: ended
     // before the posts, none comes between the handshakes and the posts.
     d.closed().await;
-    let seen = follow_up(&opened, endpoint.eio, timeout).await;
+    let seen = follow_up(&opened, &clients, endpoint.eio, timeout).await;
     verdict(&Observation { sessions: seen })
 }
 
 /// One post on each open session, all at once, started in `zigzag`
 /// order: the nudge and a close packet, which ends the session. What each
 /// session met, in the order of `opened`.
+///
+/// The i-th post goes over `clients[i + 1]`, on the connection the next
+/// session's handshake left open (or a new one where the server closed
+/// it): a connection that never carried this session, so a balancer meets
+/// it as it would a new one. One that balances each request (nginx,
+/// HAProxy, Caddy) does so whatever the connection; one that balances
+/// connections (a TCP balancer, Node's cluster) chose that connection's
+/// process for another session, as independently of this one as for a
+/// new connection. It costs one round trip instead of a new connection's
+/// two (three over TLS).
 async fn follow_up(
     opened: &[Result<Session<'_>, Handshake>],
+    clients: &[Http],
     eio: Eio,
     timeout: Duration,
 ) -> Vec<Seen> {
-    let posts = zigzag(opened.len()).into_iter().map(|i| async move {
+    let n = opened.len();
+    let posts = zigzag(n).into_iter().map(|i| async move {
         let seen = match &opened[i] {
             Ok(session) => {
                 let packets = [nudge(eio, i + 1), Packet::new(Kind::Close, "")];
+                let over = &clients[(i + 1) % n];
                 Seen::Opened {
                     sid: session.sid().to_string(),
-                    answer: session.send(&packets, timeout).await,
+                    answer: session.send_over(over, &packets, timeout).await,
                 }
             }
             Err(handshake) => Seen::Unopened(handshake.clone()),

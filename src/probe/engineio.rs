@@ -354,7 +354,18 @@ impl<'a> Session<'a> {
     }
 
     pub async fn send(&self, packets: &[Packet], timeout: Duration) -> Result<Answer, Failure> {
-        post(self.http, &self.endpoint, &self.open.sid, packets, timeout).await
+        self.send_over(self.http, packets, timeout).await
+    }
+
+    /// `send` through another client (its connection), with this
+    /// session's cookies.
+    pub async fn send_over(
+        &self,
+        http: &Http,
+        packets: &[Packet],
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        post(http, &self.endpoint, &self.open.sid, packets, timeout).await
     }
 
     /// The next packets: those that came with the handshake, else a poll.
