@@ -19,8 +19,8 @@ use crate::report::{Fix, Outcome};
 
 pub struct Sticky;
 
-/// Sessions opened at once, each with one follow-up over a fresh
-/// connection: a random balancer over two processes sends all 13 to the
+/// Sessions opened at once, each with one follow-up over a connection it
+/// never used: a random balancer over two processes sends all 13 to the
 /// session's own process once in 8192 runs. A prime, for a round-robin
 /// balancer (`the_counts_defeat_any_round_robin`).
 const SESSIONS: usize = 13;
@@ -40,9 +40,13 @@ impl Check for Sticky {
     }
 
     fn explain(&self) -> &str {
-        "Opens 13 sessions at once, then sends one request on each, all at once, every one over \
-a fresh TCP connection, as browsers behind a load balancer do, with the cookies its handshake \
-set (a load balancer's affinity cookie, such as HAProxy's cookie SERVERID insert). The request \
+        "Opens 13 sessions at once, each on a connection of its own, then sends one request on \
+each, all at once, every one over a connection its session never used (the one the next \
+session's handshake left open, or a new one), as browsers behind a load balancer do, with the \
+cookies its handshake set (a load balancer's affinity cookie, such as HAProxy's cookie \
+SERVERID insert). A balancer that balances each request (nginx, HAProxy, Caddy) does so \
+whatever the connection; one that balances connections chose that connection's process for \
+another session, as independently as for a new connection. The request \
 is a post of a harmless packet (Engine.IO 4: a CONNECT to a namespace of rtdoctor's own; \
 Engine.IO 3: a ping) and a close packet, which ends the session: the process that owns the \
 session answers 200 \"ok\", any other one refuses it. No request waits on the server: no poll \
@@ -249,7 +253,7 @@ fn verdict(seen: &Observation) -> Outcome {
     let others = seen.sessions.len() - sent + seen.refusals().count();
     let mut out = if rejected > 0 {
         Outcome::fail(format!(
-            "{rejected} of {sent} requests, each on its own session over a fresh connection, were \
+            "{rejected} of {sent} requests, each on its own session over a connection that session never used, were \
 answered {}: several server processes share the traffic without sticky sessions",
             rejection.unwrap_or_default()
         ))
@@ -271,12 +275,12 @@ answered {}: several server processes share the traffic without sticky sessions"
         ))
     } else if others > 0 {
         Outcome::pass(format!(
-            "{sent} requests over fresh connections, one on each of {sent} sessions, met no \
+            "{sent} requests, one on each of {sent} sessions over a connection that session never used, met no \
 process that did not know their session ({others} answers were not 200: see the evidence)"
         ))
     } else {
         Outcome::pass(format!(
-            "{sent} requests over fresh connections, one on each of {sent} sessions, all reached \
+            "{sent} requests, one on each of {sent} sessions over a connection that session never used, all reached \
 their session's process"
         ))
     };
@@ -370,7 +374,7 @@ mod tests {
             said(&out),
             (
                 Status::Pass,
-                "13 requests over fresh connections, one on each of 13 sessions, all reached \
+                "13 requests, one on each of 13 sessions over a connection that session never used, all reached \
 their session's process"
             )
         );
@@ -402,7 +406,7 @@ their session's process"
         assert_eq!(
             out.summary,
             format!(
-                "6 of 13 requests, each on its own session over a fresh connection, were answered \
+                "6 of 13 requests, each on its own session over a connection that session never used, were answered \
 {NODE_UNKNOWN}: several server processes share the traffic without sticky sessions"
             )
         );
@@ -439,7 +443,7 @@ their session's process"
         assert_eq!(out.status, Status::Fail);
         assert_eq!(
             out.summary,
-            "1 of 13 requests, each on its own session over a fresh connection, were answered \
+            "1 of 13 requests, each on its own session over a connection that session never used, were answered \
 \"Invalid session dzctmJZrnCIZWMETAAAA\": several server processes share the traffic without \
 sticky sessions"
         );
@@ -512,7 +516,7 @@ reset"
             said(&out),
             (
                 Status::Pass,
-                "12 requests over fresh connections, one on each of 12 sessions, met no process \
+                "12 requests, one on each of 12 sessions over a connection that session never used, met no process \
 that did not know their session (2 answers were not 200: see the evidence)"
             )
         );

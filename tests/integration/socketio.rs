@@ -234,8 +234,8 @@ fn socketio_sticky_nginx_round_robin_without_sticky_sessions_fails() {
     let s = evidence(&r, "socketio.sticky");
     assert!(
         s.contains(
-            "requests, each on its own session over a fresh connection, were answered \
-{\"code\":1,\"message\":\"Session ID unknown\"}"
+            "requests, each on its own session over a connection that session never used, were \
+answered {\"code\":1,\"message\":\"Session ID unknown\"}"
         ),
         "{s}"
     );
