@@ -407,16 +407,10 @@ pub async fn send(stream: &mut Stream, text: &str, timeout: Duration) -> Result<
 /// Send a close frame (1000) and wait, bounded, for the server's answer:
 /// its close code, if it sent one.
 pub async fn close(stream: &mut Stream, timeout: Duration) -> Option<u16> {
-    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
     let closing = async {
-        let frame = CloseFrame {
-            code: CloseCode::Normal,
-            reason: "".into(),
-        };
         // `send`, not `SinkExt::close`: the latter finishes the closing
         // handshake inside and swallows the server's close frame.
-        stream.send(Message::Close(Some(frame))).await.ok()?;
+        stream.send(normal_close()).await.ok()?;
         loop {
             match stream.next().await {
                 Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
@@ -426,6 +420,25 @@ pub async fn close(stream: &mut Stream, timeout: Duration) -> Option<u16> {
         }
     };
     tokio::time::timeout(timeout, closing).await.ok().flatten()
+}
+
+/// A close frame with code 1000 (normal closure), sent within `timeout`,
+/// without waiting for the server's: whether it went out. For a probe
+/// that needs nothing more from the connection.
+pub async fn send_close(stream: &mut Stream, timeout: Duration) -> bool {
+    matches!(
+        tokio::time::timeout(timeout, stream.send(normal_close())).await,
+        Ok(Ok(()))
+    )
+}
+
+fn normal_close() -> Message {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    Message::Close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    }))
 }
 
 #[cfg(test)]

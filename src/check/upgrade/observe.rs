@@ -99,42 +99,47 @@ pub async fn observe(
     let mut upgrading = attempt(endpoint.clone());
     let opened = upgrading.open(answered);
     let mut alone = attempt(upgrading.endpoint.clone());
-    let (upgraded, only) = match opened {
-        Ok(sid) => {
-            // The websocket-only connect needs no pending poll: it starts
-            // while the other checks finish, so its connection is made
-            // before the poll's (a worker serving one connection at a time
-            // serves it first); the upgrade waits for the others.
-            let upgrade = async {
-                // A server that keeps connections open does not stall on
-                // an idle one: the upgrade's connection is made meanwhile
-                // too, as a browser may hold one ready.
-                let dial = async {
-                    let url = upgrading.endpoint.websocket(Some(&sid));
-                    let tls = ctx.machine.ws_tls_for(&ctx.probe).ok()?;
-                    let kept = upgrading.kept;
-                    kept.then(|| ws::dial(&url, ctx.probe.timeout, tls))?
-                        .await
-                        .ok()
+    let probe = async {
+        let (upgraded, only) = match opened {
+            Ok(sid) => {
+                // The websocket-only connect needs no pending poll: it starts
+                // while the other checks finish, so its connection is made
+                // before the poll's (a worker serving one connection at a time
+                // serves it first); the upgrade waits for the others.
+                let upgrade = async {
+                    // A server that keeps connections open does not stall on
+                    // an idle one: the upgrade's connection is made meanwhile
+                    // too, as a browser may hold one ready.
+                    let dial = async {
+                        let url = upgrading.endpoint.websocket(Some(&sid));
+                        let tls = ctx.machine.ws_tls_for(&ctx.probe).ok()?;
+                        let kept = upgrading.kept;
+                        kept.then(|| ws::dial(&url, ctx.probe.timeout, tls))?
+                            .await
+                            .ok()
+                    };
+                    let ((), dialed) = tokio::join!(ctx.after(after), dial);
+                    upgrading.deadline = Instant::now() + ctx.probe.timeout * 2;
+                    upgrading.upgrade(sid, dialed).await
                 };
-                let ((), dialed) = tokio::join!(ctx.after(after), dial);
-                upgrading.deadline = Instant::now() + ctx.probe.timeout * 2;
-                upgrading.upgrade(sid, dialed).await
-            };
-            let (upgraded, only) = tokio::join!(upgrade, alone.websocket_only());
-            (upgraded, Some(only))
-        }
-        Err(stop) => (Err(stop), None),
+                let (upgraded, only) = tokio::join!(upgrade, alone.websocket_only());
+                (upgraded, Some(only))
+            }
+            Err(stop) => (Err(stop), None),
+        };
+        let only = match &upgraded {
+            // Without an upgrade offer, or with a worker already stuck, the
+            // websocket-only connect would only wait on the same worker.
+            Err(Stop::NoUpgrades(_) | Stop::Silent(_)) => None,
+            _ => match only {
+                Some(only) => Some(only),
+                None => Some(alone.websocket_only().await),
+            },
+        };
+        (upgraded, only)
     };
-    let only = match &upgraded {
-        // Without an upgrade offer, or with a worker already stuck, the
-        // websocket-only connect would only wait on the same worker.
-        Err(Stop::NoUpgrades(_) | Stop::Silent(_)) => None,
-        _ => match only {
-            Some(only) => Some(only),
-            None => Some(alone.websocket_only().await),
-        },
-    };
+    // The port holder is looked up while the probe runs.
+    let ((upgraded, only), holder) = tokio::join!(probe, holder(ctx));
     let mut evidence = upgrading.evidence;
     if only.is_some() {
         evidence.append(&mut alone.evidence);
@@ -142,7 +147,7 @@ pub async fn observe(
     Observation {
         evidence,
         server: upgrading.server,
-        holder: holder(ctx).await,
+        holder,
         path: endpoint.path().to_string(),
         upgraded,
         only,
@@ -325,18 +330,20 @@ impl Attempt<'_> {
             .await
             .map_err(|f| Stop::NoAnswer(format!("sending 5: {f}")))?;
         self.use_session(&mut conn.stream).await?;
-        self.close(conn);
+        self.close(conn).await;
         Ok(ms)
     }
 
     /// A clean close, whose answer nothing waits for: the close frame goes
     /// now, the server's is read after the check is done.
-    fn close(&mut self, mut conn: ws::Conn) {
-        self.note("close", "close frame sent (1000)");
-        let t = self.left();
-        self.ctx.machine.linger(async move {
-            ws::close(&mut conn.stream, t).await;
-        });
+    async fn close(&mut self, mut conn: ws::Conn) {
+        let sent = ws::send_close(&mut conn.stream, self.left()).await;
+        let how = if sent {
+            "close frame sent (1000)"
+        } else {
+            "the close frame could not be sent"
+        };
+        self.note("close", how);
     }
 
     /// What engine.io-client does with a fresh websocket-only connection.
@@ -359,7 +366,7 @@ impl Attempt<'_> {
             }
         }
         self.use_session(&mut conn.stream).await?;
-        self.close(conn);
+        self.close(conn).await;
         Ok(())
     }
 
