@@ -131,9 +131,14 @@ pub async fn run_on(
                 .iter()
                 .filter_map(|id| Some((id.to_string(), gates[index(id)?].clone())))
                 .collect();
-            let held: Vec<(Arc<dyn Check>, Gate)> = ancestors(check.as_ref(), &selected)
+            let mine = ancestors(check.as_ref(), &selected);
+            let held: Vec<Held> = held_by(check.as_ref(), &selected)
                 .into_iter()
-                .map(|i| (selected[i].clone(), gates[i].clone()))
+                .map(|i| Held {
+                    check: selected[i].clone(),
+                    gate: gates[i].clone(),
+                    needed: mine.contains(&i),
+                })
                 .collect();
             let (check, ctx, on_done) = (check.clone(), ctx.clone(), on_done.clone());
             let named = (check.id().to_string(), check.title().to_string());
@@ -195,21 +200,30 @@ pub async fn run_on(
 const CRASHED: &str = "internal error: this check crashed (a bug in rtdoctor); \
 the other checks' results stand";
 
-/// `held`: the checks this one needs, directly or through others, each
-/// with its gate; those that hold back (`Check::holds_back`) are waited
-/// for before it starts.
+/// A check that may hold another back (`held_by`).
+struct Held {
+    check: Arc<dyn Check>,
+    gate: Gate,
+    /// The other needs it, directly or through others.
+    needed: bool,
+}
+
+/// `held`: the checks that may hold this one back (`held_by`). Those that
+/// do (`Check::holds_back`) are waited for before it starts; by one that
+/// holds back itself, only those it needs, so that none waits in a circle.
 async fn run_one(
     check: &dyn Check,
     ctx: &Ctx,
     needs: Vec<(String, Gate)>,
-    held: Vec<(Arc<dyn Check>, Gate)>,
+    held: Vec<Held>,
     gate: &watch::Sender<Option<bool>>,
     deadline: tokio::time::Instant,
 ) -> (CheckResult, bool) {
     let start = Instant::now();
-    for (before, mut gate) in held {
-        if before.holds_back(ctx).await {
-            let _ = timeout_at(deadline, gate.wait_for(Option::is_some)).await;
+    let holds = check.holds_back(ctx).await;
+    for mut before in held {
+        if (before.needed || !holds) && before.check.holds_back(ctx).await {
+            let _ = timeout_at(deadline, before.gate.wait_for(Option::is_some)).await;
         }
     }
     let mut crashed = false;
@@ -243,6 +257,23 @@ and rtdoctor did not wait for it"
         stamp(check.id(), check.title(), outcome, start.elapsed()),
         crashed,
     )
+}
+
+/// The indexes in `selected` of the checks that may hold `check` back: for
+/// a check that needs another (one that talks to the target), every other
+/// check but those that need it, directly or through others; for one that
+/// needs none, none.
+fn held_by(check: &dyn Check, selected: &[Arc<dyn Check>]) -> Vec<usize> {
+    if check.needs().is_empty() {
+        return Vec::new();
+    }
+    (0..selected.len())
+        .filter(|&i| selected[i].id() != check.id())
+        .filter(|&i| {
+            let theirs = ancestors(selected[i].as_ref(), selected);
+            !theirs.iter().any(|&a| selected[a].id() == check.id())
+        })
+        .collect()
 }
 
 /// The indexes in `selected` of the checks `check` needs, directly or
@@ -582,7 +613,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_check_that_holds_back_starts_what_needs_it_even_through_others_only_after_it() {
+    async fn a_check_that_holds_back_starts_every_check_that_needs_another_only_after_it() {
         let begin = tokio::time::Instant::now();
         let c = Fake {
             id: "c",
@@ -593,16 +624,41 @@ mod tests {
             started: Arc::default(),
         };
         let c_started = c.started.clone();
-        let checks: [Arc<dyn Check>; 3] = [
+        // d needs only z, and talks to the target all the same: it waits
+        // for a too; z, which needs nothing, does not.
+        let d = Fake {
+            id: "d",
+            needs: &["z"],
+            status: Status::Pass,
+            delay_ms: 0,
+            early: false,
+            started: Arc::default(),
+        };
+        let d_started = d.started.clone();
+        let z = Fake {
+            id: "z",
+            needs: &[],
+            status: Status::Pass,
+            delay_ms: 0,
+            early: false,
+            started: Arc::default(),
+        };
+        let z_started = z.started.clone();
+        let checks: [Arc<dyn Check>; 5] = [
             Arc::new(Holder),
             fake("b", &["a"], Status::Pass, 0),
             Arc::new(c),
+            Arc::new(z),
+            Arc::new(d),
         ];
         let report = run(&config(Duration::from_secs(1)), &checks, Arc::new(|| {}))
             .await
             .unwrap();
         let started = c_started.lock().unwrap().expect("c ran");
         assert_eq!(started - begin, Duration::from_millis(300));
+        let started = d_started.lock().unwrap().expect("d ran");
+        assert_eq!(started - begin, Duration::from_millis(300));
+        assert_eq!(z_started.lock().unwrap().expect("z ran"), begin);
         assert!(report.checks().all(|c| c.status == Status::Pass));
     }
 

@@ -28,6 +28,12 @@ impl Check for DualStack {
         &["port.listen"]
     }
 
+    /// On this machine its connects are a moment's, and must meet the
+    /// port before the other checks' connections fill its accept queue.
+    async fn holds_back(&self, ctx: &Ctx) -> bool {
+        matches!(ctx.is_local().await, Ok(true))
+    }
+
     fn explain(&self) -> &str {
         "Connects over TCP to every address a client may use for the target: for localhost \
 both 127.0.0.1 and ::1 (whatever this machine's resolver answers: macOS, browsers and \

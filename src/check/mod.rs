@@ -70,11 +70,12 @@ pub trait Check: Send + Sync {
     fn after(&self) -> &[&str] {
         &[]
     }
-    /// Whether the checks that need this one, directly or through others,
-    /// wait for its early answer (`fails`) before they start instead of
-    /// running meanwhile: `port.listen` on this machine, whose picture of
-    /// the port (its accept queue, a connect) their burst of connections
-    /// would change. The default: they run meanwhile.
+    /// Whether the checks that need another (those that talk to the
+    /// target) wait for this one's answer (`fails`, else its result) before
+    /// they start, instead of running meanwhile: `port.listen` and
+    /// `net.dualstack` on this machine, whose picture of the port (its
+    /// accept queue, a connect to each address) their burst of connections
+    /// would change. Not the checks that need this one. The default: no.
     async fn holds_back(&self, _ctx: &Ctx) -> bool {
         false
     }

@@ -44,7 +44,7 @@ where
     let (d, made) = tokio::join!(ctx.engineio(), make(guessed.clone()));
     let found = d.session().map(|(endpoint, _)| endpoint);
     match found {
-        Ok(endpoint) if endpoint.polling(None) == guessed.polling(None) => Ok((endpoint, made)),
+        Ok(endpoint) if endpoint.same_place(&guessed) => Ok((endpoint, made)),
         Ok(endpoint) => {
             undo(ctx, made);
             Ok((endpoint, make(endpoint.clone()).await))

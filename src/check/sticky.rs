@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use super::backend::{self, Backend, Proxy, ProxyKind, Words};
 use super::{Check, Ctx, sessions};
 use crate::probe::Failure;
-use crate::probe::engineio::{Handshake, Session};
+use crate::probe::engineio::{Endpoint, Handshake, Session};
 use crate::probe::http::{Answer, Http};
 use crate::protocol::engineio::{self as eio, Eio, ErrorKind, Kind, Packet};
 use crate::protocol::preview;
@@ -112,20 +112,13 @@ cookie).",
 }
 
 /// The sessions, their follow-ups, and what they mean. The sessions open
-/// once the version probe has found Engine.IO, not while it is out (as
-/// `sessions::open` does for one session): 13 connections at once to a
-/// server not known to speak it could fill a small accept queue (Python's
-/// socketserver keeps 5), so that `port.listen` sees a stuck server, or
-/// let a server that streams an endless answer fill 13 sockets' buffers.
-/// Each session's handshake has a client of its own, which keeps its
-/// connection: a session's post goes over the connection of another
-/// session's handshake (`follow_up`).
+/// while the version probe is out (`sessions::early`); on this machine,
+/// once `port.listen` and `net.dualstack` have seen the port
+/// (`Check::holds_back`), so that 13 connections at once cannot fill the
+/// accept queue they look at. Each session's handshake has a client of
+/// its own, which keeps its connection: a session's post goes over the
+/// connection of another session's handshake (`follow_up`).
 async fn observed(ctx: &Ctx) -> Outcome {
-    let d = ctx.engineio().await;
-    let endpoint = match d.session() {
-        Ok((endpoint, _)) => endpoint,
-        Err(skip) => return skip,
-    };
     let clients: Result<Vec<Http>, String> = (0..SESSIONS)
         .map(|_| ctx.machine.keep_alive_http_for(&ctx.probe))
         .collect();
@@ -133,13 +126,24 @@ async fn observed(ctx: &Ctx) -> Outcome {
         return sessions::unopened(ctx).await;
     };
     let timeout = ctx.probe.timeout;
-    let opens = clients
-        .iter()
-        .map(|http| Session::open(http, endpoint, timeout));
-    let opened = join_all(opens).await;
-    // The version probe's closes went out with the handshakes: ended
-    // before the posts, none comes between the handshakes and the posts.
-    d.closed().await;
+    let make = |endpoint: Endpoint| {
+        let clients = &clients;
+        async move {
+            let opens = clients
+                .iter()
+                .map(|http| Session::open(http, &endpoint, timeout));
+            join_all(opens).await
+        }
+    };
+    let undo = |ctx: &Ctx, opened: Vec<Result<Session<'_>, Handshake>>| {
+        for session in opened.into_iter().flatten() {
+            ctx.machine.linger(session.closing(timeout));
+        }
+    };
+    let (endpoint, opened) = match sessions::early(ctx, make, undo).await {
+        Ok(found) => found,
+        Err(skip) => return skip,
+    };
     let seen = follow_up(&opened, &clients, endpoint.eio, timeout).await;
     verdict(&Observation { sessions: seen })
 }

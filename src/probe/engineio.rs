@@ -58,6 +58,12 @@ impl Endpoint {
         self.http.path()
     }
 
+    /// The same server, path, query and Engine.IO version (whatever the
+    /// headers, and the cache buster each request gets).
+    pub fn same_place(&self, other: &Endpoint) -> bool {
+        self.http == other.http && self.eio == other.eio
+    }
+
     /// The `name=value` of a Set-Cookie value that a browser sends back to
     /// this endpoint: not a `Secure` one over http://, not one whose `Path`
     /// does not cover the Engine.IO path.
@@ -433,6 +439,21 @@ mod tests {
             "wss://h:1/custom/path/?EIO=4&transport=websocket&sid=s"
         );
         assert_eq!(normalise_path(""), "/");
+    }
+
+    /// Two requests' URLs differ by their cache buster; the place they go
+    /// to does not.
+    #[test]
+    fn the_same_place_whatever_the_cache_buster_and_headers() {
+        let t = Target::parse("http://localhost:8765/?token=x").unwrap();
+        let ep = Endpoint::new(&t, "/socket.io/", Eio::V4, vec![]);
+        let again = Endpoint::new(&t, "socket.io", Eio::V4, vec![]);
+        assert_ne!(ep.polling(None), again.polling(None));
+        assert!(ep.same_place(&again));
+        let cookie = vec![Header::parse("cookie: a=b").unwrap()];
+        assert!(ep.same_place(&Endpoint::new(&t, "/socket.io/", Eio::V4, cookie)));
+        assert!(!ep.same_place(&ep.with_eio(Eio::V3)));
+        assert!(!ep.same_place(&Endpoint::new(&t, "/realtime/", Eio::V4, vec![])));
     }
 
     /// HAProxy's affinity cookie on the open packet (WIRE.md "HAProxy")
