@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::{Check, Ctx, fixes};
 use crate::net::{self, Connect};
-use crate::report::{Fix, Outcome};
+use crate::report::{Fix, Outcome, Status};
 
 pub struct DualStack;
 
@@ -63,8 +63,15 @@ only): clients on machines that resolve localhost to ::1 (macOS, Node ≥ 17) wo
 refused."
     }
 
+    /// Known from the connects alone: the listeners the run names are
+    /// evidence, and the checks this one holds back need not wait for
+    /// them.
+    async fn fails(&self, ctx: &Ctx) -> Option<bool> {
+        Some(verdict(&observe(ctx, false).await).status == Status::Fail)
+    }
+
     async fn run(&self, ctx: &Ctx) -> Outcome {
-        verdict(&observe(ctx).await)
+        verdict(&observe(ctx, true).await)
     }
 }
 
@@ -93,7 +100,14 @@ struct Listening {
     uncovered: Vec<IpAddr>,
 }
 
-async fn observe(ctx: &Ctx) -> Observation {
+/// The addresses a client of the target may dial, and how each connect
+/// ended: made once per target (`Ctx::dialled`), for `fails` and `run`.
+pub struct Dialled {
+    resolved: Result<Vec<IpAddr>, String>,
+    tried: Vec<(IpAddr, Connect)>,
+}
+
+pub async fn dial(ctx: &Ctx) -> Dialled {
     let port = ctx.target.port;
     let resolved = ctx.resolved().await.clone();
     let mut ips: Vec<IpAddr> = Vec::new();
@@ -121,9 +135,20 @@ async fn observe(ctx: &Ctx) -> Observation {
             .map(|(addr, c)| (addr.ip(), c))
             .collect()
     };
+    Dialled { resolved, tried }
+}
+
+/// What was dialled, and, when `listeners`, the server's listening
+/// sockets on this machine (the evidence; the status does not need them).
+async fn observe(ctx: &Ctx, listeners: bool) -> Observation {
+    let port = ctx.target.port;
+    let Dialled { resolved, tried } = ctx.dialled().await;
+    let (resolved, tried) = (resolved.clone(), tried.clone());
+    let ips: Vec<IpAddr> = tried.iter().map(|(ip, _)| *ip).collect();
     let local = !tried.is_empty() && ctx.is_local().await == Ok(true);
     let mut listening = None;
     if local
+        && listeners
         && let Ok(found) = ctx.machine.holders(port).await
         && !found.is_empty()
     {

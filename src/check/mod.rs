@@ -119,6 +119,7 @@ pub struct Ctx {
     reach: OnceCell<reach::Reach>,
     behind: OnceCell<backend::Behind>,
     tls: OnceCell<Result<TlsReport, Failure>>,
+    dialled: OnceCell<dualstack::Dialled>,
     /// The results of this target's checks as they come, and the run's
     /// deadline: what `after` waits on. Set once by the runner.
     finished: std::sync::OnceLock<Finished>,
@@ -145,6 +146,7 @@ impl Ctx {
             reach: OnceCell::new(),
             behind: OnceCell::new(),
             tls: OnceCell::new(),
+            dialled: OnceCell::new(),
             finished: std::sync::OnceLock::new(),
         }
     }
@@ -213,6 +215,12 @@ impl Ctx {
     /// every address dialled at once); found out once per target.
     pub async fn reach(&self) -> &reach::Reach {
         self.reach.get_or_init(|| reach::dial(self)).await
+    }
+
+    /// Each address a client of the target may dial, and how its connect
+    /// ended (`net.dualstack`); dialled once per target.
+    async fn dialled(&self) -> &dualstack::Dialled {
+        self.dialled.get_or_init(|| dualstack::dial(self)).await
     }
 
     /// The TLS handshake with the target (https/wss), whatever the
