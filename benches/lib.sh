@@ -15,6 +15,11 @@
 #                         servers it started; benches/latency_report.py reads what it
 #                         leaves in $WORK
 
+# The peers (hyperfine, nginx, python-socketio) into target/peers, on a
+# fresh machine too (with the caller's proxy settings, which downloads may
+# need); a second run is a no-op.
+scripts/provision >/dev/null
+
 # Loopback only: no proxy in between, nothing from the caller's rtdoctor settings.
 unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY no_proxy NO_PROXY NO_COLOR
 while read -r var; do unset "$var"; done < <(env | sed -n 's/^\(RTDOCTOR_[A-Z_]*\)=.*/\1/p')
@@ -24,7 +29,7 @@ need python3 "apt-get install python3"
 need curl "apt-get install curl"
 
 HF=target/peers/bin/hyperfine
-[ -x "$HF" ] || { echo "benches: $HF is missing: run scripts/provision" >&2; exit 1; }
+[ -x "$HF" ] || { echo "benches: $HF is missing: scripts/provision did not install it" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
 PIDS=()
