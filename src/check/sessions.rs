@@ -6,6 +6,7 @@
 //! is closed and the check starts again at the right endpoint.
 
 use std::future::Future;
+use std::time::Duration;
 
 use super::Ctx;
 use crate::probe::engineio::{Endpoint, Handshake, Session};
@@ -67,12 +68,15 @@ pub async fn open<'c, 'h>(
         let each = (0..n).map(|_| Session::open(http, &endpoint, timeout));
         futures_util::future::join_all(each).await
     };
-    early(ctx, make, |ctx, made| {
-        for session in made.into_iter().flatten() {
-            ctx.machine.linger(session.closing(timeout));
-        }
-    })
-    .await
+    early(ctx, make, |ctx, made| close_all(ctx, made, timeout)).await
+}
+
+/// Closes, in the background, the sessions among `opened` (those made on
+/// a wrong guess).
+pub fn close_all(ctx: &Ctx, opened: Vec<Result<Session<'_>, Handshake>>, timeout: Duration) {
+    for session in opened.into_iter().flatten() {
+        ctx.machine.linger(session.closing(timeout));
+    }
 }
 
 /// What to say when the HTTP client for a check's sessions could not be

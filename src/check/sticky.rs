@@ -135,11 +135,7 @@ async fn observed(ctx: &Ctx) -> Outcome {
             join_all(opens).await
         }
     };
-    let undo = |ctx: &Ctx, opened: Vec<Result<Session<'_>, Handshake>>| {
-        for session in opened.into_iter().flatten() {
-            ctx.machine.linger(session.closing(timeout));
-        }
-    };
+    let undo = |ctx: &Ctx, opened| sessions::close_all(ctx, opened, timeout);
     let (endpoint, opened) = match sessions::early(ctx, make, undo).await {
         Ok(found) => found,
         Err(skip) => return skip,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
 use url::Url;
 
@@ -64,38 +65,47 @@ impl std::fmt::Display for Error {
 pub async fn upgrade(req: &Request<'_>, timeout: Duration) -> Result<Upgrade, Error> {
     let start = Instant::now();
     let attempt = async {
-        let host = req
-            .url
-            .host_str()
-            .unwrap_or("localhost")
-            .trim_matches(|c| c == '[' || c == ']')
-            .to_string();
-        let port = req.url.port_or_known_default().unwrap_or(80);
-        let tcp = TcpStream::connect((host.as_str(), port))
+        let stream = open(req.url, req.tls.clone())
             .await
-            .map_err(|e| Error::Failed(classify(&e)))?;
-        if req.url.scheme() != "wss" {
-            return exchange(tcp, req, start).await;
-        }
-        let Some(tls) = req.tls.clone() else {
-            return Err(Error::Failed(Failure::Other(
-                "no TLS configuration for a wss:// URL".into(),
-            )));
-        };
-        let name = ServerName::try_from(host.clone()).map_err(|e| {
-            Error::Failed(Failure::Other(format!(
-                "{host} is not a name TLS can check ({e})"
-            )))
-        })?;
-        let stream = tokio_rustls::TlsConnector::from(tls)
-            .connect(name, tcp)
-            .await
-            .map_err(|e| Error::Failed(classify(&e)))?;
+            .map_err(Error::Failed)?;
         exchange(stream, req, start).await
     };
     tokio::time::timeout(timeout, attempt)
         .await
         .unwrap_or(Err(Error::Failed(Failure::TimedOut(timeout))))
+}
+
+/// The connection a `ws://` or `wss://` URL names: TCP, then TLS over
+/// `tls` for wss://. Unbounded: callers bound it.
+pub async fn open(
+    url: &Url,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<MaybeTlsStream<TcpStream>, Failure> {
+    let host = url
+        .host_str()
+        .unwrap_or("localhost")
+        .trim_matches(|c| c == '[' || c == ']')
+        .to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| classify(&e))?;
+    let _ = tcp.set_nodelay(true);
+    if url.scheme() != "wss" {
+        return Ok(MaybeTlsStream::Plain(tcp));
+    }
+    let Some(tls) = tls else {
+        return Err(Failure::Other(
+            "no TLS configuration for a wss:// URL".into(),
+        ));
+    };
+    let name = ServerName::try_from(host.clone())
+        .map_err(|e| Failure::Other(format!("{host} is not a name TLS can check ({e})")))?;
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| classify(&e))?;
+    Ok(MaybeTlsStream::Rustls(stream))
 }
 
 /// The request written and the answer's head read, over any stream.

@@ -92,28 +92,7 @@ pub async fn dial(
     tls: Arc<rustls::ClientConfig>,
 ) -> Result<Dialed, Failure> {
     super::ensure_crypto_provider();
-    let attempt = async {
-        let host = url
-            .host_str()
-            .unwrap_or("localhost")
-            .trim_matches(|c| c == '[' || c == ']')
-            .to_string();
-        let port = url.port_or_known_default().unwrap_or(80);
-        let tcp = TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| classify(&e))?;
-        let _ = tcp.set_nodelay(true);
-        if url.scheme() != "wss" {
-            return Ok(MaybeTlsStream::Plain(tcp));
-        }
-        let name = rustls::pki_types::ServerName::try_from(host.clone())
-            .map_err(|e| Failure::Other(format!("{host} is not a name TLS can check ({e})")))?;
-        let stream = tokio_rustls::TlsConnector::from(tls)
-            .connect(name, tcp)
-            .await
-            .map_err(|e| classify(&e))?;
-        Ok(MaybeTlsStream::Rustls(stream))
-    };
+    let attempt = super::handshake::open(url, Some(tls));
     match tokio::time::timeout(timeout, attempt).await {
         Ok(Ok(stream)) => Ok(Dialed {
             stream,
